@@ -1,0 +1,3 @@
+//! The command line: one clap struct per subcommand, each with `run()`.
+pub mod count;
+pub mod shared;

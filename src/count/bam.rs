@@ -1,0 +1,581 @@
+//! The BAM/CRAM engine: each group of nearby sites is fetched once through
+//! the index; groups run in parallel (rayon), one reader per worker.
+
+use super::allele::{AlignedRead, SiteModel};
+use super::fragment::{merge_mates, FragmentCall, Observation};
+use super::site::SiteCounts;
+use super::{flag, group_sites, CountError, CountOptions, SiteGroup};
+use crate::panel::{contig_style_hint, Panel};
+use crate::reference::Reference;
+use rayon::prelude::*;
+use rust_htslib::bam::{self, Read as _};
+use std::collections::HashMap;
+use std::io::{Read as _, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+impl AlignedRead for bam::Record {
+    fn ref_start(&self) -> i64 {
+        self.pos()
+    }
+    fn cigar(&self) -> &[u32] {
+        self.raw_cigar()
+    }
+    fn base(&self, qpos: usize) -> u8 {
+        self.seq()[qpos]
+    }
+    fn qual(&self, qpos: usize) -> u8 {
+        self.qual()[qpos]
+    }
+}
+
+/// What kind of alignment file a path holds, read from its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlignmentFormat {
+    Bam,
+    Cram,
+}
+
+/// An alignment file checked and ready to count: format known, end-of-file
+/// marker present, index present (or built).
+#[derive(Debug, Clone)]
+pub struct AlignmentInput {
+    pub path: PathBuf,
+    pub format: AlignmentFormat,
+    /// Reference FASTA for CRAM decoding.
+    pub cram_reference: Option<PathBuf>,
+    /// True when cfspot built the index itself (callers say so).
+    pub index_built: bool,
+}
+
+/// The 28-byte empty BGZF block that ends every complete BAM (SAM spec §4.1.2).
+const BGZF_EOF: [u8; 28] = [
+    0x1f, 0x8b, 0x08, 0x04, 0, 0, 0, 0, 0, 0xff, 0x06, 0, 0x42, 0x43, 0x02, 0, 0x1b, 0, 0x03, 0, 0,
+    0, 0, 0, 0, 0, 0, 0,
+];
+
+impl AlignmentInput {
+    /// Check `path`, and build its index when it has none.
+    pub fn open(path: &Path, reference: Option<&dyn Reference>) -> Result<Self, CountError> {
+        let io = |e: std::io::Error| CountError::Open { path: path.to_owned(), detail: e.to_string() };
+        let mut f = std::fs::File::open(path).map_err(io)?;
+        let mut magic = [0u8; 4];
+        let n = f.read(&mut magic).map_err(io)?;
+        let format = if n >= 2 && magic[..2] == [0x1f, 0x8b] {
+            let len = f.seek(SeekFrom::End(0)).map_err(io)?;
+            let mut tail = [0u8; 28];
+            if len < 28 || {
+                f.seek(SeekFrom::End(-28)).map_err(io)?;
+                f.read_exact(&mut tail).map_err(io)?;
+                tail != BGZF_EOF
+            } {
+                return Err(CountError::Truncated { path: path.to_owned() });
+            }
+            AlignmentFormat::Bam
+        } else if n == 4 && &magic == b"CRAM" {
+            AlignmentFormat::Cram
+        } else if n > 0 && magic[0] == b'@' || magic.iter().take(n).all(|b| b.is_ascii()) && n > 0 {
+            return Err(CountError::SamText { path: path.to_owned() });
+        } else {
+            return Err(CountError::Open {
+                path: path.to_owned(),
+                detail: "not a BAM or CRAM file".into(),
+            });
+        };
+        let cram_reference = match format {
+            AlignmentFormat::Cram => Some(
+                reference
+                    .and_then(|r| r.fasta_path().map(Path::to_owned))
+                    .ok_or_else(|| CountError::CramNeedsReference { path: path.to_owned() })?,
+            ),
+            AlignmentFormat::Bam => None,
+        };
+        let mut input =
+            AlignmentInput { path: path.to_owned(), format, cram_reference, index_built: false };
+        input.check_sort_order()?;
+        if input.open_indexed().is_err() {
+            input.build_index()?;
+            input.index_built = true;
+            input.open_indexed()?;
+        }
+        Ok(input)
+    }
+
+    fn open_plain(&self) -> Result<bam::Reader, CountError> {
+        let mut r = bam::Reader::from_path(&self.path).map_err(|e| self.open_error(e))?;
+        if let Some(fa) = &self.cram_reference {
+            r.set_reference(fa).map_err(|e| self.open_error(e))?;
+        }
+        Ok(r)
+    }
+
+    /// A reader positioned by the index; one per worker.
+    pub fn open_indexed(&self) -> Result<bam::IndexedReader, CountError> {
+        let mut r = bam::IndexedReader::from_path(&self.path).map_err(|e| self.open_error(e))?;
+        if let Some(fa) = &self.cram_reference {
+            r.set_reference(fa).map_err(|e| self.open_error(e))?;
+        }
+        Ok(r)
+    }
+
+    fn open_error(&self, e: rust_htslib::errors::Error) -> CountError {
+        CountError::Open { path: self.path.clone(), detail: e.to_string() }
+    }
+
+    /// The header says how the file is sorted; believe it when it says
+    /// "not by coordinate".
+    fn check_sort_order(&self) -> Result<(), CountError> {
+        let reader = self.open_plain()?;
+        let text = String::from_utf8_lossy(reader.header().as_bytes()).into_owned();
+        let so = text
+            .lines()
+            .find(|l| l.starts_with("@HD"))
+            .and_then(|l| l.split('\t').find_map(|f| f.strip_prefix("SO:")));
+        match so {
+            Some(so @ ("unsorted" | "queryname")) => Err(CountError::Unsorted {
+                path: self.path.clone(),
+                detail: format!("its header says SO:{so}"),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    fn build_index(&self) -> Result<(), CountError> {
+        let dir = self.path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        if tempfile::tempfile_in(dir).is_err() {
+            return Err(CountError::NoIndex {
+                path: self.path.clone(),
+                detail: format!(
+                    "its folder {} is not writable; index it where you can write (`samtools index {} OUT.bai`) or copy it to a writable folder",
+                    dir.display(),
+                    self.path.display()
+                ),
+            });
+        }
+        bam::index::build(&self.path, None, bam::index::Type::Bai, 1).map_err(|e| match e {
+            rust_htslib::errors::Error::BamBuildIndex | rust_htslib::errors::Error::BamNotIndexable => {
+                CountError::Unsorted {
+                    path: self.path.clone(),
+                    detail: "indexing it failed, which is what an unsorted file does".into(),
+                }
+            }
+            other => CountError::NoIndex { path: self.path.clone(), detail: other.to_string() },
+        })
+    }
+}
+
+/// Count every hotspot of `panel` in `input`, in panel order. Runs on the
+/// current rayon pool; the result does not depend on its size.
+pub fn count_bam(
+    input: &AlignmentInput,
+    panel: &Panel,
+    models: &[SiteModel],
+    opts: &CountOptions,
+) -> Result<Vec<SiteCounts>, CountError> {
+    let header_reader = input.open_indexed()?;
+    let header = header_reader.header().to_owned();
+    drop(header_reader);
+    let names: Vec<String> =
+        header.target_names().iter().map(|n| String::from_utf8_lossy(n).into_owned()).collect();
+    let mut missing: Vec<String> = Vec::new();
+    for h in &panel.hotspots {
+        if header.tid(h.contig.as_bytes()).is_none() && !missing.contains(&h.contig) {
+            missing.push(h.contig.clone());
+        }
+    }
+    if !missing.is_empty() {
+        let hint = contig_style_hint(&missing[0], &names);
+        return Err(CountError::ContigsMissing { path: input.path.clone(), missing, hint });
+    }
+    let groups = group_sites(panel, models, opts.group_gap);
+    let per_group: Vec<Result<Vec<SiteCounts>, CountError>> = groups
+        .par_iter()
+        .map_init(
+            || input.open_indexed(),
+            |reader, group| {
+                let reader = reader.as_mut().map_err(|e| CountError::Open {
+                    path: input.path.clone(),
+                    detail: e.to_string(),
+                })?;
+                let tid = header.tid(group.contig.as_bytes()).expect("checked above");
+                count_group(reader, tid, group, models, opts, &input.path)
+            },
+        )
+        .collect();
+    let mut out: Vec<Option<SiteCounts>> = vec![None; models.len()];
+    for (group, counts) in groups.iter().zip(per_group) {
+        for (&i, c) in group.sites.iter().zip(counts?) {
+            out[i] = Some(c);
+        }
+    }
+    Ok(out.into_iter().map(|c| c.expect("every site is in one group")).collect())
+}
+
+/// Reference end (exclusive) of an alignment.
+fn ref_end(pos: i64, cigar: &[u32]) -> i64 {
+    use super::allele::cigar_op::*;
+    pos + cigar
+        .iter()
+        .filter(|&&c| matches!(c & 0xf, MATCH | DEL | REF_SKIP | EQUAL | DIFF))
+        .map(|&c| (c >> 4) as i64)
+        .sum::<i64>()
+}
+
+/// Observations of one read, keyed by the site's index within its group.
+type ReadObs = Vec<(u16, Observation)>;
+
+fn count_group(
+    reader: &mut bam::IndexedReader,
+    tid: u32,
+    group: &SiteGroup,
+    models: &[SiteModel],
+    opts: &CountOptions,
+    path: &Path,
+) -> Result<Vec<SiteCounts>, CountError> {
+    let region = || format!("{}:{}-{}", group.contig, group.start + 1, group.end);
+    let read_error = |detail: String| CountError::Read { path: path.to_owned(), region: region(), detail };
+    reader.fetch((tid, group.start, group.end)).map_err(|e| read_error(e.to_string()))?;
+    let sites: Vec<&SiteModel> = group.sites.iter().map(|&i| &models[i]).collect();
+    let mut counts: Vec<SiteCounts> = sites.iter().map(|m| SiteCounts::new(m)).collect();
+    let add = |j: u16, call: FragmentCall, counts: &mut Vec<SiteCounts>| {
+        counts[j as usize].add(sites[j as usize], call);
+    };
+    // Reads waiting for their mate, by name.
+    let mut pending: HashMap<Vec<u8>, ReadObs> = HashMap::new();
+    let mut record = bam::Record::new();
+    let mut obs: ReadObs = Vec::new();
+    let mut last_pos = i64::MIN;
+    while let Some(r) = reader.read(&mut record) {
+        r.map_err(|e| read_error(e.to_string()))?;
+        let pos = record.pos();
+        if pos < last_pos {
+            return Err(CountError::Unsorted {
+                path: path.to_owned(),
+                detail: format!("in {} a read at {} follows one at {}", region(), pos + 1, last_pos + 1),
+            });
+        }
+        last_pos = pos;
+        let flags = record.flags();
+        if !opts.keeps(flags, record.mapq()) {
+            continue;
+        }
+        let end = ref_end(pos, record.raw_cigar());
+        let paired = flags & flag::PAIRED != 0;
+        let reverse = flags & flag::REVERSE != 0;
+        let observation_template = Observation {
+            allele: super::Allele::Ref,
+            // Fragment orientation is read 1's strand.
+            reverse: if opts.fragments && paired && flags & flag::READ2 != 0 { !reverse } else { reverse },
+            fragment_length: if paired && flags & flag::PROPER_PAIR != 0 {
+                u32::try_from(record.insert_size().unsigned_abs()).unwrap_or(u32::MAX)
+            } else {
+                0
+            },
+        };
+        obs.clear();
+        for (j, site) in sites.iter().enumerate() {
+            let (s, e) = site.footprint();
+            if s < pos || e > end {
+                continue;
+            }
+            if let Some(allele) = site.classify(&record, opts.min_baseq) {
+                obs.push((j as u16, Observation { allele, ..observation_template }));
+            }
+        }
+        if obs.is_empty() {
+            continue;
+        }
+        let mate_may_come = opts.fragments
+            && paired
+            && flags & flag::MATE_UNMAPPED == 0
+            && record.mtid() == tid as i32;
+        if !mate_may_come {
+            for &(j, o) in &obs {
+                add(j, FragmentCall::Observed(o), &mut counts);
+            }
+            continue;
+        }
+        if let Some(mate) = pending.remove(record.qname()) {
+            for &(j, o) in &obs {
+                match mate.iter().find(|(k, _)| *k == j) {
+                    Some(&(_, m)) => {
+                        counts[j as usize].overlaps_merged += 1;
+                        add(j, merge_mates(m, o), &mut counts);
+                    }
+                    None => add(j, FragmentCall::Observed(o), &mut counts),
+                }
+            }
+            for &(k, m) in &mate {
+                if !obs.iter().any(|(j, _)| *j == k) {
+                    add(k, FragmentCall::Observed(m), &mut counts);
+                }
+            }
+        } else if record.mpos() >= pos {
+            // The mate is still ahead: wait for it.
+            pending.insert(record.qname().to_vec(), std::mem::take(&mut obs));
+        } else {
+            // The mate came earlier and showed nothing here.
+            for &(j, o) in &obs {
+                add(j, FragmentCall::Observed(o), &mut counts);
+            }
+        }
+    }
+    // Mates that never came (filtered, or outside the fetched region).
+    for (_, waiting) in pending {
+        for (j, o) in waiting {
+            add(j, FragmentCall::Observed(o), &mut counts);
+        }
+    }
+    Ok(counts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::count::{prepare_sites, CountOptions, DEFAULT_EXCLUDE_FLAGS};
+    use crate::reference;
+
+    const CONTIGS: &str = "@SQ\tSN:chr1\tLN:248956422\n@SQ\tSN:chr3\tLN:198295559\n\
+        @SQ\tSN:chr7\tLN:159345973\n@SQ\tSN:chr11\tLN:135086622\n\
+        @SQ\tSN:chr12\tLN:133275309\n@SQ\tSN:chr17\tLN:83257441\n";
+
+    /// Demo reference bases, 1-based inclusive.
+    fn demo_ref(contig: &str, from: u64, to: u64) -> String {
+        let r = reference::open("demo").unwrap();
+        String::from_utf8(r.fetch(contig, from - 1, to).unwrap()).unwrap()
+    }
+
+    /// One SAM line; quality 'I' (40) everywhere unless `qual` is given.
+    #[allow(clippy::too_many_arguments)]
+    fn sam(name: &str, flag: u16, contig: &str, pos: u64, mapq: u8, cigar: &str, pnext: u64, tlen: i64, seq: &str, qual: Option<&str>) -> String {
+        let q = qual.map(str::to_string).unwrap_or_else(|| "I".repeat(seq.len()));
+        let rnext = if pnext == 0 { "*" } else { "=" };
+        format!("{name}\t{flag}\t{contig}\t{pos}\t{mapq}\t{cigar}\t{rnext}\t{pnext}\t{tlen}\t{seq}\t{q}\n")
+    }
+
+    /// Write SAM text (records in coordinate order) as an indexed BAM.
+    fn bam(dir: &Path, name: &str, header: &str, records: &[String]) -> PathBuf {
+        let sam_path = dir.join(format!("{name}.sam"));
+        let mut text = String::from(header);
+        for r in records {
+            text.push_str(r);
+        }
+        std::fs::write(&sam_path, text).unwrap();
+        let bam_path = dir.join(format!("{name}.bam"));
+        let mut reader = bam::Reader::from_path(&sam_path).unwrap();
+        let hdr = bam::Header::from_template(reader.header());
+        let mut w = bam::Writer::from_path(&bam_path, &hdr, bam::Format::Bam).unwrap();
+        for rec in reader.records() {
+            w.write(&rec.unwrap()).unwrap();
+        }
+        drop(w);
+        bam::index::build(&bam_path, None, bam::index::Type::Bai, 1).unwrap();
+        bam_path
+    }
+
+    fn count(path: &Path, opts: &CountOptions) -> (Panel, Vec<SiteCounts>) {
+        let panel = Panel::demo();
+        let reference = reference::open("demo").unwrap();
+        let input = AlignmentInput::open(path, Some(reference.as_ref())).unwrap();
+        let models = prepare_sites(&panel, Some(reference.as_ref()));
+        let counts = count_bam(&input, &panel, &models, opts).unwrap();
+        (panel, counts)
+    }
+
+    fn site<'a>(panel: &Panel, counts: &'a [SiteCounts], id: &str) -> &'a SiteCounts {
+        let i = panel.hotspots.iter().position(|h| h.id == id).unwrap();
+        &counts[i]
+    }
+
+    /// KRAS G12D is chr12:25245350 C>T. A 60 bp read from 25245321.
+    fn kras_read(alt: bool) -> String {
+        let mut s = demo_ref("chr12", 25245321, 25245380).into_bytes();
+        assert_eq!(s[29], b'C');
+        if alt {
+            s[29] = b'T';
+        }
+        String::from_utf8(s).unwrap()
+    }
+
+    const R1F: u16 = 0x1 | 0x2 | 0x40 | 0x20; // paired, proper, read1, mate reverse
+    const R2R: u16 = 0x1 | 0x2 | 0x80 | 0x10; // paired, proper, read2, reverse
+
+    #[test]
+    fn overlapping_mates_count_once_and_disagreeing_mates_are_discordant() {
+        let dir = tempfile::tempdir().unwrap();
+        let recs = vec![
+            sam("agree", R1F, "chr12", 25245321, 60, "60M", 25245331, 70, &kras_read(true), None),
+            sam("disagree", R1F, "chr12", 25245321, 60, "60M", 25245331, 70, &kras_read(true), None),
+            sam("lowq", R1F, "chr12", 25245321, 60, "60M", 25245331, 70, &kras_read(true), Some(&format!("{}#{}", "I".repeat(29), "I".repeat(30)))),
+            sam("agree", R2R, "chr12", 25245331, 60, "60M", 25245321, -70, &(kras_read(true)[10..].to_string() + &demo_ref("chr12", 25245381, 25245390)), None),
+            sam("disagree", R2R, "chr12", 25245331, 60, "60M", 25245321, -70, &(kras_read(false)[10..].to_string() + &demo_ref("chr12", 25245381, 25245390)), None),
+            sam("lowq", R2R, "chr12", 25245331, 60, "60M", 25245321, -70, &(kras_read(false)[10..].to_string() + &demo_ref("chr12", 25245381, 25245390)), None),
+        ];
+        let path = bam(dir.path(), "mates", &format!("@HD\tVN:1.6\tSO:coordinate\n{CONTIGS}"), &recs);
+        let (panel, counts) = count(&path, &CountOptions::default());
+        let g12d = site(&panel, &counts, "KRAS_G12D");
+        // agree: one alt fragment; disagree: discordant; lowq: R1's low-quality
+        // T defers to R2's confident C (ref).
+        assert_eq!((g12d.alt_count(), g12d.ref_count(), g12d.discordant, g12d.overlaps_merged), (1, 1, 1, 3));
+        assert_eq!((g12d.alt_fwd, g12d.alt_rev), (1, 0), "fragment orientation is read 1's strand");
+        assert_eq!(g12d.alt_lengths, vec![70]);
+        assert_eq!(g12d.bases, Some([0, 1, 0, 1, 0, 0]));
+        // Read mode: every read counts, low quality kept apart.
+        let reads = CountOptions { fragments: false, ..CountOptions::default() };
+        let (_, counts) = count(&path, &reads);
+        let g12d = site(&panel, &counts, "KRAS_G12D");
+        assert_eq!((g12d.alt_count(), g12d.ref_count(), g12d.low_quality, g12d.discordant), (3, 2, 1, 0));
+        assert_eq!((g12d.alt_fwd, g12d.alt_rev, g12d.ref_rev), (2, 1, 2), "read mode keeps each read's strand");
+    }
+
+    #[test]
+    fn each_filter_drops_its_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let alt = kras_read(true);
+        let recs: Vec<String> = [
+            ("dup", 0x400u16, 60u8),
+            ("secondary", 0x100, 60),
+            ("qcfail", 0x200, 60),
+            ("supplementary", 0x800, 60),
+            ("lowmapq", 0, 19),
+            ("okmapq", 0, 20),
+        ]
+        .iter()
+        .map(|(n, f, q)| sam(n, *f, "chr12", 25245321, *q, "60M", 0, 0, &alt, None))
+        .collect();
+        let path = bam(dir.path(), "filters", &format!("@HD\tVN:1.6\tSO:coordinate\n{CONTIGS}"), &recs);
+        let (panel, counts) = count(&path, &CountOptions::default());
+        assert_eq!(site(&panel, &counts, "KRAS_G12D").alt_count(), 1);
+        for (bit, expect) in [(0x400u16, 2), (0x100, 2), (0x200, 2), (0x800, 2)] {
+            let opts = CountOptions { exclude_flags: DEFAULT_EXCLUDE_FLAGS & !bit, ..CountOptions::default() };
+            let (_, counts) = count(&path, &opts);
+            assert_eq!(site(&panel, &counts, "KRAS_G12D").alt_count(), expect, "keep {bit:#x}");
+        }
+        let opts = CountOptions { min_mapq: 0, ..CountOptions::default() };
+        assert_eq!(site(&panel, &count(&path, &opts).1, "KRAS_G12D").alt_count(), 2);
+        let opts = CountOptions { include_flags: 0x400, exclude_flags: 0, ..CountOptions::default() };
+        assert_eq!(site(&panel, &count(&path, &opts).1, "KRAS_G12D").alt_count(), 1);
+    }
+
+    #[test]
+    fn egfr_deletion_and_overlapping_mnv() {
+        // EGFR_E746_A750del: chr7:55174771 AGGAATTAAGAGAAGC>A deletes 55174772-55174786.
+        // EGFR_L747P: chr7:55174776 TT>CC, inside that deletion.
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (55174741u64, 55174830u64);
+        let refseq = demo_ref("chr7", a, b);
+        let off = |p: u64| (p - a) as usize;
+        let del = format!("{}{}", &refseq[..=off(55174771)], &refseq[off(55174787)..]);
+        let mut mnv = refseq.clone().into_bytes();
+        assert_eq!(&mnv[off(55174776)..=off(55174777)], b"TT");
+        mnv[off(55174776)] = b'C';
+        mnv[off(55174777)] = b'C';
+        let mnv = String::from_utf8(mnv).unwrap();
+        let end_in_mnv = &refseq[..=off(55174776)];
+        let n_before = off(55174771) + 1;
+        let recs = vec![
+            sam("ref", 0, "chr7", a, 60, &format!("{}M", refseq.len()), 0, 0, &refseq, None),
+            sam("del", 0, "chr7", a, 60, &format!("{}M15D{}M", n_before, del.len() - n_before), 0, 0, &del, None),
+            sam("mnv", 0, "chr7", a, 60, &format!("{}M", mnv.len()), 0, 0, &mnv, None),
+            sam("short", 0, "chr7", a, 60, &format!("{}M", end_in_mnv.len()), 0, 0, end_in_mnv, None),
+        ];
+        let path = bam(dir.path(), "egfr", &format!("@HD\tVN:1.6\tSO:coordinate\n{CONTIGS}"), &recs);
+        let (panel, counts) = count(&path, &CountOptions::default());
+        let d = site(&panel, &counts, "EGFR_E746_A750del");
+        let m = site(&panel, &counts, "EGFR_L747P");
+        // Deletion site: the ref read and the MNV read carry no indel, so both
+        // read REF; the deletion read is ALT. The short read ends inside.
+        assert_eq!((d.ref_count(), d.alt_count(), d.other, d.depth()), (2, 1, 0, 3));
+        // MNV site: ref → ref, MNV → alt, deletion → other; the short read ends inside.
+        assert_eq!((m.ref_count(), m.alt_count(), m.other, m.depth()), (1, 1, 1, 3));
+        assert_eq!(m.bases, None);
+    }
+
+    #[test]
+    fn identical_for_any_thread_count_and_in_panel_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut recs = Vec::new();
+        for i in 0..40 {
+            recs.push(sam(&format!("r{i}"), 0, "chr12", 25245321, 60, "60M", 0, 0, &kras_read(i % 3 == 0), None));
+        }
+        let path = bam(dir.path(), "threads", &format!("@HD\tVN:1.6\tSO:coordinate\n{CONTIGS}"), &recs);
+        let (panel, one) = count(&path, &CountOptions::default());
+        for threads in [2, 3, 8] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            let many = pool.install(|| count(&path, &CountOptions::default()).1);
+            assert_eq!(one, many, "{threads} threads");
+        }
+        assert_eq!(site(&panel, &one, "KRAS_G12D").alt_count(), 14);
+        assert_eq!(site(&panel, &one, "KRAS_G12V").alt_count(), 0);
+        assert_eq!(site(&panel, &one, "KRAS_G12V").depth(), 40);
+        let mut tsv = Vec::new();
+        crate::report::count_tsv::write(&mut tsv, &panel.hotspots, &one).unwrap();
+        let ids: Vec<String> = String::from_utf8(tsv).unwrap().lines().skip(1).map(|l| l.split('\t').next().unwrap().to_string()).collect();
+        let want: Vec<String> = panel.hotspots.iter().map(|h| h.id.clone()).collect();
+        assert_eq!(ids, want);
+    }
+
+    #[test]
+    fn bad_inputs_give_clear_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let reference = reference::open("demo").unwrap();
+        let r = Some(reference.as_ref());
+        let recs = vec![sam("a", 0, "chr12", 25245321, 60, "60M", 0, 0, &kras_read(true), None)];
+        let good = bam(dir.path(), "good", &format!("@HD\tVN:1.6\tSO:coordinate\n{CONTIGS}"), &recs);
+
+        // Truncated: cut the last bytes off.
+        let bytes = std::fs::read(&good).unwrap();
+        let cut = dir.path().join("cut.bam");
+        std::fs::write(&cut, &bytes[..bytes.len() - 30]).unwrap();
+        let e = AlignmentInput::open(&cut, r).unwrap_err();
+        assert!(matches!(e, CountError::Truncated { .. }), "{e}");
+        assert!(e.to_string().contains("cut.bam"));
+
+        // Missing index: built beside the file.
+        let noidx = dir.path().join("noidx.bam");
+        std::fs::copy(&good, &noidx).unwrap();
+        let input = AlignmentInput::open(&noidx, r).unwrap();
+        assert!(input.index_built);
+        assert!(dir.path().join("noidx.bam.bai").exists());
+
+        // Header says unsorted.
+        let unsorted = bam(dir.path(), "unsorted", &format!("@HD\tVN:1.6\tSO:unsorted\n{CONTIGS}"), &recs);
+        let e = AlignmentInput::open(&unsorted, r).unwrap_err();
+        assert!(matches!(e, CountError::Unsorted { .. }), "{e}");
+        assert!(e.to_string().contains("samtools sort"));
+
+        // Really unsorted, no header claim, no index: indexing fails.
+        let a = sam("x", 0, "chr12", 25245400, 60, "10M", 0, 0, "ACGTACGTAC", None);
+        let b = sam("y", 0, "chr12", 25245300, 60, "10M", 0, 0, "ACGTACGTAC", None);
+        let sam_path = dir.path().join("mess.sam");
+        std::fs::write(&sam_path, format!("{CONTIGS}{a}{b}")).unwrap();
+        let mess = dir.path().join("mess.bam");
+        {
+            let mut reader = bam::Reader::from_path(&sam_path).unwrap();
+            let hdr = bam::Header::from_template(reader.header());
+            let mut w = bam::Writer::from_path(&mess, &hdr, bam::Format::Bam).unwrap();
+            for rec in reader.records() {
+                w.write(&rec.unwrap()).unwrap();
+            }
+        }
+        let e = AlignmentInput::open(&mess, r).unwrap_err();
+        assert!(matches!(e, CountError::Unsorted { .. }), "{e}");
+
+        // SAM text, and CRAM without a reference.
+        let e = AlignmentInput::open(&sam_path, r).unwrap_err();
+        assert!(matches!(e, CountError::SamText { .. }), "{e}");
+        let cram = dir.path().join("x.cram");
+        std::fs::write(&cram, b"CRAM\x03\x00rest").unwrap();
+        let e = AlignmentInput::open(&cram, r).unwrap_err();
+        assert!(e.to_string().contains("--reference"), "{e}");
+
+        // Contigs named the Ensembl way.
+        let ens = bam(dir.path(), "ensembl", "@HD\tVN:1.6\tSO:coordinate\n@SQ\tSN:12\tLN:133275309\n", &[sam("a", 0, "12", 25245321, 60, "60M", 0, 0, &kras_read(true), None)]);
+        let input = AlignmentInput::open(&ens, r).unwrap();
+        let panel = Panel::demo();
+        let models = prepare_sites(&panel, r);
+        let e = count_bam(&input, &panel, &models, &CountOptions::default()).unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains("chr12") && msg.contains("ensembl.bam"), "{msg}");
+        assert!(matches!(e, CountError::ContigsMissing { hint: Some(_), .. }), "{msg}");
+    }
+}

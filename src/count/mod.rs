@@ -1,0 +1,220 @@
+//! Fragment-level allele counting at hotspots.
+//!
+//! [`prepare_sites`] turns a panel into [`SiteModel`]s (with the reference
+//! around each site, so indels can be widened over repeats),
+//! [`group_sites`] bundles nearby sites so each stretch of the input is read
+//! once, and an engine ([`bam::count_bam`]) fills one [`SiteCounts`] per
+//! hotspot, in panel order.
+
+pub mod allele;
+pub mod bam;
+pub mod fragment;
+pub mod site;
+
+use crate::panel::{Panel, PanelError};
+use crate::reference::{Reference, ReferenceError};
+pub use allele::{Allele, AlignedRead, SiteModel};
+pub use site::SiteCounts;
+use std::path::PathBuf;
+
+/// SAM flag bits (SAM spec §1.4).
+pub mod flag {
+    pub const PAIRED: u16 = 0x1;
+    pub const PROPER_PAIR: u16 = 0x2;
+    pub const UNMAPPED: u16 = 0x4;
+    pub const MATE_UNMAPPED: u16 = 0x8;
+    pub const REVERSE: u16 = 0x10;
+    pub const MATE_REVERSE: u16 = 0x20;
+    pub const READ1: u16 = 0x40;
+    pub const READ2: u16 = 0x80;
+    pub const SECONDARY: u16 = 0x100;
+    pub const QC_FAIL: u16 = 0x200;
+    pub const DUPLICATE: u16 = 0x400;
+    pub const SUPPLEMENTARY: u16 = 0x800;
+}
+
+/// Reads excluded by default: unmapped, secondary, QC-fail, duplicate,
+/// supplementary (`-F 0xF04`).
+pub const DEFAULT_EXCLUDE_FLAGS: u16 =
+    flag::UNMAPPED | flag::SECONDARY | flag::QC_FAIL | flag::DUPLICATE | flag::SUPPLEMENTARY;
+
+/// Which reads count, and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountOptions {
+    /// Minimum mapping quality of a read.
+    pub min_mapq: u8,
+    /// Minimum base quality at every base the allele is read from.
+    pub min_baseq: u8,
+    /// A read with any of these flag bits is skipped. Unmapped reads are
+    /// always skipped: they have no alignment to read an allele from.
+    pub exclude_flags: u16,
+    /// A read must have all of these flag bits.
+    pub include_flags: u16,
+    /// Merge the two mates of a fragment (the default). `false` counts reads.
+    pub fragments: bool,
+    /// Sites closer than this (bp) are fetched together.
+    pub group_gap: u64,
+}
+
+impl Default for CountOptions {
+    fn default() -> Self {
+        CountOptions {
+            min_mapq: 20,
+            min_baseq: 20,
+            exclude_flags: DEFAULT_EXCLUDE_FLAGS,
+            include_flags: 0,
+            fragments: true,
+            group_gap: 1000,
+        }
+    }
+}
+
+impl CountOptions {
+    /// Does a read with these flags and mapping quality count?
+    pub fn keeps(&self, flags: u16, mapq: u8) -> bool {
+        flags & (self.exclude_flags | flag::UNMAPPED) == 0
+            && flags & self.include_flags == self.include_flags
+            && mapq >= self.min_mapq
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CountError {
+    #[error(transparent)]
+    Panel(#[from] PanelError),
+    #[error(transparent)]
+    Reference(#[from] ReferenceError),
+    #[error("cannot open {path}: {detail}")]
+    Open { path: PathBuf, detail: String },
+    #[error("{path} is a SAM text file; cfspot reads BAM or CRAM through an index (convert with `samtools sort -o OUT.bam {path}` and `samtools index OUT.bam`)", path = path.display())]
+    SamText { path: PathBuf },
+    #[error("{path} is truncated: its BGZF end-of-file marker is missing (was it still being written, or cut short in a copy?)", path = path.display())]
+    Truncated { path: PathBuf },
+    #[error("{path} is not coordinate-sorted ({detail}); sort and index it: `samtools sort -o sorted.bam {path} && samtools index sorted.bam`", path = path.display())]
+    Unsorted { path: PathBuf, detail: String },
+    #[error("{path} has no index and cfspot could not build one: {detail}", path = path.display())]
+    NoIndex { path: PathBuf, detail: String },
+    #[error("{path} is CRAM: decoding it needs the reference it was written against; give it with --reference FASTA (an indexed FASTA with whole contigs, not regional windows)", path = path.display())]
+    CramNeedsReference { path: PathBuf },
+    #[error("{}", contig_message(path, missing, hint))]
+    ContigsMissing { path: PathBuf, missing: Vec<String>, hint: Option<String> },
+    #[error("cannot read {path} in {region}: {detail} (the file may be truncated or corrupt)", path = path.display())]
+    Read { path: PathBuf, region: String, detail: String },
+}
+
+fn contig_message(path: &std::path::Path, missing: &[String], hint: &Option<String>) -> String {
+    let mut m = format!(
+        "the panel's contig(s) {} are not in the header of {}",
+        missing.join(", "),
+        path.display()
+    );
+    if let Some(h) = hint {
+        m.push_str("; ");
+        m.push_str(h);
+    }
+    m
+}
+
+/// How far around a site the reference is fetched to widen indels over
+/// repeats (a longer repeat is widened only this far).
+const WIDEN_PAD: u64 = 200;
+
+/// Prepare one model per hotspot, in panel order.
+pub fn prepare_sites(panel: &Panel, reference: Option<&dyn Reference>) -> Vec<SiteModel> {
+    panel
+        .hotspots
+        .iter()
+        .map(|h| {
+            let window = reference.and_then(|r| fetch_around(r, &h.contig, h.pos, h.ref_allele.len()));
+            let win = window.as_ref().map(|(start, seq)| allele::RefWindow { start: *start, seq });
+            SiteModel::new(h.pos, h.ref_allele.as_bytes(), h.alt_allele.as_bytes(), win)
+        })
+        .collect()
+}
+
+/// Reference bases around an allele: as much of ±WIDEN_PAD as the reference
+/// holds (regional windows may end sooner).
+fn fetch_around(r: &dyn Reference, contig: &str, pos: u64, len: usize) -> Option<(i64, Vec<u8>)> {
+    let (s, e) = (pos - 1, pos - 1 + len as u64);
+    [WIDEN_PAD, 50, 10, 0].iter().find_map(|&pad| {
+        let start = s.saturating_sub(pad);
+        r.fetch(contig, start, e + pad).ok().map(|seq| (start as i64, seq))
+    })
+}
+
+/// Sites whose footprints lie within `gap` bp of each other, fetched together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteGroup {
+    pub contig: String,
+    /// 0-based, half-open region covering every site's footprint.
+    pub start: i64,
+    pub end: i64,
+    /// Panel indices, by footprint start.
+    pub sites: Vec<usize>,
+}
+
+/// Bundle nearby sites. Deterministic: groups are ordered by contig name
+/// and position.
+pub fn group_sites(panel: &Panel, models: &[SiteModel], gap: u64) -> Vec<SiteGroup> {
+    let mut order: Vec<usize> = (0..models.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (ha, hb) = (&panel.hotspots[a], &panel.hotspots[b]);
+        (&ha.contig, models[a].footprint(), a).cmp(&(&hb.contig, models[b].footprint(), b))
+    });
+    let mut groups: Vec<SiteGroup> = Vec::new();
+    for i in order {
+        let contig = &panel.hotspots[i].contig;
+        let (s, e) = models[i].footprint();
+        match groups.last_mut() {
+            Some(g) if &g.contig == contig && s <= g.end + gap as i64 => {
+                g.end = g.end.max(e);
+                g.sites.push(i);
+            }
+            _ => groups.push(SiteGroup { contig: contig.clone(), start: s, end: e, sites: vec![i] }),
+        }
+    }
+    groups
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters() {
+        let o = CountOptions::default();
+        assert!(o.keeps(flag::PAIRED | flag::PROPER_PAIR | flag::READ1, 60));
+        assert!(!o.keeps(flag::PAIRED | flag::READ1, 19));
+        for f in [flag::UNMAPPED, flag::SECONDARY, flag::QC_FAIL, flag::DUPLICATE, flag::SUPPLEMENTARY] {
+            assert!(!o.keeps(f, 60), "flag {f:#x}");
+        }
+        let keep_dups = CountOptions { exclude_flags: DEFAULT_EXCLUDE_FLAGS & !flag::DUPLICATE, ..o.clone() };
+        assert!(keep_dups.keeps(flag::DUPLICATE, 60));
+        // Unmapped reads never count, whatever -F says.
+        let none = CountOptions { exclude_flags: 0, ..o.clone() };
+        assert!(!none.keeps(flag::UNMAPPED, 60));
+        let incl = CountOptions { include_flags: flag::PROPER_PAIR, ..o };
+        assert!(!incl.keeps(flag::PAIRED, 60));
+        assert!(incl.keeps(flag::PAIRED | flag::PROPER_PAIR, 60));
+    }
+
+    #[test]
+    fn demo_groups_cover_every_site_once() {
+        let panel = Panel::demo();
+        let reference = crate::reference::open("demo").unwrap();
+        let models = prepare_sites(&panel, Some(reference.as_ref()));
+        let groups = group_sites(&panel, &models, 1000);
+        let mut seen: Vec<usize> = groups.iter().flat_map(|g| g.sites.clone()).collect();
+        seen.sort();
+        assert_eq!(seen, (0..panel.hotspots.len()).collect::<Vec<_>>());
+        for g in &groups {
+            for &i in &g.sites {
+                let (s, e) = models[i].footprint();
+                assert!(g.start <= s && e <= g.end);
+            }
+        }
+        // Sites on different contigs never share a group; KRAS G12/G13 do.
+        let kras: Vec<_> = groups.iter().filter(|g| g.contig == "chr12").collect();
+        assert!(kras.iter().any(|g| g.sites.len() == 4));
+    }
+}

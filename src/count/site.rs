@@ -1,0 +1,156 @@
+//! Per-site tallies, the one output type of every counting engine.
+
+use super::allele::{Allele, SiteModel};
+use super::fragment::{FragmentCall, Observation};
+
+/// Order of the per-base columns of single-base sites.
+pub const BASE_COLUMNS: [u8; 6] = [b'A', b'C', b'G', b'T', b'N', b'*'];
+
+/// Fragment-length threshold for the "short" share (ctDNA is enriched
+/// below it).
+pub const SHORT_FRAGMENT: u32 = 150;
+
+/// Everything counted at one site. All counts are fragments (or reads in
+/// read mode).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SiteCounts {
+    pub ref_fwd: u64,
+    pub ref_rev: u64,
+    pub alt_fwd: u64,
+    pub alt_rev: u64,
+    pub other: u64,
+    /// Fragments whose two mates read different alleles confidently.
+    pub discordant: u64,
+    /// Fragments whose allele bases fell below the base-quality threshold.
+    pub low_quality: u64,
+    /// Fragments whose two mates both covered the site (merged into one).
+    pub overlaps_merged: u64,
+    /// Single-base sites: fragments showing A, C, G, T, N and a deletion.
+    pub bases: Option<[u64; 6]>,
+    /// Fragment lengths (|TLEN| of proper pairs) of ref and alt fragments.
+    pub ref_lengths: Vec<u32>,
+    pub alt_lengths: Vec<u32>,
+}
+
+impl SiteCounts {
+    pub fn new(model: &SiteModel) -> Self {
+        SiteCounts { bases: model.is_single_base().then_some([0; 6]), ..Default::default() }
+    }
+
+    pub fn ref_count(&self) -> u64 {
+        self.ref_fwd + self.ref_rev
+    }
+    pub fn alt_count(&self) -> u64 {
+        self.alt_fwd + self.alt_rev
+    }
+    /// Fragments that read an allele: ref + alt + other.
+    pub fn depth(&self) -> u64 {
+        self.ref_count() + self.alt_count() + self.other
+    }
+    /// alt / depth, `None` at zero depth.
+    pub fn vaf(&self) -> Option<f64> {
+        let d = self.depth();
+        (d > 0).then(|| self.alt_count() as f64 / d as f64)
+    }
+
+    /// Add one fragment's (or read's) outcome.
+    pub fn add(&mut self, model: &SiteModel, call: FragmentCall) {
+        let obs = match call {
+            FragmentCall::Discordant => {
+                self.discordant += 1;
+                return;
+            }
+            FragmentCall::Observed(o) => o,
+        };
+        self.add_observation(model, obs);
+    }
+
+    fn add_observation(&mut self, model: &SiteModel, obs: Observation) {
+        let len = obs.fragment_length;
+        match obs.allele {
+            Allele::LowQuality => {
+                self.low_quality += 1;
+                return;
+            }
+            Allele::Ref => {
+                *if obs.reverse { &mut self.ref_rev } else { &mut self.ref_fwd } += 1;
+                if len > 0 {
+                    self.ref_lengths.push(len);
+                }
+            }
+            Allele::Alt => {
+                *if obs.reverse { &mut self.alt_rev } else { &mut self.alt_fwd } += 1;
+                if len > 0 {
+                    self.alt_lengths.push(len);
+                }
+            }
+            Allele::Other(_) => self.other += 1,
+        }
+        if let (Some(bases), Some(b)) = (self.bases.as_mut(), model.base_of(obs.allele)) {
+            let column = BASE_COLUMNS.iter().position(|&c| c == b).unwrap_or(4); // IUPAC → N
+            bases[column] += 1;
+        }
+    }
+}
+
+/// Median and share below [`SHORT_FRAGMENT`] of a set of fragment lengths.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LengthSummary {
+    pub median: f64,
+    pub short_fraction: f64,
+}
+
+/// Summarise lengths; `None` when there are none.
+pub fn summarise_lengths(lengths: &[u32]) -> Option<LengthSummary> {
+    if lengths.is_empty() {
+        return None;
+    }
+    let mut v = lengths.to_vec();
+    v.sort_unstable();
+    let n = v.len();
+    let median = if n % 2 == 1 {
+        v[n / 2] as f64
+    } else {
+        (v[n / 2 - 1] as f64 + v[n / 2] as f64) / 2.0
+    };
+    let short = v.partition_point(|&l| l < SHORT_FRAGMENT);
+    Some(LengthSummary { median, short_fraction: short as f64 / n as f64 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_and_short_share() {
+        assert_eq!(summarise_lengths(&[]), None);
+        let s = summarise_lengths(&[170, 120, 160]).unwrap();
+        assert_eq!(s.median, 160.0);
+        assert!((s.short_fraction - 1.0 / 3.0).abs() < 1e-12);
+        let s = summarise_lengths(&[100, 149, 150, 200]).unwrap();
+        assert_eq!(s.median, 149.5);
+        assert_eq!(s.short_fraction, 0.5);
+    }
+
+    #[test]
+    fn per_base_columns_and_depth() {
+        let model = SiteModel::new(5, b"A", b"G", None);
+        let mut c = SiteCounts::new(&model);
+        let o = |allele, reverse| {
+            FragmentCall::Observed(Observation { allele, reverse, fragment_length: 140 })
+        };
+        c.add(&model, o(Allele::Ref, false));
+        c.add(&model, o(Allele::Alt, true));
+        c.add(&model, o(Allele::Other(b'T'), false));
+        c.add(&model, o(Allele::Other(b'*'), false));
+        c.add(&model, o(Allele::LowQuality, false));
+        c.add(&model, FragmentCall::Discordant);
+        assert_eq!((c.ref_count(), c.alt_count(), c.other, c.depth()), (1, 1, 2, 4));
+        assert_eq!((c.alt_rev, c.low_quality, c.discordant), (1, 1, 1));
+        assert_eq!(c.bases, Some([1, 0, 1, 1, 0, 1]));
+        assert_eq!(c.vaf(), Some(0.25));
+        assert_eq!(c.alt_lengths, vec![140]);
+        let mnv = SiteModel::new(5, b"AC", b"GG", None);
+        assert_eq!(SiteCounts::new(&mnv).bases, None);
+    }
+}

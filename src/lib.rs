@@ -1,0 +1,8 @@
+//! cfspot: liquid biopsy at known cancer hotspots.
+//!
+//! Teaching and benchmarking software; not a clinical tool.
+pub mod count;
+pub mod output;
+pub mod panel;
+pub mod reference;
+pub mod report;

@@ -1,0 +1,2 @@
+//! Writers for what cfspot reports.
+pub mod count_tsv;
