@@ -6,3 +6,4 @@ pub mod output;
 pub mod panel;
 pub mod reference;
 pub mod report;
+pub mod sim;

@@ -16,12 +16,16 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    Demo(commands::demo::DemoArgs),
+    Simulate(commands::simulate::SimulateArgs),
     Count(commands::count::CountArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
+        Command::Demo(args) => args.run(),
+        Command::Simulate(args) => args.run(),
         Command::Count(args) => args.run(),
     };
     match result {

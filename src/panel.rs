@@ -923,3 +923,403 @@ fn per_allele(value: &str, k: usize, n: usize) -> String {
     }
     value.to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reference::RegionalFasta;
+    use std::io::Write;
+
+    fn parse(name: &str, text: &str) -> Result<Panel, PanelError> {
+        Panel::from_bytes(name, text.as_bytes())
+    }
+
+    fn problems(r: Result<Panel, PanelError>) -> Vec<String> {
+        match r {
+            Err(PanelError::Invalid { problems, .. }) => problems,
+            Err(e) => panic!("expected Invalid, got {e}"),
+            Ok(p) => panic!("expected an error, got {} hotspots", p.hotspots.len()),
+        }
+    }
+
+    const HEAD: &str = "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n";
+
+    #[test]
+    fn demo_panel() {
+        let p = Panel::demo();
+        assert_eq!(p.source, "demo");
+        assert_eq!(p.hotspots.len(), 31);
+        let snv = p.hotspots.iter().filter(|h| h.is_single_base()).count();
+        let mnv: Vec<&Hotspot> = p
+            .hotspots
+            .iter()
+            .filter(|h| h.ref_allele.len() > 1 && h.ref_allele.len() == h.alt_allele.len())
+            .collect();
+        let del: Vec<&Hotspot> = p
+            .hotspots
+            .iter()
+            .filter(|h| h.ref_allele.len() > h.alt_allele.len())
+            .collect();
+        assert_eq!((snv, mnv.len(), del.len()), (29, 1, 1));
+        assert_eq!(mnv[0].id, "EGFR_L747P");
+        assert_eq!(del[0].id, "EGFR_E746_A750del");
+        assert_eq!(del[0].ref_allele.len(), 16);
+        let first = &p.hotspots[0];
+        assert_eq!(
+            first,
+            &Hotspot {
+                contig: "chr1".into(),
+                pos: 114713908,
+                ref_allele: "T".into(),
+                alt_allele: "C".into(),
+                id: "NRAS_Q61R".into(),
+                gene: "NRAS".into(),
+                label: "p.Q61R".into(),
+                origin: "demo:12".into(),
+            }
+        );
+        assert_eq!(p.hotspots[30].id, "TP53_R175H");
+        assert_eq!(p.contigs.len(), 6);
+        assert_eq!(p.contigs[4], ("chr12".to_string(), 133275309));
+        assert!(Panel::load("demo").is_ok());
+    }
+
+    #[test]
+    fn bgzipped_vcf_loads_like_plain() {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("p.vcf");
+        std::fs::write(&plain, include_str!("../assets/demo/hotspots.vcf")).unwrap();
+        let gz = dir.path().join("p.vcf.gz");
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(include_str!("../assets/demo/hotspots.vcf").as_bytes())
+            .unwrap();
+        std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+        let a = Panel::load(plain.to_str().unwrap()).unwrap();
+        let b = Panel::load(gz.to_str().unwrap()).unwrap();
+        assert_eq!(a.hotspots.len(), 31);
+        assert_eq!(a.contigs, b.contigs);
+        for (x, y) in a.hotspots.iter().zip(&b.hotspots) {
+            assert_eq!(
+                (
+                    &x.id,
+                    &x.contig,
+                    x.pos,
+                    &x.ref_allele,
+                    &x.alt_allele,
+                    &x.gene,
+                    &x.label
+                ),
+                (
+                    &y.id,
+                    &y.contig,
+                    y.pos,
+                    &y.ref_allele,
+                    &y.alt_allele,
+                    &y.gene,
+                    &y.label
+                )
+            );
+        }
+        assert_eq!(a.hotspots[0].origin, format!("{}:12", plain.display()));
+        assert_eq!(b.hotspots[0].origin, format!("{}:12", gz.display()));
+        let err = Panel::load(dir.path().join("missing.vcf").to_str().unwrap()).unwrap_err();
+        assert!(matches!(err, PanelError::Io { .. }), "{err}");
+        assert!(err.to_string().contains("missing.vcf"));
+    }
+
+    #[test]
+    fn multi_alt_split_and_dot_ids() {
+        let text = format!(
+            "{HEAD}chr12\t25245350\tKRAS_G12\tc\tT,a\t.\t.\tGENE=KRAS;HGVSP=p.G12D,p.G12V\n\
+             chr12\t25245351\t.\tC\tA\t.\t.\t.\n\
+             chr12\t25245347\t.\tC\tT,G\t.\t.\tGENE=KRAS\n"
+        );
+        let p = parse("p.vcf", &text).unwrap();
+        let ids: Vec<&str> = p.hotspots.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            vec![
+                "KRAS_G12_T",
+                "KRAS_G12_A",
+                "chr12:25245351C>A",
+                "chr12:25245347C>T",
+                "chr12:25245347C>G"
+            ]
+        );
+        assert_eq!(p.hotspots[0].ref_allele, "C");
+        assert_eq!(p.hotspots[1].alt_allele, "A");
+        assert_eq!(p.hotspots[0].label, "p.G12D");
+        assert_eq!(p.hotspots[1].label, "p.G12V");
+        assert_eq!(p.hotspots[1].gene, "KRAS");
+        assert_eq!(p.hotspots[2].gene, "");
+        assert_eq!(p.hotspots[4].gene, "KRAS");
+        assert_eq!(p.hotspots[1].origin, "p.vcf:3");
+        assert!(p.contigs.is_empty());
+    }
+
+    #[test]
+    fn tsv_any_column_order() {
+        let text = "## a comment\nalt\tid\tpos\textra\tcontig\tref\tlabel\n\
+                    T\tKRAS_G12D\t25245350\tx\tchr12\tC\tp.G12D\n\
+                    \n\
+                    A\t.\t25245350\ty\tchr12\tc\n";
+        let p = parse("p.tsv", text).unwrap();
+        assert_eq!(p.hotspots.len(), 2);
+        let h = &p.hotspots[0];
+        assert_eq!(
+            (
+                h.contig.as_str(),
+                h.pos,
+                h.ref_allele.as_str(),
+                h.alt_allele.as_str()
+            ),
+            ("chr12", 25245350, "C", "T")
+        );
+        assert_eq!(
+            (h.id.as_str(), h.label.as_str(), h.gene.as_str()),
+            ("KRAS_G12D", "p.G12D", "")
+        );
+        assert_eq!(h.origin, "p.tsv:3");
+        assert_eq!(p.hotspots[1].id, "chr12:25245350C>A");
+        assert_eq!(p.hotspots[1].label, "");
+        // missing required column
+        let pr = problems(parse("q.tsv", "contig\tpos\tref\nchr1\t5\tA\n"));
+        assert!(
+            pr[0].starts_with("q.tsv:1:") && pr[0].contains("alt"),
+            "{pr:?}"
+        );
+        // too few columns in a row
+        let pr = problems(parse("r.tsv", "contig\tpos\tref\talt\nchr1\t5\tA\n"));
+        assert!(
+            pr[0].starts_with("r.tsv:2:") && pr[0].contains("column"),
+            "{pr:?}"
+        );
+    }
+
+    #[test]
+    fn bed_expansion() {
+        let text = "track name=x\nbrowser position chr1\n# comment\n\
+                    chr12\t25245349\t25245350\tKRAS_G12\n\
+                    chr7\t100\t103\tWIN\n\
+                    chr7\t200\t202\n";
+        let p = parse("p.bed", text).unwrap();
+        let got: Vec<(&str, u64, &str)> = p
+            .hotspots
+            .iter()
+            .map(|h| (h.contig.as_str(), h.pos, h.id.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("chr12", 25245350, "KRAS_G12"),
+                ("chr7", 101, "WIN:101"),
+                ("chr7", 102, "WIN:102"),
+                ("chr7", 103, "WIN:103"),
+                ("chr7", 201, "chr7:201"),
+                ("chr7", 202, "chr7:202"),
+            ]
+        );
+        assert!(p
+            .hotspots
+            .iter()
+            .all(|h| h.ref_allele.is_empty() && h.alt_allele == "."));
+        assert_eq!(p.hotspots[5].origin, "p.bed:6");
+        // detected by content even without the .bed extension
+        assert_eq!(
+            parse("sites.txt", "chr1\t9\t10\n").unwrap().hotspots[0].pos,
+            10
+        );
+        // absurd intervals
+        let pr = problems(parse("big.bed", "chr1\t0\t5000\nchr1\t10000\t20000\n"));
+        assert!(
+            pr[0].starts_with("big.bed:2:") && pr[0].contains("10000"),
+            "{pr:?}"
+        );
+        let pr = problems(parse("e.bed", "chr1\t10\t10\nchr1\tx\t5\nchr1\t5\n"));
+        assert_eq!(pr.len(), 3, "{pr:?}");
+        assert!(pr[0].starts_with("e.bed:1:") && pr[0].contains("empty interval"));
+        assert!(pr[1].starts_with("e.bed:2:") && pr[1].contains("whole numbers"));
+        assert!(pr[2].starts_with("e.bed:3:") && pr[2].contains("3"));
+    }
+
+    #[test]
+    fn vcf_problems_name_file_and_line() {
+        let text = format!(
+            "{HEAD}\
+             chr1\tx\tA1\tA\tC\t.\t.\t.\n\
+             chr1\t0\tA2\tA\tC\t.\t.\t.\n\
+             chr1\t5\tA3\t\tC\t.\t.\t.\n\
+             chr1\t5\tA4\tA\tA\t.\t.\t.\n\
+             chr1\t5\tA5\tA\n\
+             chr1\t5\tA6\tA\t<DEL>\t.\t.\t.\n\
+             chr1\t5\tA7\tA\t*\t.\t.\t.\n\
+             chr1\t5\tA8\tA\tCR\t.\t.\t.\n\
+             chr1\t5\tA9\tA\t.\t.\t.\t.\n\
+             chr1 5 A10 A C\n"
+        );
+        let pr = problems(parse("bad.vcf", &text));
+        let want = [
+            (3, "not a whole number"),
+            (4, "is 0"),
+            (5, "REF '' is empty"),
+            (6, "both 'A'"),
+            (7, "at least 5"),
+            (8, "symbolic"),
+            (9, "'*'"),
+            (10, "other than A, C, G, T, N"),
+            (11, "empty"),
+            (12, "at least 5"),
+        ];
+        assert_eq!(pr.len(), want.len(), "{pr:#?}");
+        for (p, (line, what)) in pr.iter().zip(want) {
+            assert!(p.starts_with(&format!("bad.vcf:{line}: ")), "{p}");
+            assert!(p.contains(what), "{p} lacks {what}");
+        }
+        // the error text lists them all
+        let msg = parse("bad.vcf", &text).unwrap_err().to_string();
+        assert!(msg.starts_with("panel bad.vcf has 10 problem(s):"), "{msg}");
+    }
+
+    #[test]
+    fn position_past_contig_end() {
+        let text = "##fileformat=VCFv4.2\n##contig=<ID=c1,length=10>\n\
+                    #CHROM\tPOS\tID\tREF\tALT\n\
+                    c1\t10\tok\tA\tC\nc1\t9\tlong\tAGT\tA\n";
+        let pr = problems(parse("p.vcf", text));
+        assert_eq!(pr.len(), 1);
+        assert!(
+            pr[0].starts_with("p.vcf:5:") && pr[0].contains("length 10"),
+            "{pr:?}"
+        );
+    }
+
+    #[test]
+    fn duplicate_ids_name_both_lines() {
+        let text = format!(
+            "{HEAD}chr1\t5\tX\tA\tC\t.\t.\t.\nchr1\t6\tY\tA\tC\t.\t.\t.\nchr1\t7\tX\tA\tG\t.\t.\t.\n"
+        );
+        let pr = problems(parse("d.vcf", &text));
+        assert_eq!(pr.len(), 1);
+        assert!(
+            pr[0].starts_with("d.vcf:5: duplicate id 'X' (first used at d.vcf:3)"),
+            "{pr:?}"
+        );
+        // BED: overlapping intervals repeat a position
+        let pr = problems(parse("d.bed", "chr1\t0\t3\nchr1\t2\t4\n"));
+        assert!(
+            pr[0].starts_with("d.bed:2: duplicate id 'chr1:3'"),
+            "{pr:?}"
+        );
+    }
+
+    #[test]
+    fn empty_and_unknown_format() {
+        assert!(matches!(
+            parse("e.vcf", HEAD),
+            Err(PanelError::Empty { .. })
+        ));
+        assert!(matches!(
+            parse("e.bed", "track x\n"),
+            Err(PanelError::Empty { .. })
+        ));
+        let pr = problems(parse("what.txt", "hello world\n"));
+        assert!(
+            pr[0].contains("VCF") && pr[0].contains("TSV") && pr[0].contains("BED"),
+            "{pr:?}"
+        );
+        let pr = problems(Panel::from_bytes(
+            "bin.bam",
+            &[0x42, 0x41, 0x4d, 0xff, 0xfe],
+        ));
+        assert!(pr[0].contains("not UTF-8"), "{pr:?}");
+    }
+
+    #[test]
+    fn resolve_demo_against_demo_reference() {
+        let reference = RegionalFasta::demo();
+        let mut p = Panel::demo();
+        p.resolve(Some(&reference)).unwrap();
+        p.resolve(None).unwrap();
+    }
+
+    #[test]
+    fn resolve_lists_every_mismatch() {
+        let text = format!(
+            "{HEAD}chr12\t25245350\tKRAS_G12D\tG\tT\t.\t.\t.\n\
+             chr12\t25245350\tOK\tC\tT\t.\t.\t.\n\
+             chr7\t55174771\tDEL\tAGGAATTAAGAGAAGG\tA\t.\t.\t.\n\
+             chr7\t100\tFAR\tA\tC\t.\t.\t.\n"
+        );
+        let mut p = parse("panel.vcf", &text).unwrap();
+        let err = p.resolve(Some(&RegionalFasta::demo())).unwrap_err();
+        let PanelError::Reference { problems, .. } = &err else {
+            panic!("{err}")
+        };
+        assert_eq!(problems.len(), 3, "{problems:#?}");
+        assert_eq!(
+            problems[0],
+            "KRAS_G12D (panel.vcf:3) chr12:25245350 REF G but the reference has C"
+        );
+        assert!(problems[1].starts_with("DEL (panel.vcf:5) chr7:55174771 REF AGGAATTAAGAGAAGG but the reference has AGGAATTAAGAGAAGC"));
+        assert!(
+            problems[2].contains("FAR (panel.vcf:6)")
+                && problems[2].contains("not inside any window")
+        );
+        assert!(err.to_string().contains("the embedded GRCh38 demo windows"));
+    }
+
+    #[test]
+    fn resolve_fills_bed_refs() {
+        let mut p = parse("p.bed", "chr12\t25245349\t25245351\tG12\n").unwrap();
+        let err = p.resolve(None).unwrap_err();
+        assert!(matches!(err, PanelError::NeedsReference { .. }));
+        assert!(err.to_string().contains("--reference"));
+        p.resolve(Some(&RegionalFasta::demo())).unwrap();
+        assert_eq!(p.hotspots[0].ref_allele, "C");
+        assert_eq!(p.hotspots[1].ref_allele, "C");
+        assert!(p.hotspots.iter().all(|h| h.is_single_base()));
+    }
+
+    #[test]
+    fn chr_style_hint() {
+        let text =
+            format!("{HEAD}12\t25245350\tA\tC\tT\t.\t.\t.\n12\t25245351\tB\tC\tA\t.\t.\t.\n");
+        let mut p = parse("ens.vcf", &text).unwrap();
+        let err = p
+            .resolve(Some(&RegionalFasta::demo()))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("contig '12' (2 hotspot(s), first A at ens.vcf:3)"),
+            "{err}"
+        );
+        assert!(
+            err.contains("the panel names contigs like '12' but the reference names them like 'chr12' (UCSC vs Ensembl style)"),
+            "{err}"
+        );
+        let avail = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let h = contig_style_hint("chr12", &avail(&["1", "12", "X"])).unwrap();
+        assert!(h.contains("'chr12'") && h.contains("'12'"), "{h}");
+        let h = contig_style_hint("chrM", &avail(&["1", "MT"])).unwrap();
+        assert!(h.contains("'MT'"), "{h}");
+        let h = contig_style_hint("MT", &avail(&["chr1", "chrM"])).unwrap();
+        assert!(h.contains("'chrM'"), "{h}");
+        // absent contig, but the styles differ
+        assert!(contig_style_hint("chr5", &avail(&["1", "2"])).is_some());
+        assert!(contig_style_hint("Chr1", &avail(&["chr1"]))
+            .unwrap()
+            .contains("case"));
+        assert_eq!(contig_style_hint("chr5", &avail(&["chr1", "chr2"])), None);
+        assert_eq!(contig_style_hint("chr1", &avail(&["chr1"])), None);
+    }
+
+    #[test]
+    fn single_base() {
+        let mut h = Panel::demo().hotspots[0].clone();
+        assert!(h.is_single_base());
+        h.alt_allele = ".".into();
+        assert!(h.is_single_base());
+        h.ref_allele = "TT".into();
+        assert!(!h.is_single_base());
+    }
+}

@@ -1,0 +1,1 @@
+//! Synthetic cfDNA samples with known truth. (Being implemented.)
