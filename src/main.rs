@@ -8,7 +8,12 @@ use std::process::ExitCode;
 /// cfspot: liquid biopsy at known cancer hotspots (teaching and
 /// benchmarking; not a clinical tool).
 #[derive(Parser, Debug)]
-#[command(name = "cfspot", version, propagate_version = true, arg_required_else_help = true)]
+#[command(
+    name = "cfspot",
+    version,
+    propagate_version = true,
+    arg_required_else_help = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

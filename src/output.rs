@@ -13,7 +13,10 @@ pub struct Output {
 
 enum Inner {
     Stdout(BufWriter<io::Stdout>),
-    File { tmp: BufWriter<tempfile::NamedTempFile>, path: PathBuf },
+    File {
+        tmp: BufWriter<tempfile::NamedTempFile>,
+        path: PathBuf,
+    },
 }
 
 impl Output {
@@ -23,13 +26,21 @@ impl Output {
             None => Inner::Stdout(BufWriter::new(io::stdout())),
             Some(p) if p.as_os_str() == "-" => Inner::Stdout(BufWriter::new(io::stdout())),
             Some(p) => {
-                let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+                let dir = p
+                    .parent()
+                    .filter(|d| !d.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."));
                 let tmp = tempfile::Builder::new()
                     .prefix(".cfspot-")
                     .suffix(".part")
                     .tempfile_in(dir)
-                    .map_err(|e| io::Error::new(e.kind(), format!("cannot write in {}: {e}", dir.display())))?;
-                Inner::File { tmp: BufWriter::new(tmp), path: p.to_owned() }
+                    .map_err(|e| {
+                        io::Error::new(e.kind(), format!("cannot write in {}: {e}", dir.display()))
+                    })?;
+                Inner::File {
+                    tmp: BufWriter::new(tmp),
+                    path: p.to_owned(),
+                }
             }
         };
         Ok(Output { inner })
@@ -43,7 +54,10 @@ impl Output {
                 let tmp = tmp.into_inner().map_err(|e| e.into_error())?;
                 tmp.as_file().sync_all()?;
                 tmp.persist(&path).map_err(|e| {
-                    io::Error::new(e.error.kind(), format!("cannot create {}: {}", path.display(), e.error))
+                    io::Error::new(
+                        e.error.kind(),
+                        format!("cannot create {}: {}", path.display(), e.error),
+                    )
                 })?;
                 Ok(())
             }

@@ -269,7 +269,7 @@ impl Panel {
                 first.id,
                 first.origin
             );
-            match contig_style_hint(contig, &available) {
+            match contig_style_hint_in(contig, &available, &ref_name) {
                 Some(hint) => {
                     msg.push_str("; ");
                     msg.push_str(&hint);
@@ -311,16 +311,25 @@ impl Panel {
     }
 }
 
-/// Explains a contig-naming mismatch between a panel and a reference:
-/// `chr12` vs `12` (UCSC vs Ensembl style), `chrM` vs `MT`, or a difference
-/// in case only. None when `name` is in `available` or no style explains it.
+/// Explains a contig-naming mismatch between a panel and another file
+/// (reference, BAM): `chr12` vs `12` (UCSC vs Ensembl style), `chrM` vs `MT`,
+/// or a difference in case only. None when `name` is in `available` or no
+/// style explains it. The text says "the other file"; use
+/// [`contig_style_hint_in`] to name the file.
 pub fn contig_style_hint(name: &str, available: &[String]) -> Option<String> {
+    contig_style_hint_in(name, available, "the other file")
+}
+
+/// Like [`contig_style_hint`], naming the file that holds `available`
+/// (e.g. "the panel names contigs like 'chr12' but ref.fa names them like '12'
+/// (UCSC vs Ensembl style); rename one of them").
+pub fn contig_style_hint_in(name: &str, available: &[String], file: &str) -> Option<String> {
     if available.iter().any(|a| a == name) {
         return None;
     }
     let msg = |other: &str| {
         format!(
-            "the panel names contigs like '{name}' but the reference names them like '{other}' \
+            "the panel names contigs like '{name}' but {file} names them like '{other}' \
              (UCSC vs Ensembl style); rename one of them"
         )
     };
@@ -345,7 +354,7 @@ pub fn contig_style_hint(name: &str, available: &[String]) -> Option<String> {
     }
     if let Some(other) = available.iter().find(|a| a.eq_ignore_ascii_case(name)) {
         return Some(format!(
-            "the panel names this contig '{name}' but the reference names it '{other}' \
+            "the panel names this contig '{name}' but {file} names it '{other}' \
              (names differ in case only); rename one of them"
         ));
     }
@@ -1294,7 +1303,7 @@ mod tests {
             "{err}"
         );
         assert!(
-            err.contains("the panel names contigs like '12' but the reference names them like 'chr12' (UCSC vs Ensembl style)"),
+            err.contains("the panel names contigs like '12' but the embedded GRCh38 demo windows names them like 'chr12' (UCSC vs Ensembl style)"),
             "{err}"
         );
         let avail = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();

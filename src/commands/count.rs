@@ -130,7 +130,12 @@ impl CountArgs {
             bail!("--threads must be at least 1");
         }
         let (panel, reference) = self.panel.load()?;
-        if reference.is_none() && panel.hotspots.iter().any(|h| h.ref_allele.len() != h.alt_allele.len()) {
+        if reference.is_none()
+            && panel
+                .hotspots
+                .iter()
+                .any(|h| h.ref_allele.len() != h.alt_allele.len())
+        {
             eprintln!(
                 "cfspot: note: no --reference, so indels are matched only as the panel writes them \
                  (an aligner's equivalent placement in a repeat is not recognised)"
@@ -138,17 +143,22 @@ impl CountArgs {
         }
         let input = AlignmentInput::open(&self.input, reference.as_deref())?;
         if input.index_built {
-            eprintln!("cfspot: note: {} had no index; built one beside it", self.input.display());
+            eprintln!(
+                "cfspot: note: {} had no index; built one beside it",
+                self.input.display()
+            );
         }
         let models = prepare_sites(&panel, reference.as_deref());
         let opts = self.options();
-        let counts = thread_pool(self.threads)?.install(|| count_bam(&input, &panel, &models, &opts))?;
+        let counts =
+            thread_pool(self.threads)?.install(|| count_bam(&input, &panel, &models, &opts))?;
         let out_path = (self.output.as_os_str() != "-").then_some(self.output.as_path());
         let mut out = Output::create(out_path)
             .with_context(|| format!("cannot write {}", self.output.display()))?;
         count_tsv::write(&mut out, &panel.hotspots, &counts)
             .with_context(|| format!("cannot write {}", self.output.display()))?;
-        out.finish().with_context(|| format!("cannot write {}", self.output.display()))?;
+        out.finish()
+            .with_context(|| format!("cannot write {}", self.output.display()))?;
         Ok(())
     }
 }

@@ -23,9 +23,14 @@ impl PanelArgs {
     /// Load the panel and the reference, and check the one against the other.
     pub fn load(&self) -> Result<(Panel, Option<Box<dyn Reference>>)> {
         let mut panel = Panel::load(&self.panel)?;
-        let spec = self.reference.clone().or_else(|| (self.panel == "demo").then(|| "demo".to_string()));
+        let spec = self
+            .reference
+            .clone()
+            .or_else(|| (self.panel == "demo").then(|| "demo".to_string()));
         let reference = match spec {
-            Some(s) => Some(reference::open(&s).with_context(|| format!("cannot use reference {s}"))?),
+            Some(s) => {
+                Some(reference::open(&s).with_context(|| format!("cannot use reference {s}"))?)
+            }
             None => None,
         };
         panel.resolve(reference.as_deref())?;

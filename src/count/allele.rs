@@ -44,6 +44,8 @@ pub trait AlignedRead {
     fn base(&self, qpos: usize) -> u8;
     /// Phred base quality at query position `qpos`.
     fn qual(&self, qpos: usize) -> u8;
+    /// Number of query bases (soft clips included).
+    fn len(&self) -> usize;
 }
 
 /// What one read (or one fragment) shows at a site.
@@ -67,7 +69,10 @@ pub const OTHER: u8 = b'?';
 enum Shape {
     /// Equal-length alleles, compared base by base. `alt` is `None` for a
     /// position-only (BED) site.
-    Bases { ref_bases: Vec<u8>, alt_bases: Option<Vec<u8>> },
+    Bases {
+        ref_bases: Vec<u8>,
+        alt_bases: Option<Vec<u8>>,
+    },
     /// A deletion of `len` bases anywhere inside the region.
     Deletion { len: u32 },
     /// An insertion of `len` bases whose region reads `alt_seq`.
@@ -113,7 +118,10 @@ impl SiteModel {
             return SiteModel {
                 start: pos0,
                 end: pos0 + ref_allele.len() as i64,
-                shape: Shape::Bases { ref_bases: ref_allele.to_vec(), alt_bases: None },
+                shape: Shape::Bases {
+                    ref_bases: ref_allele.to_vec(),
+                    alt_bases: None,
+                },
             };
         }
         // Trim the shared suffix, then the shared prefix: what is left is
@@ -144,12 +152,21 @@ impl SiteModel {
             return SiteModel {
                 start,
                 end: start + r.len() as i64,
-                shape: Shape::Bases { ref_bases: r.to_vec(), alt_bases: Some(a.to_vec()) },
+                shape: Shape::Bases {
+                    ref_bases: r.to_vec(),
+                    alt_bases: Some(a.to_vec()),
+                },
             };
         }
         if a.is_empty() {
             let (s, e) = widen_deletion(start, start + r.len() as i64, window);
-            SiteModel { start: s, end: e, shape: Shape::Deletion { len: r.len() as u32 } }
+            SiteModel {
+                start: s,
+                end: e,
+                shape: Shape::Deletion {
+                    len: r.len() as u32,
+                },
+            }
         } else if r.is_empty() {
             let (s, e) = widen_insertion(start, a, window);
             // The region as the alt haplotype reads it; equivalent placements
@@ -158,12 +175,21 @@ impl SiteModel {
             let mut alt_seq: Vec<u8> = (s..start).map(base).collect();
             alt_seq.extend_from_slice(a);
             alt_seq.extend((start..e).map(base));
-            SiteModel { start: s, end: e, shape: Shape::Insertion { len: a.len() as u32, alt_seq } }
+            SiteModel {
+                start: s,
+                end: e,
+                shape: Shape::Insertion {
+                    len: a.len() as u32,
+                    alt_seq,
+                },
+            }
         } else {
             SiteModel {
                 start,
                 end: start + r.len() as i64,
-                shape: Shape::Complex { alt_seq: a.to_vec() },
+                shape: Shape::Complex {
+                    alt_seq: a.to_vec(),
+                },
             }
         }
     }
@@ -189,11 +215,13 @@ impl SiteModel {
             (Shape::Bases { ref_bases, .. }, Allele::Ref) if ref_bases.len() == 1 => {
                 Some(ref_bases[0])
             }
-            (Shape::Bases { ref_bases, alt_bases: Some(alt) }, Allele::Alt)
-                if ref_bases.len() == 1 =>
-            {
-                Some(alt[0])
-            }
+            (
+                Shape::Bases {
+                    ref_bases,
+                    alt_bases: Some(alt),
+                },
+                Allele::Alt,
+            ) if ref_bases.len() == 1 => Some(alt[0]),
             (Shape::Bases { ref_bases, .. }, Allele::Other(b)) if ref_bases.len() == 1 => Some(b),
             _ => None,
         }
@@ -203,9 +231,10 @@ impl SiteModel {
     /// the allele with aligned bases.
     pub fn classify<R: AlignedRead + ?Sized>(&self, read: &R, min_baseq: u8) -> Option<Allele> {
         match &self.shape {
-            Shape::Bases { ref_bases, alt_bases } => {
-                self.classify_bases(read, ref_bases, alt_bases.as_deref(), min_baseq)
-            }
+            Shape::Bases {
+                ref_bases,
+                alt_bases,
+            } => self.classify_bases(read, ref_bases, alt_bases.as_deref(), min_baseq),
             _ => self.classify_indel(read, min_baseq),
         }
     }
@@ -229,6 +258,7 @@ impl SiteModel {
         let mut deleted = false;
         let mut broken = false; // insertion between allele bases
         let mut first_base = b'N';
+        let read_len = read.len();
         for &c in read.cigar() {
             let (op, len) = (c & 0xf, (c >> 4) as i64);
             match op {
@@ -267,6 +297,12 @@ impl SiteModel {
                         }
                         deleted = true;
                         seen += hi - lo;
+                        // A deleted base has no quality of its own; like
+                        // samtools, judge it by the first base after the
+                        // deletion.
+                        if qpos < read_len {
+                            min_q = min_q.min(read.qual(qpos));
+                        }
                     }
                     rpos += len;
                 }
@@ -280,12 +316,12 @@ impl SiteModel {
         if seen < e - s || rpos < e {
             return None; // the read's aligned bases stop inside the allele
         }
+        if min_q < min_baseq {
+            return Some(Allele::LowQuality);
+        }
         if deleted {
             let b = if e - s == 1 { DELETED } else { OTHER };
             return Some(Allele::Other(b));
-        }
-        if min_q < min_baseq {
-            return Some(Allele::LowQuality);
         }
         Some(if broken {
             Allele::Other(OTHER)
@@ -345,7 +381,8 @@ impl SiteModel {
                             anchor_deleted = true;
                         } else {
                             dels += 1;
-                            event_fits &= matches!(self.shape, Shape::Deletion { len: l } if l as i64 == len);
+                            event_fits &=
+                                matches!(self.shape, Shape::Deletion { len: l } if l as i64 == len);
                         }
                     }
                     rpos += len;
@@ -500,6 +537,9 @@ pub(crate) mod tests {
         fn qual(&self, q: usize) -> u8 {
             self.qual[q]
         }
+        fn len(&self) -> usize {
+            self.seq.len()
+        }
     }
 
     // Reference used below, positions 1..=40 (1-based):
@@ -524,11 +564,23 @@ pub(crate) mod tests {
         let r = TestRead::new(1, "10M", "ACGTTCGTAA");
         assert_eq!(site.classify(&r, 20), Some(Allele::Other(b'T')));
         // Read starting right after, or ending right before, the site.
-        assert_eq!(site.classify(&TestRead::new(6, "5M", &refseq(6, 10)), 20), None);
-        assert_eq!(site.classify(&TestRead::new(1, "4M", &refseq(1, 4)), 20), None);
+        assert_eq!(
+            site.classify(&TestRead::new(6, "5M", &refseq(6, 10)), 20),
+            None
+        );
+        assert_eq!(
+            site.classify(&TestRead::new(1, "4M", &refseq(1, 4)), 20),
+            None
+        );
         // Read ending exactly at the site counts.
-        assert_eq!(site.classify(&TestRead::new(1, "5M", &refseq(1, 5)), 20), Some(Allele::Ref));
-        assert_eq!(site.classify(&TestRead::new(5, "5M", &refseq(5, 9)), 20), Some(Allele::Ref));
+        assert_eq!(
+            site.classify(&TestRead::new(1, "5M", &refseq(1, 5)), 20),
+            Some(Allele::Ref)
+        );
+        assert_eq!(
+            site.classify(&TestRead::new(5, "5M", &refseq(5, 9)), 20),
+            Some(Allele::Ref)
+        );
     }
 
     #[test]
@@ -576,6 +628,11 @@ pub(crate) mod tests {
         let r = TestRead::new(1, "8M3D4M", &seq);
         assert_eq!(site.classify(&r, 20), Some(Allele::Other(DELETED)));
         assert_eq!(site.base_of(Allele::Other(DELETED)), Some(b'*'));
+        // Judged by the quality of the first base after the deletion (query 8).
+        let r = TestRead::new(1, "8M3D4M", &seq).with_qual_at(8, 10);
+        assert_eq!(site.classify(&r, 20), Some(Allele::LowQuality));
+        let r = TestRead::new(1, "8M3D4M", &seq).with_qual_at(7, 10);
+        assert_eq!(site.classify(&r, 20), Some(Allele::Other(DELETED)));
     }
 
     #[test]
@@ -615,14 +672,22 @@ pub(crate) mod tests {
         let site = SiteModel::new(10, b"AC", b"A", win());
         assert_eq!(site.footprint(), (9, 15)); // anchors at 10 (A) and 15 (G), 1-based
         let del_seq = format!("{}{}", refseq(1, 10), refseq(12, 20)); // one C fewer
-        for (cigar, pos_desc) in [("10M1D9M", "left"), ("11M1D8M", "mid"), ("13M1D6M", "right")] {
+        for (cigar, pos_desc) in [
+            ("10M1D9M", "left"),
+            ("11M1D8M", "mid"),
+            ("13M1D6M", "right"),
+        ] {
             let r = TestRead::new(1, cigar, &del_seq);
             assert_eq!(site.classify(&r, 20), Some(Allele::Alt), "{pos_desc}");
         }
         let r = TestRead::new(1, "20M", &refseq(1, 20));
         assert_eq!(site.classify(&r, 20), Some(Allele::Ref));
         // Two C deleted: a different event.
-        let r = TestRead::new(1, "10M2D8M", &format!("{}{}", refseq(1, 10), refseq(13, 20)));
+        let r = TestRead::new(
+            1,
+            "10M2D8M",
+            &format!("{}{}", refseq(1, 10), refseq(13, 20)),
+        );
         assert_eq!(site.classify(&r, 20), Some(Allele::Other(OTHER)));
         // Read ending inside the homopolymer cannot tell: not counted.
         let r = TestRead::new(1, "13M", &refseq(1, 13));
@@ -664,10 +729,19 @@ pub(crate) mod tests {
         // Insert G between 4 (T) and 5 (A): no repeat, so nothing to widen.
         let site = SiteModel::new(4, b"T", b"TG", win());
         let seq = format!("{}G{}", refseq(1, 4), refseq(5, 12));
-        assert_eq!(site.classify(&TestRead::new(1, "4M1I8M", &seq), 20), Some(Allele::Alt));
+        assert_eq!(
+            site.classify(&TestRead::new(1, "4M1I8M", &seq), 20),
+            Some(Allele::Alt)
+        );
         let no_ref = SiteModel::new(4, b"T", b"TG", None);
-        assert_eq!(no_ref.classify(&TestRead::new(1, "4M1I8M", &seq), 20), Some(Allele::Alt));
-        assert_eq!(no_ref.classify(&TestRead::new(1, "12M", &refseq(1, 12)), 20), Some(Allele::Ref));
+        assert_eq!(
+            no_ref.classify(&TestRead::new(1, "4M1I8M", &seq), 20),
+            Some(Allele::Alt)
+        );
+        assert_eq!(
+            no_ref.classify(&TestRead::new(1, "12M", &refseq(1, 12)), 20),
+            Some(Allele::Ref)
+        );
     }
 
     #[test]
@@ -705,7 +779,10 @@ pub(crate) mod tests {
     fn bed_position_only() {
         let site = SiteModel::new(5, b"A", b".", win());
         assert!(site.is_single_base());
-        assert_eq!(site.classify(&TestRead::new(1, "10M", &refseq(1, 10)), 20), Some(Allele::Ref));
+        assert_eq!(
+            site.classify(&TestRead::new(1, "10M", &refseq(1, 10)), 20),
+            Some(Allele::Ref)
+        );
         let r = TestRead::new(1, "10M", "ACGTGCGTAA");
         assert_eq!(site.classify(&r, 20), Some(Allele::Other(b'G')));
     }

@@ -5,7 +5,7 @@ use super::allele::{AlignedRead, SiteModel};
 use super::fragment::{merge_mates, FragmentCall, Observation};
 use super::site::SiteCounts;
 use super::{flag, group_sites, CountError, CountOptions, SiteGroup};
-use crate::panel::{contig_style_hint, Panel};
+use crate::panel::{contig_style_hint_in, Panel};
 use crate::reference::Reference;
 use rayon::prelude::*;
 use rust_htslib::bam::{self, Read as _};
@@ -25,6 +25,9 @@ impl AlignedRead for bam::Record {
     }
     fn qual(&self, qpos: usize) -> u8 {
         self.qual()[qpos]
+    }
+    fn len(&self) -> usize {
+        self.seq_len()
     }
 }
 
@@ -56,7 +59,10 @@ const BGZF_EOF: [u8; 28] = [
 impl AlignmentInput {
     /// Check `path`, and build its index when it has none.
     pub fn open(path: &Path, reference: Option<&dyn Reference>) -> Result<Self, CountError> {
-        let io = |e: std::io::Error| CountError::Open { path: path.to_owned(), detail: e.to_string() };
+        let io = |e: std::io::Error| CountError::Open {
+            path: path.to_owned(),
+            detail: e.to_string(),
+        };
         let mut f = std::fs::File::open(path).map_err(io)?;
         let mut magic = [0u8; 4];
         let n = f.read(&mut magic).map_err(io)?;
@@ -68,13 +74,17 @@ impl AlignmentInput {
                 f.read_exact(&mut tail).map_err(io)?;
                 tail != BGZF_EOF
             } {
-                return Err(CountError::Truncated { path: path.to_owned() });
+                return Err(CountError::Truncated {
+                    path: path.to_owned(),
+                });
             }
             AlignmentFormat::Bam
         } else if n == 4 && &magic == b"CRAM" {
             AlignmentFormat::Cram
         } else if n > 0 && magic[0] == b'@' || magic.iter().take(n).all(|b| b.is_ascii()) && n > 0 {
-            return Err(CountError::SamText { path: path.to_owned() });
+            return Err(CountError::SamText {
+                path: path.to_owned(),
+            });
         } else {
             return Err(CountError::Open {
                 path: path.to_owned(),
@@ -85,12 +95,18 @@ impl AlignmentInput {
             AlignmentFormat::Cram => Some(
                 reference
                     .and_then(|r| r.fasta_path().map(Path::to_owned))
-                    .ok_or_else(|| CountError::CramNeedsReference { path: path.to_owned() })?,
+                    .ok_or_else(|| CountError::CramNeedsReference {
+                        path: path.to_owned(),
+                    })?,
             ),
             AlignmentFormat::Bam => None,
         };
-        let mut input =
-            AlignmentInput { path: path.to_owned(), format, cram_reference, index_built: false };
+        let mut input = AlignmentInput {
+            path: path.to_owned(),
+            format,
+            cram_reference,
+            index_built: false,
+        };
         input.check_sort_order()?;
         if input.open_indexed().is_err() {
             input.build_index()?;
@@ -118,7 +134,10 @@ impl AlignmentInput {
     }
 
     fn open_error(&self, e: rust_htslib::errors::Error) -> CountError {
-        CountError::Open { path: self.path.clone(), detail: e.to_string() }
+        CountError::Open {
+            path: self.path.clone(),
+            detail: e.to_string(),
+        }
     }
 
     /// The header says how the file is sorted; believe it when it says
@@ -140,7 +159,11 @@ impl AlignmentInput {
     }
 
     fn build_index(&self) -> Result<(), CountError> {
-        let dir = self.path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let dir = self
+            .path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         if tempfile::tempfile_in(dir).is_err() {
             return Err(CountError::NoIndex {
                 path: self.path.clone(),
@@ -152,13 +175,15 @@ impl AlignmentInput {
             });
         }
         bam::index::build(&self.path, None, bam::index::Type::Bai, 1).map_err(|e| match e {
-            rust_htslib::errors::Error::BamBuildIndex | rust_htslib::errors::Error::BamNotIndexable => {
-                CountError::Unsorted {
-                    path: self.path.clone(),
-                    detail: "indexing it failed, which is what an unsorted file does".into(),
-                }
-            }
-            other => CountError::NoIndex { path: self.path.clone(), detail: other.to_string() },
+            rust_htslib::errors::Error::BamBuildIndex
+            | rust_htslib::errors::Error::BamNotIndexable => CountError::Unsorted {
+                path: self.path.clone(),
+                detail: "indexing it failed, which is what an unsorted file does".into(),
+            },
+            other => CountError::NoIndex {
+                path: self.path.clone(),
+                detail: other.to_string(),
+            },
         })
     }
 }
@@ -174,8 +199,11 @@ pub fn count_bam(
     let header_reader = input.open_indexed()?;
     let header = header_reader.header().to_owned();
     drop(header_reader);
-    let names: Vec<String> =
-        header.target_names().iter().map(|n| String::from_utf8_lossy(n).into_owned()).collect();
+    let names: Vec<String> = header
+        .target_names()
+        .iter()
+        .map(|n| String::from_utf8_lossy(n).into_owned())
+        .collect();
     let mut missing: Vec<String> = Vec::new();
     for h in &panel.hotspots {
         if header.tid(h.contig.as_bytes()).is_none() && !missing.contains(&h.contig) {
@@ -183,8 +211,12 @@ pub fn count_bam(
         }
     }
     if !missing.is_empty() {
-        let hint = contig_style_hint(&missing[0], &names);
-        return Err(CountError::ContigsMissing { path: input.path.clone(), missing, hint });
+        let hint = contig_style_hint_in(&missing[0], &names, &input.path.display().to_string());
+        return Err(CountError::ContigsMissing {
+            path: input.path.clone(),
+            missing,
+            hint,
+        });
     }
     let groups = group_sites(panel, models, opts.group_gap);
     let per_group: Vec<Result<Vec<SiteCounts>, CountError>> = groups
@@ -207,7 +239,10 @@ pub fn count_bam(
             out[i] = Some(c);
         }
     }
-    Ok(out.into_iter().map(|c| c.expect("every site is in one group")).collect())
+    Ok(out
+        .into_iter()
+        .map(|c| c.expect("every site is in one group"))
+        .collect())
 }
 
 /// Reference end (exclusive) of an alignment.
@@ -232,8 +267,14 @@ fn count_group(
     path: &Path,
 ) -> Result<Vec<SiteCounts>, CountError> {
     let region = || format!("{}:{}-{}", group.contig, group.start + 1, group.end);
-    let read_error = |detail: String| CountError::Read { path: path.to_owned(), region: region(), detail };
-    reader.fetch((tid, group.start, group.end)).map_err(|e| read_error(e.to_string()))?;
+    let read_error = |detail: String| CountError::Read {
+        path: path.to_owned(),
+        region: region(),
+        detail,
+    };
+    reader
+        .fetch((tid, group.start, group.end))
+        .map_err(|e| read_error(e.to_string()))?;
     let sites: Vec<&SiteModel> = group.sites.iter().map(|&i| &models[i]).collect();
     let mut counts: Vec<SiteCounts> = sites.iter().map(|m| SiteCounts::new(m)).collect();
     let add = |j: u16, call: FragmentCall, counts: &mut Vec<SiteCounts>| {
@@ -250,7 +291,12 @@ fn count_group(
         if pos < last_pos {
             return Err(CountError::Unsorted {
                 path: path.to_owned(),
-                detail: format!("in {} a read at {} follows one at {}", region(), pos + 1, last_pos + 1),
+                detail: format!(
+                    "in {} a read at {} follows one at {}",
+                    region(),
+                    pos + 1,
+                    last_pos + 1
+                ),
             });
         }
         last_pos = pos;
@@ -264,7 +310,11 @@ fn count_group(
         let observation_template = Observation {
             allele: super::Allele::Ref,
             // Fragment orientation is read 1's strand.
-            reverse: if opts.fragments && paired && flags & flag::READ2 != 0 { !reverse } else { reverse },
+            reverse: if opts.fragments && paired && flags & flag::READ2 != 0 {
+                !reverse
+            } else {
+                reverse
+            },
             fragment_length: if paired && flags & flag::PROPER_PAIR != 0 {
                 u32::try_from(record.insert_size().unsigned_abs()).unwrap_or(u32::MAX)
             } else {
@@ -278,7 +328,13 @@ fn count_group(
                 continue;
             }
             if let Some(allele) = site.classify(&record, opts.min_baseq) {
-                obs.push((j as u16, Observation { allele, ..observation_template }));
+                obs.push((
+                    j as u16,
+                    Observation {
+                        allele,
+                        ..observation_template
+                    },
+                ));
             }
         }
         if obs.is_empty() {
@@ -346,8 +402,21 @@ mod tests {
 
     /// One SAM line; quality 'I' (40) everywhere unless `qual` is given.
     #[allow(clippy::too_many_arguments)]
-    fn sam(name: &str, flag: u16, contig: &str, pos: u64, mapq: u8, cigar: &str, pnext: u64, tlen: i64, seq: &str, qual: Option<&str>) -> String {
-        let q = qual.map(str::to_string).unwrap_or_else(|| "I".repeat(seq.len()));
+    fn sam(
+        name: &str,
+        flag: u16,
+        contig: &str,
+        pos: u64,
+        mapq: u8,
+        cigar: &str,
+        pnext: u64,
+        tlen: i64,
+        seq: &str,
+        qual: Option<&str>,
+    ) -> String {
+        let q = qual
+            .map(str::to_string)
+            .unwrap_or_else(|| "I".repeat(seq.len()));
         let rnext = if pnext == 0 { "*" } else { "=" };
         format!("{name}\t{flag}\t{contig}\t{pos}\t{mapq}\t{cigar}\t{rnext}\t{pnext}\t{tlen}\t{seq}\t{q}\n")
     }
@@ -403,28 +472,126 @@ mod tests {
     fn overlapping_mates_count_once_and_disagreeing_mates_are_discordant() {
         let dir = tempfile::tempdir().unwrap();
         let recs = vec![
-            sam("agree", R1F, "chr12", 25245321, 60, "60M", 25245331, 70, &kras_read(true), None),
-            sam("disagree", R1F, "chr12", 25245321, 60, "60M", 25245331, 70, &kras_read(true), None),
-            sam("lowq", R1F, "chr12", 25245321, 60, "60M", 25245331, 70, &kras_read(true), Some(&format!("{}#{}", "I".repeat(29), "I".repeat(30)))),
-            sam("agree", R2R, "chr12", 25245331, 60, "60M", 25245321, -70, &(kras_read(true)[10..].to_string() + &demo_ref("chr12", 25245381, 25245390)), None),
-            sam("disagree", R2R, "chr12", 25245331, 60, "60M", 25245321, -70, &(kras_read(false)[10..].to_string() + &demo_ref("chr12", 25245381, 25245390)), None),
-            sam("lowq", R2R, "chr12", 25245331, 60, "60M", 25245321, -70, &(kras_read(false)[10..].to_string() + &demo_ref("chr12", 25245381, 25245390)), None),
+            sam(
+                "agree",
+                R1F,
+                "chr12",
+                25245321,
+                60,
+                "60M",
+                25245331,
+                70,
+                &kras_read(true),
+                None,
+            ),
+            sam(
+                "disagree",
+                R1F,
+                "chr12",
+                25245321,
+                60,
+                "60M",
+                25245331,
+                70,
+                &kras_read(true),
+                None,
+            ),
+            sam(
+                "lowq",
+                R1F,
+                "chr12",
+                25245321,
+                60,
+                "60M",
+                25245331,
+                70,
+                &kras_read(true),
+                Some(&format!("{}#{}", "I".repeat(29), "I".repeat(30))),
+            ),
+            sam(
+                "agree",
+                R2R,
+                "chr12",
+                25245331,
+                60,
+                "60M",
+                25245321,
+                -70,
+                &(kras_read(true)[10..].to_string() + &demo_ref("chr12", 25245381, 25245390)),
+                None,
+            ),
+            sam(
+                "disagree",
+                R2R,
+                "chr12",
+                25245331,
+                60,
+                "60M",
+                25245321,
+                -70,
+                &(kras_read(false)[10..].to_string() + &demo_ref("chr12", 25245381, 25245390)),
+                None,
+            ),
+            sam(
+                "lowq",
+                R2R,
+                "chr12",
+                25245331,
+                60,
+                "60M",
+                25245321,
+                -70,
+                &(kras_read(false)[10..].to_string() + &demo_ref("chr12", 25245381, 25245390)),
+                None,
+            ),
         ];
-        let path = bam(dir.path(), "mates", &format!("@HD\tVN:1.6\tSO:coordinate\n{CONTIGS}"), &recs);
+        let path = bam(
+            dir.path(),
+            "mates",
+            &format!("@HD\tVN:1.6\tSO:coordinate\n{CONTIGS}"),
+            &recs,
+        );
         let (panel, counts) = count(&path, &CountOptions::default());
         let g12d = site(&panel, &counts, "KRAS_G12D");
         // agree: one alt fragment; disagree: discordant; lowq: R1's low-quality
         // T defers to R2's confident C (ref).
-        assert_eq!((g12d.alt_count(), g12d.ref_count(), g12d.discordant, g12d.overlaps_merged), (1, 1, 1, 3));
-        assert_eq!((g12d.alt_fwd, g12d.alt_rev), (1, 0), "fragment orientation is read 1's strand");
+        assert_eq!(
+            (
+                g12d.alt_count(),
+                g12d.ref_count(),
+                g12d.discordant,
+                g12d.overlaps_merged
+            ),
+            (1, 1, 1, 3)
+        );
+        assert_eq!(
+            (g12d.alt_fwd, g12d.alt_rev),
+            (1, 0),
+            "fragment orientation is read 1's strand"
+        );
         assert_eq!(g12d.alt_lengths, vec![70]);
         assert_eq!(g12d.bases, Some([0, 1, 0, 1, 0, 0]));
         // Read mode: every read counts, low quality kept apart.
-        let reads = CountOptions { fragments: false, ..CountOptions::default() };
+        let reads = CountOptions {
+            fragments: false,
+            ..CountOptions::default()
+        };
         let (_, counts) = count(&path, &reads);
         let g12d = site(&panel, &counts, "KRAS_G12D");
-        assert_eq!((g12d.alt_count(), g12d.ref_count(), g12d.low_quality, g12d.discordant), (3, 2, 1, 0));
-        assert_eq!((g12d.alt_fwd, g12d.alt_rev, g12d.ref_rev), (2, 1, 2), "read mode keeps each read's strand");
+        assert_eq!(
+            (
+                g12d.alt_count(),
+                g12d.ref_count(),
+                g12d.low_quality,
+                g12d.discordant
+            ),
+            (3, 2, 1, 0)
+        );
+        assert_eq!(
+            (g12d.alt_fwd, g12d.alt_rev, g12d.ref_rev),
+            (2, 1, 2),
+            "read mode keeps each read's strand"
+        );
     }
 
     #[test]
@@ -442,18 +609,43 @@ mod tests {
         .iter()
         .map(|(n, f, q)| sam(n, *f, "chr12", 25245321, *q, "60M", 0, 0, &alt, None))
         .collect();
-        let path = bam(dir.path(), "filters", &format!("@HD\tVN:1.6\tSO:coordinate\n{CONTIGS}"), &recs);
+        let path = bam(
+            dir.path(),
+            "filters",
+            &format!("@HD\tVN:1.6\tSO:coordinate\n{CONTIGS}"),
+            &recs,
+        );
         let (panel, counts) = count(&path, &CountOptions::default());
         assert_eq!(site(&panel, &counts, "KRAS_G12D").alt_count(), 1);
         for (bit, expect) in [(0x400u16, 2), (0x100, 2), (0x200, 2), (0x800, 2)] {
-            let opts = CountOptions { exclude_flags: DEFAULT_EXCLUDE_FLAGS & !bit, ..CountOptions::default() };
+            let opts = CountOptions {
+                exclude_flags: DEFAULT_EXCLUDE_FLAGS & !bit,
+                ..CountOptions::default()
+            };
             let (_, counts) = count(&path, &opts);
-            assert_eq!(site(&panel, &counts, "KRAS_G12D").alt_count(), expect, "keep {bit:#x}");
+            assert_eq!(
+                site(&panel, &counts, "KRAS_G12D").alt_count(),
+                expect,
+                "keep {bit:#x}"
+            );
         }
-        let opts = CountOptions { min_mapq: 0, ..CountOptions::default() };
-        assert_eq!(site(&panel, &count(&path, &opts).1, "KRAS_G12D").alt_count(), 2);
-        let opts = CountOptions { include_flags: 0x400, exclude_flags: 0, ..CountOptions::default() };
-        assert_eq!(site(&panel, &count(&path, &opts).1, "KRAS_G12D").alt_count(), 1);
+        let opts = CountOptions {
+            min_mapq: 0,
+            ..CountOptions::default()
+        };
+        assert_eq!(
+            site(&panel, &count(&path, &opts).1, "KRAS_G12D").alt_count(),
+            2
+        );
+        let opts = CountOptions {
+            include_flags: 0x400,
+            exclude_flags: 0,
+            ..CountOptions::default()
+        };
+        assert_eq!(
+            site(&panel, &count(&path, &opts).1, "KRAS_G12D").alt_count(),
+            1
+        );
     }
 
     #[test]
@@ -473,20 +665,75 @@ mod tests {
         let end_in_mnv = &refseq[..=off(55174776)];
         let n_before = off(55174771) + 1;
         let recs = vec![
-            sam("ref", 0, "chr7", a, 60, &format!("{}M", refseq.len()), 0, 0, &refseq, None),
-            sam("del", 0, "chr7", a, 60, &format!("{}M15D{}M", n_before, del.len() - n_before), 0, 0, &del, None),
-            sam("mnv", 0, "chr7", a, 60, &format!("{}M", mnv.len()), 0, 0, &mnv, None),
-            sam("short", 0, "chr7", a, 60, &format!("{}M", end_in_mnv.len()), 0, 0, end_in_mnv, None),
+            sam(
+                "ref",
+                0,
+                "chr7",
+                a,
+                60,
+                &format!("{}M", refseq.len()),
+                0,
+                0,
+                &refseq,
+                None,
+            ),
+            sam(
+                "del",
+                0,
+                "chr7",
+                a,
+                60,
+                &format!("{}M15D{}M", n_before, del.len() - n_before),
+                0,
+                0,
+                &del,
+                None,
+            ),
+            sam(
+                "mnv",
+                0,
+                "chr7",
+                a,
+                60,
+                &format!("{}M", mnv.len()),
+                0,
+                0,
+                &mnv,
+                None,
+            ),
+            sam(
+                "short",
+                0,
+                "chr7",
+                a,
+                60,
+                &format!("{}M", end_in_mnv.len()),
+                0,
+                0,
+                end_in_mnv,
+                None,
+            ),
         ];
-        let path = bam(dir.path(), "egfr", &format!("@HD\tVN:1.6\tSO:coordinate\n{CONTIGS}"), &recs);
+        let path = bam(
+            dir.path(),
+            "egfr",
+            &format!("@HD\tVN:1.6\tSO:coordinate\n{CONTIGS}"),
+            &recs,
+        );
         let (panel, counts) = count(&path, &CountOptions::default());
         let d = site(&panel, &counts, "EGFR_E746_A750del");
         let m = site(&panel, &counts, "EGFR_L747P");
         // Deletion site: the ref read and the MNV read carry no indel, so both
         // read REF; the deletion read is ALT. The short read ends inside.
-        assert_eq!((d.ref_count(), d.alt_count(), d.other, d.depth()), (2, 1, 0, 3));
+        assert_eq!(
+            (d.ref_count(), d.alt_count(), d.other, d.depth()),
+            (2, 1, 0, 3)
+        );
         // MNV site: ref → ref, MNV → alt, deletion → other; the short read ends inside.
-        assert_eq!((m.ref_count(), m.alt_count(), m.other, m.depth()), (1, 1, 1, 3));
+        assert_eq!(
+            (m.ref_count(), m.alt_count(), m.other, m.depth()),
+            (1, 1, 1, 3)
+        );
         assert_eq!(m.bases, None);
     }
 
@@ -495,12 +742,31 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut recs = Vec::new();
         for i in 0..40 {
-            recs.push(sam(&format!("r{i}"), 0, "chr12", 25245321, 60, "60M", 0, 0, &kras_read(i % 3 == 0), None));
+            recs.push(sam(
+                &format!("r{i}"),
+                0,
+                "chr12",
+                25245321,
+                60,
+                "60M",
+                0,
+                0,
+                &kras_read(i % 3 == 0),
+                None,
+            ));
         }
-        let path = bam(dir.path(), "threads", &format!("@HD\tVN:1.6\tSO:coordinate\n{CONTIGS}"), &recs);
+        let path = bam(
+            dir.path(),
+            "threads",
+            &format!("@HD\tVN:1.6\tSO:coordinate\n{CONTIGS}"),
+            &recs,
+        );
         let (panel, one) = count(&path, &CountOptions::default());
         for threads in [2, 3, 8] {
-            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
             let many = pool.install(|| count(&path, &CountOptions::default()).1);
             assert_eq!(one, many, "{threads} threads");
         }
@@ -509,7 +775,12 @@ mod tests {
         assert_eq!(site(&panel, &one, "KRAS_G12V").depth(), 40);
         let mut tsv = Vec::new();
         crate::report::count_tsv::write(&mut tsv, &panel.hotspots, &one).unwrap();
-        let ids: Vec<String> = String::from_utf8(tsv).unwrap().lines().skip(1).map(|l| l.split('\t').next().unwrap().to_string()).collect();
+        let ids: Vec<String> = String::from_utf8(tsv)
+            .unwrap()
+            .lines()
+            .skip(1)
+            .map(|l| l.split('\t').next().unwrap().to_string())
+            .collect();
         let want: Vec<String> = panel.hotspots.iter().map(|h| h.id.clone()).collect();
         assert_eq!(ids, want);
     }
@@ -519,8 +790,24 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let reference = reference::open("demo").unwrap();
         let r = Some(reference.as_ref());
-        let recs = vec![sam("a", 0, "chr12", 25245321, 60, "60M", 0, 0, &kras_read(true), None)];
-        let good = bam(dir.path(), "good", &format!("@HD\tVN:1.6\tSO:coordinate\n{CONTIGS}"), &recs);
+        let recs = vec![sam(
+            "a",
+            0,
+            "chr12",
+            25245321,
+            60,
+            "60M",
+            0,
+            0,
+            &kras_read(true),
+            None,
+        )];
+        let good = bam(
+            dir.path(),
+            "good",
+            &format!("@HD\tVN:1.6\tSO:coordinate\n{CONTIGS}"),
+            &recs,
+        );
 
         // Truncated: cut the last bytes off.
         let bytes = std::fs::read(&good).unwrap();
@@ -538,14 +825,41 @@ mod tests {
         assert!(dir.path().join("noidx.bam.bai").exists());
 
         // Header says unsorted.
-        let unsorted = bam(dir.path(), "unsorted", &format!("@HD\tVN:1.6\tSO:unsorted\n{CONTIGS}"), &recs);
+        let unsorted = bam(
+            dir.path(),
+            "unsorted",
+            &format!("@HD\tVN:1.6\tSO:unsorted\n{CONTIGS}"),
+            &recs,
+        );
         let e = AlignmentInput::open(&unsorted, r).unwrap_err();
         assert!(matches!(e, CountError::Unsorted { .. }), "{e}");
         assert!(e.to_string().contains("samtools sort"));
 
         // Really unsorted, no header claim, no index: indexing fails.
-        let a = sam("x", 0, "chr12", 25245400, 60, "10M", 0, 0, "ACGTACGTAC", None);
-        let b = sam("y", 0, "chr12", 25245300, 60, "10M", 0, 0, "ACGTACGTAC", None);
+        let a = sam(
+            "x",
+            0,
+            "chr12",
+            25245400,
+            60,
+            "10M",
+            0,
+            0,
+            "ACGTACGTAC",
+            None,
+        );
+        let b = sam(
+            "y",
+            0,
+            "chr12",
+            25245300,
+            60,
+            "10M",
+            0,
+            0,
+            "ACGTACGTAC",
+            None,
+        );
         let sam_path = dir.path().join("mess.sam");
         std::fs::write(&sam_path, format!("{CONTIGS}{a}{b}")).unwrap();
         let mess = dir.path().join("mess.bam");
@@ -569,13 +883,35 @@ mod tests {
         assert!(e.to_string().contains("--reference"), "{e}");
 
         // Contigs named the Ensembl way.
-        let ens = bam(dir.path(), "ensembl", "@HD\tVN:1.6\tSO:coordinate\n@SQ\tSN:12\tLN:133275309\n", &[sam("a", 0, "12", 25245321, 60, "60M", 0, 0, &kras_read(true), None)]);
+        let ens = bam(
+            dir.path(),
+            "ensembl",
+            "@HD\tVN:1.6\tSO:coordinate\n@SQ\tSN:12\tLN:133275309\n",
+            &[sam(
+                "a",
+                0,
+                "12",
+                25245321,
+                60,
+                "60M",
+                0,
+                0,
+                &kras_read(true),
+                None,
+            )],
+        );
         let input = AlignmentInput::open(&ens, r).unwrap();
         let panel = Panel::demo();
         let models = prepare_sites(&panel, r);
         let e = count_bam(&input, &panel, &models, &CountOptions::default()).unwrap_err();
         let msg = e.to_string();
-        assert!(msg.contains("chr12") && msg.contains("ensembl.bam"), "{msg}");
-        assert!(matches!(e, CountError::ContigsMissing { hint: Some(_), .. }), "{msg}");
+        assert!(
+            msg.contains("chr12") && msg.contains("ensembl.bam"),
+            "{msg}"
+        );
+        assert!(
+            matches!(e, CountError::ContigsMissing { hint: Some(_), .. }),
+            "{msg}"
+        );
     }
 }

@@ -40,7 +40,11 @@ pub fn merge_mates(a: Observation, b: Observation) -> FragmentCall {
         allele,
         // Both mates of a proper pair carry the fragment's orientation;
         // prefer the one that read the allele.
-        reverse: if a.allele == allele { a.reverse } else { b.reverse },
+        reverse: if a.allele == allele {
+            a.reverse
+        } else {
+            b.reverse
+        },
         fragment_length: a.fragment_length.max(b.fragment_length),
     })
 }
@@ -50,12 +54,21 @@ mod tests {
     use super::*;
 
     fn obs(allele: Allele) -> Observation {
-        Observation { allele, reverse: false, fragment_length: 160 }
+        Observation {
+            allele,
+            reverse: false,
+            fragment_length: 160,
+        }
     }
 
     #[test]
     fn agreeing_mates_give_one() {
-        for a in [Allele::Ref, Allele::Alt, Allele::Other(b'T'), Allele::LowQuality] {
+        for a in [
+            Allele::Ref,
+            Allele::Alt,
+            Allele::Other(b'T'),
+            Allele::LowQuality,
+        ] {
             assert_eq!(merge_mates(obs(a), obs(a)), FragmentCall::Observed(obs(a)));
         }
     }

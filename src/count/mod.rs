@@ -13,7 +13,7 @@ pub mod site;
 
 use crate::panel::{Panel, PanelError};
 use crate::reference::{Reference, ReferenceError};
-pub use allele::{Allele, AlignedRead, SiteModel};
+pub use allele::{AlignedRead, Allele, SiteModel};
 pub use site::SiteCounts;
 use std::path::PathBuf;
 
@@ -97,9 +97,17 @@ pub enum CountError {
     #[error("{path} is CRAM: decoding it needs the reference it was written against; give it with --reference FASTA (an indexed FASTA with whole contigs, not regional windows)", path = path.display())]
     CramNeedsReference { path: PathBuf },
     #[error("{}", contig_message(path, missing, hint))]
-    ContigsMissing { path: PathBuf, missing: Vec<String>, hint: Option<String> },
+    ContigsMissing {
+        path: PathBuf,
+        missing: Vec<String>,
+        hint: Option<String>,
+    },
     #[error("cannot read {path} in {region}: {detail} (the file may be truncated or corrupt)", path = path.display())]
-    Read { path: PathBuf, region: String, detail: String },
+    Read {
+        path: PathBuf,
+        region: String,
+        detail: String,
+    },
 }
 
 fn contig_message(path: &std::path::Path, missing: &[String], hint: &Option<String>) -> String {
@@ -125,8 +133,11 @@ pub fn prepare_sites(panel: &Panel, reference: Option<&dyn Reference>) -> Vec<Si
         .hotspots
         .iter()
         .map(|h| {
-            let window = reference.and_then(|r| fetch_around(r, &h.contig, h.pos, h.ref_allele.len()));
-            let win = window.as_ref().map(|(start, seq)| allele::RefWindow { start: *start, seq });
+            let window =
+                reference.and_then(|r| fetch_around(r, &h.contig, h.pos, h.ref_allele.len()));
+            let win = window
+                .as_ref()
+                .map(|(start, seq)| allele::RefWindow { start: *start, seq });
             SiteModel::new(h.pos, h.ref_allele.as_bytes(), h.alt_allele.as_bytes(), win)
         })
         .collect()
@@ -138,7 +149,9 @@ fn fetch_around(r: &dyn Reference, contig: &str, pos: u64, len: usize) -> Option
     let (s, e) = (pos - 1, pos - 1 + len as u64);
     [WIDEN_PAD, 50, 10, 0].iter().find_map(|&pad| {
         let start = s.saturating_sub(pad);
-        r.fetch(contig, start, e + pad).ok().map(|seq| (start as i64, seq))
+        r.fetch(contig, start, e + pad)
+            .ok()
+            .map(|seq| (start as i64, seq))
     })
 }
 
@@ -170,7 +183,12 @@ pub fn group_sites(panel: &Panel, models: &[SiteModel], gap: u64) -> Vec<SiteGro
                 g.end = g.end.max(e);
                 g.sites.push(i);
             }
-            _ => groups.push(SiteGroup { contig: contig.clone(), start: s, end: e, sites: vec![i] }),
+            _ => groups.push(SiteGroup {
+                contig: contig.clone(),
+                start: s,
+                end: e,
+                sites: vec![i],
+            }),
         }
     }
     groups
@@ -185,15 +203,30 @@ mod tests {
         let o = CountOptions::default();
         assert!(o.keeps(flag::PAIRED | flag::PROPER_PAIR | flag::READ1, 60));
         assert!(!o.keeps(flag::PAIRED | flag::READ1, 19));
-        for f in [flag::UNMAPPED, flag::SECONDARY, flag::QC_FAIL, flag::DUPLICATE, flag::SUPPLEMENTARY] {
+        for f in [
+            flag::UNMAPPED,
+            flag::SECONDARY,
+            flag::QC_FAIL,
+            flag::DUPLICATE,
+            flag::SUPPLEMENTARY,
+        ] {
             assert!(!o.keeps(f, 60), "flag {f:#x}");
         }
-        let keep_dups = CountOptions { exclude_flags: DEFAULT_EXCLUDE_FLAGS & !flag::DUPLICATE, ..o.clone() };
+        let keep_dups = CountOptions {
+            exclude_flags: DEFAULT_EXCLUDE_FLAGS & !flag::DUPLICATE,
+            ..o.clone()
+        };
         assert!(keep_dups.keeps(flag::DUPLICATE, 60));
         // Unmapped reads never count, whatever -F says.
-        let none = CountOptions { exclude_flags: 0, ..o.clone() };
+        let none = CountOptions {
+            exclude_flags: 0,
+            ..o.clone()
+        };
         assert!(!none.keeps(flag::UNMAPPED, 60));
-        let incl = CountOptions { include_flags: flag::PROPER_PAIR, ..o };
+        let incl = CountOptions {
+            include_flags: flag::PROPER_PAIR,
+            ..o
+        };
         assert!(!incl.keeps(flag::PAIRED, 60));
         assert!(incl.keeps(flag::PAIRED | flag::PROPER_PAIR, 60));
     }

@@ -34,7 +34,10 @@ pub struct SiteCounts {
 
 impl SiteCounts {
     pub fn new(model: &SiteModel) -> Self {
-        SiteCounts { bases: model.is_single_base().then_some([0; 6]), ..Default::default() }
+        SiteCounts {
+            bases: model.is_single_base().then_some([0; 6]),
+            ..Default::default()
+        }
     }
 
     pub fn ref_count(&self) -> u64 {
@@ -73,13 +76,21 @@ impl SiteCounts {
                 return;
             }
             Allele::Ref => {
-                *if obs.reverse { &mut self.ref_rev } else { &mut self.ref_fwd } += 1;
+                *if obs.reverse {
+                    &mut self.ref_rev
+                } else {
+                    &mut self.ref_fwd
+                } += 1;
                 if len > 0 {
                     self.ref_lengths.push(len);
                 }
             }
             Allele::Alt => {
-                *if obs.reverse { &mut self.alt_rev } else { &mut self.alt_fwd } += 1;
+                *if obs.reverse {
+                    &mut self.alt_rev
+                } else {
+                    &mut self.alt_fwd
+                } += 1;
                 if len > 0 {
                     self.alt_lengths.push(len);
                 }
@@ -114,7 +125,10 @@ pub fn summarise_lengths(lengths: &[u32]) -> Option<LengthSummary> {
         (v[n / 2 - 1] as f64 + v[n / 2] as f64) / 2.0
     };
     let short = v.partition_point(|&l| l < SHORT_FRAGMENT);
-    Some(LengthSummary { median, short_fraction: short as f64 / n as f64 })
+    Some(LengthSummary {
+        median,
+        short_fraction: short as f64 / n as f64,
+    })
 }
 
 #[cfg(test)]
@@ -137,7 +151,11 @@ mod tests {
         let model = SiteModel::new(5, b"A", b"G", None);
         let mut c = SiteCounts::new(&model);
         let o = |allele, reverse| {
-            FragmentCall::Observed(Observation { allele, reverse, fragment_length: 140 })
+            FragmentCall::Observed(Observation {
+                allele,
+                reverse,
+                fragment_length: 140,
+            })
         };
         c.add(&model, o(Allele::Ref, false));
         c.add(&model, o(Allele::Alt, true));
@@ -145,7 +163,10 @@ mod tests {
         c.add(&model, o(Allele::Other(b'*'), false));
         c.add(&model, o(Allele::LowQuality, false));
         c.add(&model, FragmentCall::Discordant);
-        assert_eq!((c.ref_count(), c.alt_count(), c.other, c.depth()), (1, 1, 2, 4));
+        assert_eq!(
+            (c.ref_count(), c.alt_count(), c.other, c.depth()),
+            (1, 1, 2, 4)
+        );
         assert_eq!((c.alt_rev, c.low_quality, c.discordant), (1, 1, 1));
         assert_eq!(c.bases, Some([1, 0, 1, 1, 0, 1]));
         assert_eq!(c.vaf(), Some(0.25));

@@ -58,7 +58,9 @@ impl CountRow {
             alt_count: c.alt_count(),
             other_count: c.other,
             // A position-only site has no ALT, so no VAF.
-            vaf: (h.alt_allele != ".").then(|| c.vaf().map(|v| format!("{v:.6}"))).flatten(),
+            vaf: (h.alt_allele != ".")
+                .then(|| c.vaf().map(|v| format!("{v:.6}")))
+                .flatten(),
             gene: h.gene.clone(),
             label: h.label.clone(),
             ref_fwd: c.ref_fwd,
