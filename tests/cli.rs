@@ -1,0 +1,317 @@
+//! End-to-end: the `cfspot` binary on the files in `test-data/`.
+//!
+//! Expected numbers are worked out by hand from `test-data/make_mini.py`
+//! (see the comments there), not taken from a previous run.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn cfspot(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cfspot"))
+        .args(args)
+        .output()
+        .expect("run cfspot")
+}
+
+fn data(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("test-data")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+/// Rows of a count TSV by id, each a column → value map.
+fn rows(tsv: &str) -> HashMap<String, HashMap<String, String>> {
+    let mut lines = tsv.lines();
+    let head: Vec<String> = lines
+        .next()
+        .expect("header")
+        .split('\t')
+        .map(String::from)
+        .collect();
+    lines
+        .map(|l| {
+            let row: HashMap<String, String> = head
+                .iter()
+                .cloned()
+                .zip(l.split('\t').map(String::from))
+                .collect();
+            (row["id"].clone(), row)
+        })
+        .collect()
+}
+
+fn get<'a>(rows: &'a HashMap<String, HashMap<String, String>>, id: &str, col: &str) -> &'a str {
+    &rows[id][col]
+}
+
+#[test]
+fn count_mini_bam_by_hand() {
+    let out = cfspot(&["count", &data("mini.bam")]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let header = text.lines().next().unwrap();
+    assert!(header
+        .starts_with("id\tcontig\tpos\tref\talt\tdepth\tref_count\talt_count\tother_count\tvaf\t"));
+    let r = rows(&text);
+    assert_eq!(r.len(), 31, "one row per demo hotspot");
+    // KRAS G12D: 3 alt fragments (mates merged), 6 ref reads, 1 discordant
+    // fragment, 1 low-quality read; the duplicate and MAPQ-10 reads are dropped.
+    let g12d = |c| get(&r, "KRAS_G12D", c);
+    assert_eq!(
+        ["depth", "ref_count", "alt_count", "other_count", "vaf"].map(g12d),
+        ["9", "6", "3", "0", "0.333333"]
+    );
+    assert_eq!(
+        ["ref_fwd", "ref_rev", "alt_fwd", "alt_rev"].map(g12d),
+        ["4", "2", "3", "0"]
+    );
+    assert_eq!(
+        ["discordant", "low_quality", "overlaps_merged"].map(g12d),
+        ["1", "1", "4"]
+    );
+    assert_eq!(
+        ["A", "C", "G", "T", "N", "DEL"].map(g12d),
+        ["0", "6", "0", "3", "0", "0"]
+    );
+    // Alt fragments are the 70 bp pairs; ref reads are unpaired (no length).
+    assert_eq!(
+        ["alt_len_median", "alt_short_frac", "ref_len_median"].map(g12d),
+        ["70", "1.0000", ""]
+    );
+    // KRAS G12V shares the position: the T fragments are "other" there.
+    assert_eq!(
+        ["depth", "ref_count", "alt_count", "other_count"].map(|c| get(&r, "KRAS_G12V", c)),
+        ["9", "6", "0", "3"]
+    );
+    // EGFR: the deletion reads are alt at the deletion and other at the MNV;
+    // the MNV read is ref at the deletion (no indel) and alt at the MNV; the
+    // read ending inside the MNV counts at neither. Multi-base sites have no
+    // per-base columns.
+    let del = |c| get(&r, "EGFR_E746_A750del", c);
+    let mnv = |c| get(&r, "EGFR_L747P", c);
+    assert_eq!(
+        ["depth", "ref_count", "alt_count", "other_count"].map(del),
+        ["4", "2", "2", "0"]
+    );
+    assert_eq!(["alt_fwd", "alt_rev"].map(del), ["1", "1"]);
+    assert_eq!(
+        ["depth", "ref_count", "alt_count", "other_count"].map(mnv),
+        ["4", "1", "1", "2"]
+    );
+    assert_eq!(["A", "DEL"].map(mnv), ["", ""]);
+    // A site without reads: zero depth, no VAF.
+    assert_eq!(
+        ["depth", "vaf"].map(|c| get(&r, "TP53_R175H", c)),
+        ["0", ""]
+    );
+}
+
+#[test]
+fn count_reads_mode_counts_every_read() {
+    let out = cfspot(&["count", "--count-reads", &data("mini.bam")]);
+    assert!(out.status.success());
+    let r = rows(&String::from_utf8(out.stdout).unwrap());
+    // 3 pairs × 2 mates + the discordant pair's T mate = 7 alt reads;
+    // 6 ref reads + the discordant pair's C mate = 7 ref reads.
+    assert_eq!(
+        ["alt_count", "ref_count", "discordant", "overlaps_merged"].map(|c| get(
+            &r,
+            "KRAS_G12D",
+            c
+        )),
+        ["7", "7", "0", "0"]
+    );
+}
+
+#[test]
+fn filter_flags_change_what_counts() {
+    // Keeping duplicates adds the duplicate T read; -q 0 adds the MAPQ-10 one.
+    let out = cfspot(&["count", "--keep-duplicates", "-q", "0", &data("mini.bam")]);
+    let r = rows(&String::from_utf8(out.stdout).unwrap());
+    assert_eq!(get(&r, "KRAS_G12D", "alt_count"), "5");
+    // -Q 10 lets the Q10 base count.
+    let out = cfspot(&["count", "-Q", "10", &data("mini.bam")]);
+    let r = rows(&String::from_utf8(out.stdout).unwrap());
+    assert_eq!(
+        ["alt_count", "low_quality"].map(|c| get(&r, "KRAS_G12D", c)),
+        ["4", "0"]
+    );
+    // -f PROPER_PAIR keeps only the pairs: 3 alt fragments, 1 discordant, no ref.
+    let out = cfspot(&["count", "-f", "PROPER_PAIR", &data("mini.bam")]);
+    let r = rows(&String::from_utf8(out.stdout).unwrap());
+    assert_eq!(
+        ["alt_count", "ref_count", "discordant"].map(|c| get(&r, "KRAS_G12D", c)),
+        ["3", "0", "1"]
+    );
+    // -F 0 with nothing else: duplicates count too (unmapped never does).
+    let out = cfspot(&["count", "-F", "0", &data("mini.bam")]);
+    let r = rows(&String::from_utf8(out.stdout).unwrap());
+    assert_eq!(get(&r, "KRAS_G12D", "alt_count"), "4");
+}
+
+#[test]
+fn output_file_and_threads_give_identical_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.tsv");
+    let b = dir.path().join("b.tsv");
+    assert!(cfspot(&[
+        "count",
+        "-@",
+        "1",
+        "-o",
+        a.to_str().unwrap(),
+        &data("mini.bam")
+    ])
+    .status
+    .success());
+    assert!(cfspot(&[
+        "count",
+        "-@",
+        "2",
+        "-o",
+        b.to_str().unwrap(),
+        &data("mini.bam")
+    ])
+    .status
+    .success());
+    let stdout = cfspot(&["count", &data("mini.bam")]).stdout;
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+    assert_eq!(std::fs::read(&a).unwrap(), stdout);
+}
+
+fn fails_with(args: &[&str], needles: &[&str]) -> String {
+    let out = cfspot(args);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!out.status.success(), "{args:?} should fail");
+    assert!(!err.contains("panicked"), "{err}");
+    for n in needles {
+        assert!(err.contains(n), "{args:?}: expected {n:?} in:\n{err}");
+    }
+    err
+}
+
+#[test]
+fn bad_input_is_a_clear_error_and_leaves_no_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.tsv");
+    let o = out.to_str().unwrap();
+    let missing = dir.path().join("missing.bam");
+    fails_with(
+        &["count", "-o", o, missing.to_str().unwrap()],
+        &["missing.bam"],
+    );
+    // A panel with a bad row: file and line named.
+    let panel = dir.path().join("bad.tsv");
+    std::fs::write(
+        &panel,
+        "contig\tpos\tref\talt\nchr12\t25245350\tC\tT\nchr12\tx\tC\tT\n",
+    )
+    .unwrap();
+    fails_with(
+        &[
+            "count",
+            "-p",
+            panel.to_str().unwrap(),
+            "-o",
+            o,
+            &data("mini.bam"),
+        ],
+        &["bad.tsv:3"],
+    );
+    // An empty panel.
+    let empty = dir.path().join("empty.tsv");
+    std::fs::write(&empty, "contig\tpos\tref\talt\n").unwrap();
+    fails_with(
+        &[
+            "count",
+            "-p",
+            empty.to_str().unwrap(),
+            "-o",
+            o,
+            &data("mini.bam"),
+        ],
+        &["empty.tsv"],
+    );
+    // A truncated BAM.
+    let bytes = std::fs::read(data("mini.bam")).unwrap();
+    let cut = dir.path().join("cut.bam");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    fails_with(
+        &["count", "-o", o, cut.to_str().unwrap()],
+        &["cut.bam", "truncated"],
+    );
+    // A panel whose contigs are named the Ensembl way.
+    let ens = dir.path().join("ensembl.tsv");
+    std::fs::write(
+        &ens,
+        "contig\tpos\tref\talt\tid\n12\t25245350\tC\tT\tG12D\n",
+    )
+    .unwrap();
+    fails_with(
+        &[
+            "count",
+            "-p",
+            ens.to_str().unwrap(),
+            "-o",
+            o,
+            &data("mini.bam"),
+        ],
+        &["mini.bam", "'12'", "chr12"],
+    );
+    // SAM text is not indexable.
+    fails_with(
+        &["count", "-o", o, &data("mini.sam")],
+        &["mini.sam", "samtools sort"],
+    );
+    assert!(!out.exists(), "no output file after a failed run");
+    assert_eq!(
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| e
+                .as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with(".cfspot"))
+            .count(),
+        0
+    );
+}
+
+#[test]
+fn missing_index_is_built() {
+    let dir = tempfile::tempdir().unwrap();
+    let bam: PathBuf = dir.path().join("copy.bam");
+    std::fs::copy(data("mini.bam"), &bam).unwrap();
+    let out = cfspot(&["count", bam.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("built one"));
+    assert!(dir.path().join("copy.bam.bai").exists());
+}
+
+#[test]
+fn help_shows_examples_and_defaults() {
+    let out = cfspot(&["count", "--help"]);
+    let help = String::from_utf8(out.stdout).unwrap();
+    for needle in [
+        "Examples:",
+        "Outputs:",
+        "[default: demo]",
+        "[default: 20]",
+        "--count-reads",
+        "-@",
+    ] {
+        assert!(help.contains(needle), "help lacks {needle:?}");
+    }
+}
