@@ -33,7 +33,7 @@ fn reads(seed: u64) -> (Vec<u8>, Vec<Record>) {
         .map(|_| {
             let start = 350 + (rng.next() % 150) as usize;
             let mut rec = Record::new();
-            let (cigar, seq): (CigarString, Vec<u8>) = if rng.next() % 10 == 0 {
+            let (cigar, seq): (CigarString, Vec<u8>) = if rng.next().is_multiple_of(10) {
                 let at = 20 + (rng.next() % 100) as usize;
                 let mut seq = reference[start..start + at].to_vec();
                 seq.extend_from_slice(&reference[start + at + 3..start + 153]);
@@ -105,7 +105,7 @@ fn bench_merge(c: &mut Criterion) {
         .map(|_| {
             let mut o = || Observation {
                 allele: alleles[(rng.next() % 4) as usize],
-                reverse: rng.next() % 2 == 0,
+                reverse: rng.next().is_multiple_of(2),
                 fragment_length: 100 + (rng.next() % 200) as u32,
             };
             (o(), o())

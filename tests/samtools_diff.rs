@@ -121,6 +121,7 @@ struct Read {
 
 /// Build one read from fragment bases: `frag` covers reference positions
 /// `frag_start..` (1-based). Aligned part: reference positions [from, to).
+#[allow(clippy::too_many_arguments)]
 fn make_read(
     rng: &mut Rng,
     frag: &[u8],

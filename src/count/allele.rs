@@ -35,6 +35,7 @@ use cigar_op::*;
 
 /// One aligned read as the classifier needs it. Implemented for htslib
 /// records and for the FASTQ engine's own placements.
+#[allow(clippy::len_without_is_empty)] // a read is never empty here
 pub trait AlignedRead {
     /// 0-based reference position of the first aligned base.
     fn ref_start(&self) -> i64;

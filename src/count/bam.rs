@@ -81,7 +81,7 @@ impl AlignmentInput {
             AlignmentFormat::Bam
         } else if n == 4 && &magic == b"CRAM" {
             AlignmentFormat::Cram
-        } else if n > 0 && magic[0] == b'@' || magic.iter().take(n).all(|b| b.is_ascii()) && n > 0 {
+        } else if n > 0 && (magic[0] == b'@' || magic[..n].is_ascii()) {
             return Err(CountError::SamText {
                 path: path.to_owned(),
             });
