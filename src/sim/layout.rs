@@ -1,0 +1,218 @@
+//! Where fragments go: target windows around the hotspots, merged into
+//! blocks that are simulated (and written) one after another.
+//!
+//! Each hotspot's target is its site (anchors included for indels) ±
+//! `--window` bp. Fragments are captured when they overlap a target, so a
+//! block also needs reference up to the longest fragment beyond its target;
+//! both are clipped to what the reference holds (the demo windows hold ±500
+//! bp around each site). Targets closer than the longest fragment are merged
+//! into one block, so that blocks' reads never interleave: the BAM is
+//! written block by block, each block sorted in memory, with no sort pass.
+
+use super::SimError;
+use crate::count::SiteModel;
+use crate::panel::Panel;
+use crate::reference::Reference;
+
+/// One stretch of reference that fragments are drawn from.
+#[derive(Debug, Clone)]
+pub struct Block {
+    pub contig: String,
+    /// Index of the contig in the BAM header.
+    pub tid: usize,
+    /// 0-based position of `seq[0]`; fragments lie inside `seq`.
+    pub seq_start: u64,
+    pub seq: Vec<u8>,
+    /// Target `[target_start, target_end)`: every fragment overlaps it.
+    pub target_start: u64,
+    pub target_end: u64,
+    /// No fragment starts before this (keeps consecutive blocks in order).
+    pub start_floor: u64,
+    /// Panel indices of the sites inside `seq`.
+    pub sites: Vec<usize>,
+}
+
+impl Block {
+    pub fn seq_end(&self) -> u64 {
+        self.seq_start + self.seq.len() as u64
+    }
+
+    /// Inclusive range of start positions for a fragment spanning `len` bp
+    /// of reference: it must overlap the target, fit in the sequence, and not
+    /// start before the floor. `None` when there is no room.
+    pub fn start_range(&self, len: u32) -> Option<(u64, u64)> {
+        let len = len as i64;
+        let lo = (self.seq_start as i64)
+            .max(self.target_start as i64 - len + 1)
+            .max(self.start_floor as i64);
+        let hi = (self.seq_end() as i64 - len).min(self.target_end as i64 - 1);
+        (hi >= lo).then_some((lo as u64, hi as u64))
+    }
+
+    /// The last possible fragment start.
+    fn max_start(&self, min_len: u32) -> u64 {
+        (self.seq_end() - min_len as u64).min(self.target_end - 1)
+    }
+}
+
+/// Largest `d` in `0..=max` with `ok(d)`, for `ok` true at 0 and monotone.
+fn largest(max: u64, ok: impl Fn(u64) -> bool) -> u64 {
+    let (mut lo, mut hi) = (0u64, max);
+    if ok(hi) {
+        return hi;
+    }
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if ok(mid) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
+/// Plan the blocks. `contig_tid` maps a contig to its header index.
+pub fn plan_blocks(
+    panel: &Panel,
+    models: &[SiteModel],
+    reference: &dyn Reference,
+    pad: u64,
+    min_len: u32,
+    max_len: u32,
+    contig_tid: &dyn Fn(&str) -> usize,
+) -> Result<Vec<Block>, SimError> {
+    struct Item {
+        contig: String,
+        tid: usize,
+        span: (u64, u64),
+        target: (u64, u64),
+    }
+    let mut items: Vec<Item> = Vec::new();
+    let mut problems = Vec::new();
+    for (i, h) in panel.hotspots.iter().enumerate() {
+        let (fs, fe) = models[i].footprint();
+        let (fs, fe) = (fs.max(0) as u64, fe.max(0) as u64);
+        let ok = |s: u64, e: u64| reference.fetch(&h.contig, s, e).is_ok();
+        if !ok(fs, fe) {
+            problems.push(format!(
+                "{} ({}:{}): the reference has no bases there",
+                h.id, h.contig, h.pos
+            ));
+            continue;
+        }
+        let reach = pad + max_len as u64;
+        let left = largest(reach.min(fs), |d| ok(fs - d, fe));
+        let right = largest(reach, |d| ok(fs - left, fe + d));
+        let span = (fs - left, fe + right);
+        let target = ((fs.saturating_sub(pad)).max(span.0), (fe + pad).min(span.1));
+        items.push(Item {
+            contig: h.contig.clone(),
+            tid: contig_tid(&h.contig),
+            span,
+            target,
+        });
+    }
+    if !problems.is_empty() {
+        return Err(SimError::Reference {
+            reference: reference.describe(),
+            problems,
+        });
+    }
+    items.sort_by_key(|it| (it.tid, it.target.0, it.target.1));
+    let mut merged: Vec<Item> = Vec::new();
+    for it in items {
+        if let Some(cur) = merged.last_mut() {
+            if cur.tid == it.tid && it.target.0 <= cur.target.1 + max_len as u64 {
+                let span = (cur.span.0.min(it.span.0), cur.span.1.max(it.span.1));
+                if reference.fetch(&it.contig, span.0, span.1).is_ok() {
+                    cur.span = span;
+                    cur.target = (cur.target.0.min(it.target.0), cur.target.1.max(it.target.1));
+                    continue;
+                }
+            }
+        }
+        merged.push(it);
+    }
+    let mut blocks: Vec<Block> = Vec::with_capacity(merged.len());
+    for it in merged {
+        let seq = reference
+            .fetch(&it.contig, it.span.0, it.span.1)
+            .map_err(|e| SimError::Reference {
+                reference: reference.describe(),
+                problems: vec![e.to_string()],
+            })?;
+        let sites = panel
+            .hotspots
+            .iter()
+            .enumerate()
+            .filter(|(i, h)| {
+                let (fs, fe) = models[*i].footprint();
+                h.contig == it.contig && fs >= it.span.0 as i64 && fe <= it.span.1 as i64
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let mut block = Block {
+            contig: it.contig,
+            tid: it.tid,
+            seq_start: it.span.0,
+            seq,
+            target_start: it.target.0,
+            target_end: it.target.1,
+            start_floor: 0,
+            sites,
+        };
+        if let Some(prev) = blocks.last() {
+            if prev.tid == block.tid {
+                block.start_floor = prev.max_start(min_len) + 1;
+            }
+        }
+        blocks.push(block);
+    }
+    Ok(blocks)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::count::prepare_sites;
+
+    #[test]
+    fn demo_blocks() {
+        let panel = Panel::demo();
+        let r = crate::reference::open("demo").unwrap();
+        let models = prepare_sites(&panel, Some(r.as_ref()));
+        let contigs: Vec<String> = panel.contigs.iter().map(|c| c.0.clone()).collect();
+        let tid = |c: &str| contigs.iter().position(|x| x == c).unwrap();
+        let blocks = plan_blocks(&panel, &models, r.as_ref(), 300, 50, 450, &tid).unwrap();
+        // One block per demo window with sites (12 windows).
+        assert_eq!(blocks.len(), 12);
+        let mut seen: Vec<usize> = blocks.iter().flat_map(|b| b.sites.clone()).collect();
+        seen.sort();
+        assert_eq!(seen, (0..31).collect::<Vec<_>>());
+        for b in &blocks {
+            // The reference reaches at least 450 bp beyond each site.
+            for &i in &b.sites {
+                let (fs, fe) = models[i].footprint();
+                assert!(
+                    fs as u64 >= b.seq_start + 450 && fe as u64 + 450 <= b.seq_end(),
+                    "{}",
+                    panel.hotspots[i].id
+                );
+                assert!(fs as u64 >= b.target_start + 300 && fe as u64 + 300 <= b.target_end);
+            }
+            let (lo, hi) = b.start_range(167).unwrap();
+            assert!(lo >= b.seq_start && hi + 167 <= b.seq_end());
+        }
+        assert!(blocks
+            .windows(2)
+            .all(|w| (w[0].tid, w[0].seq_start) < (w[1].tid, w[1].seq_start)));
+    }
+
+    #[test]
+    fn largest_search() {
+        assert_eq!(largest(100, |d| d <= 37), 37);
+        assert_eq!(largest(100, |_| true), 100);
+        assert_eq!(largest(100, |d| d == 0), 0);
+    }
+}
