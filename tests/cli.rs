@@ -315,3 +315,126 @@ fn help_shows_examples_and_defaults() {
         assert!(help.contains(needle), "help lacks {needle:?}");
     }
 }
+
+/// A small genome of our own (whole contigs, so CRAM can use it), a TSV
+/// panel and a BED panel on it, and the same reads as BAM and CRAM.
+#[test]
+fn cram_tsv_and_bed_panels_on_an_indexed_fasta() {
+    if Command::new("samtools").arg("--version").output().is_err() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "samtools is required in CI"
+        );
+        eprintln!("note: samtools not on PATH; CRAM test skipped");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = |n: &str| dir.path().join(n).display().to_string();
+    // Deterministic pseudo-random contig.
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let genome: String = (0..3000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            ['A', 'C', 'G', 'T'][(x % 4) as usize]
+        })
+        .collect();
+    let fasta: String = genome
+        .as_bytes()
+        .chunks(60)
+        .map(|c| String::from_utf8_lossy(c) + "\n")
+        .collect();
+    std::fs::write(d("genome.fa"), format!(">chrT\n{fasta}")).unwrap();
+    // Site at 1-based 1500; 4 reads with ALT, 6 with REF, all 100 bp from 1451.
+    let ref_base = genome.as_bytes()[1499] as char;
+    let alt_base = if ref_base == 'A' { 'G' } else { 'A' };
+    let read = &genome[1450..1550];
+    let alt_read = format!("{}{}{}", &read[..49], alt_base, &read[50..]);
+    let mut sam = String::from("@HD\tVN:1.6\tSO:coordinate\n@SQ\tSN:chrT\tLN:3000\n");
+    for i in 0..10 {
+        let seq = if i < 4 { &alt_read } else { read };
+        sam.push_str(&format!(
+            "r{i}\t0\tchrT\t1451\t60\t100M\t*\t0\t0\t{seq}\t{}\n",
+            "I".repeat(100)
+        ));
+    }
+    std::fs::write(d("reads.sam"), sam).unwrap();
+    let ok = |args: &[&str]| {
+        assert!(Command::new("samtools")
+            .args(args)
+            .status()
+            .unwrap()
+            .success())
+    };
+    ok(&["view", "-b", "-o", &d("reads.bam"), &d("reads.sam")]);
+    ok(&[
+        "view",
+        "-C",
+        "-T",
+        &d("genome.fa"),
+        "-o",
+        &d("reads.cram"),
+        &d("reads.sam"),
+    ]);
+    std::fs::write(
+        d("panel.tsv"),
+        format!("contig\tpos\tref\talt\tid\tgene\nchrT\t1500\t{ref_base}\t{alt_base}\tT1\tTOY\n"),
+    )
+    .unwrap();
+    std::fs::write(d("panel.bed"), "chrT\t1499\t1501\tpair\n").unwrap();
+
+    // CRAM without a reference: told what to do.
+    fails_with(
+        &["count", "-p", &d("panel.tsv"), &d("reads.cram")],
+        &["reads.cram", "--reference"],
+    );
+    // With it: the CRAM counts as the BAM does (indexes of both built on the fly).
+    let run = |input: &str, panel: &str| {
+        let out = cfspot(&["count", "-p", &d(panel), "-r", &d("genome.fa"), &d(input)]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let bam = run("reads.bam", "panel.tsv");
+    assert_eq!(run("reads.cram", "panel.tsv"), bam);
+    assert!(
+        dir.path().join("genome.fa.fai").exists(),
+        "the .fai is built when missing"
+    );
+    let r = rows(&bam);
+    assert_eq!(
+        ["depth", "ref_count", "alt_count", "vaf", "gene"].map(|c| get(&r, "T1", c)),
+        ["10", "6", "4", "0.400000", "TOY"]
+    );
+    // BED: positions 1500 and 1501, REF from the reference, every base reported.
+    let r = rows(&run("reads.bam", "panel.bed"));
+    let p1500 = &r["pair:1500"];
+    assert_eq!(p1500["ref"], ref_base.to_string());
+    assert_eq!(p1500["alt"], ".");
+    assert_eq!(p1500["vaf"], "");
+    assert_eq!(p1500["ref_count"], "6");
+    assert_eq!(p1500["other_count"], "4");
+    assert_eq!(p1500[&alt_base.to_string()], "4");
+    assert_eq!(r["pair:1501"]["ref_count"], "10");
+    // A REF that disagrees with the reference is listed.
+    std::fs::write(
+        d("wrong.tsv"),
+        format!("contig\tpos\tref\talt\tid\nchrT\t1500\t{alt_base}\t{ref_base}\tW\n"),
+    )
+    .unwrap();
+    fails_with(
+        &[
+            "count",
+            "-p",
+            &d("wrong.tsv"),
+            "-r",
+            &d("genome.fa"),
+            &d("reads.bam"),
+        ],
+        &["wrong.tsv:2", "W"],
+    );
+}

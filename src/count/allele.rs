@@ -787,4 +787,106 @@ pub(crate) mod tests {
         let r = TestRead::new(1, "10M", "ACGTGCGTAA");
         assert_eq!(site.classify(&r, 20), Some(Allele::Other(b'G')));
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Haplotype of `reference` with `[at, at + len)` deleted.
+        fn deleted(reference: &[u8], at: usize, len: usize) -> Vec<u8> {
+            [&reference[..at], &reference[at + len..]].concat()
+        }
+
+        fn read_over(seq: &[u8], cigar: String) -> TestRead {
+            TestRead::new(1, &cigar, std::str::from_utf8(seq).unwrap())
+        }
+
+        proptest! {
+            /// Every placement of a deletion that yields the panel's
+            /// haplotype reads ALT; a same-length deletion giving another
+            /// haplotype reads other; the plain read reads REF. A two-letter
+            /// alphabet makes repeats (and so ambiguity) common.
+            #[test]
+            fn deletion_placement_does_not_matter(
+                reference in proptest::collection::vec(prop_oneof![Just(b'A'), Just(b'C')], 60),
+                p in 10usize..40,
+                len in 1usize..4,
+            ) {
+                let w = Some(RefWindow { start: 0, seq: &reference });
+                // VCF: anchor at 0-based p-1, deleting [p, p+len).
+                let site = SiteModel::new(p as u64, &reference[p - 1..p + len], &reference[p - 1..p], w);
+                let want = deleted(&reference, p, len);
+                let plain = read_over(&reference, "60M".into());
+                prop_assert_eq!(site.classify(&plain, 20), Some(Allele::Ref));
+                for q in 1..60 - len - 1 {
+                    let hap = deleted(&reference, q, len);
+                    let read = read_over(&hap, format!("{q}M{len}D{}M", 60 - q - len));
+                    let (fs, fe) = site.footprint();
+                    let got = site.classify(&read, 20);
+                    if hap == want {
+                        // Equivalent placements lie inside the footprint.
+                        prop_assert!(fs < q as i64 && (q + len) as i64 <= fe - 1);
+                        prop_assert_eq!(got, Some(Allele::Alt), "placement {}", q);
+                    } else if (q as i64) < fe && (q + len) as i64 > fs {
+                        prop_assert_eq!(got, Some(Allele::Other(OTHER)), "placement {}", q);
+                    } else {
+                        prop_assert_eq!(got, Some(Allele::Ref), "placement {} outside", q);
+                    }
+                }
+            }
+
+            /// Same for insertions: any placement giving the panel's
+            /// haplotype reads ALT.
+            #[test]
+            fn insertion_placement_does_not_matter(
+                reference in proptest::collection::vec(prop_oneof![Just(b'A'), Just(b'C')], 60),
+                p in 10usize..40,
+                ins in proptest::collection::vec(prop_oneof![Just(b'A'), Just(b'C')], 1..4),
+            ) {
+                let w = Some(RefWindow { start: 0, seq: &reference });
+                let mut alt = vec![reference[p - 1]];
+                alt.extend_from_slice(&ins);
+                // VCF: anchor at 0-based p-1, insertion before p.
+                let site = SiteModel::new(p as u64, &reference[p - 1..p], &alt, w);
+                let want = [&reference[..p], &ins[..], &reference[p..]].concat();
+                for q in 1..59 {
+                    for variant in [ins.clone(), ins.iter().rev().copied().collect()] {
+                        let hap = [&reference[..q], &variant[..], &reference[q..]].concat();
+                        let read = read_over(&hap, format!("{q}M{}I{}M", variant.len(), 60 - q));
+                        let got = site.classify(&read, 20);
+                        let (fs, fe) = site.footprint();
+                        if hap == want {
+                            prop_assert_eq!(got, Some(Allele::Alt), "placement {}", q);
+                        } else if q as i64 > fs && q as i64 <= fe - 1 {
+                            prop_assert_eq!(got, Some(Allele::Other(OTHER)), "placement {}", q);
+                        }
+                    }
+                }
+            }
+
+            /// A read is classified exactly when it spans the footprint.
+            #[test]
+            fn counted_only_when_spanning_the_footprint(
+                reference in proptest::collection::vec(prop_oneof![Just(b'A'), Just(b'C'), Just(b'G'), Just(b'T')], 60),
+                p in 10usize..40,
+                kind in 0usize..3,
+                from in 0usize..30,
+                to in 31usize..=60,
+            ) {
+                let w = Some(RefWindow { start: 0, seq: &reference });
+                let site = match kind {
+                    0 => SiteModel::new(p as u64 + 1, &reference[p..p + 1], b"N", w),
+                    1 => SiteModel::new(p as u64 + 1, &reference[p..p + 2], b"NN", w),
+                    _ => SiteModel::new(p as u64, &reference[p - 1..p + 2], &reference[p - 1..p], w),
+                };
+                let read = TestRead::new(from as i64 + 1, &format!("{}M", to - from), std::str::from_utf8(&reference[from..to]).unwrap());
+                let (fs, fe) = site.footprint();
+                let spans = from as i64 <= fs && fe <= to as i64;
+                prop_assert_eq!(site.classify(&read, 20).is_some(), spans);
+                if spans {
+                    prop_assert_eq!(site.classify(&read, 20), Some(Allele::Ref));
+                }
+            }
+        }
+    }
 }
