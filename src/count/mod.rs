@@ -8,6 +8,7 @@
 
 pub mod allele;
 pub mod bam;
+pub mod fastq;
 pub mod fragment;
 pub mod site;
 
@@ -84,6 +85,8 @@ pub enum CountError {
     Panel(#[from] PanelError),
     #[error(transparent)]
     Reference(#[from] ReferenceError),
+    #[error(transparent)]
+    Fastq(#[from] fastq::FastqError),
     #[error("cannot open {path}: {detail}")]
     Open { path: PathBuf, detail: String },
     #[error("{path} is a SAM text file; cfspot reads BAM or CRAM through an index (convert with `samtools sort -o OUT.bam {path}` and `samtools index OUT.bam`)", path = path.display())]
