@@ -2,8 +2,7 @@
 
 use super::shared::{thread_pool, PanelArgs};
 use anyhow::{bail, Context, Result};
-use cfspot::count::bam::{count_bam, AlignmentInput};
-use cfspot::count::{flag, prepare_sites, CountOptions, DEFAULT_EXCLUDE_FLAGS};
+use cfspot::count::{count_inputs, flag, prepare_sites, CountOptions, DEFAULT_EXCLUDE_FLAGS};
 use cfspot::output::Output;
 use cfspot::report::count_tsv;
 use clap::Args;
@@ -28,9 +27,10 @@ Examples:
 #[derive(Args, Debug)]
 #[command(after_help = AFTER_HELP)]
 pub struct CountArgs {
-    /// Coordinate-sorted BAM or CRAM (indexed; an index is built if missing).
-    #[arg(value_name = "INPUT.bam|INPUT.cram")]
-    pub input: PathBuf,
+    /// Coordinate-sorted BAM or CRAM (indexed; an index is built if missing),
+    /// or FASTQ: R1 and R2, interleaved, or single-end (gzip or plain).
+    #[arg(value_name = "INPUT", num_args = 1..=2, required = true)]
+    pub inputs: Vec<PathBuf>,
     #[command(flatten)]
     pub panel: PanelArgs,
     /// Output TSV (`-`: stdout). Written whole or not at all.
@@ -141,17 +141,14 @@ impl CountArgs {
                  (an aligner's equivalent placement in a repeat is not recognised)"
             );
         }
-        let input = AlignmentInput::open(&self.input, reference.as_deref())?;
-        if input.index_built {
-            eprintln!(
-                "cfspot: note: {} had no index; built one beside it",
-                self.input.display()
-            );
-        }
         let models = prepare_sites(&panel, reference.as_deref());
         let opts = self.options();
-        let counts =
-            thread_pool(self.threads)?.install(|| count_bam(&input, &panel, &models, &opts))?;
+        let counted = thread_pool(self.threads)?
+            .install(|| count_inputs(&self.inputs, &panel, &models, reference.as_deref(), &opts))?;
+        for note in &counted.notes {
+            eprintln!("cfspot: note: {note}");
+        }
+        let counts = counted.sites;
         let out_path = (self.output.as_os_str() != "-").then_some(self.output.as_path());
         let mut out = Output::create(out_path)
             .with_context(|| format!("cannot write {}", self.output.display()))?;

@@ -87,6 +87,14 @@ pub enum CountError {
     Reference(#[from] ReferenceError),
     #[error(transparent)]
     Fastq(#[from] fastq::FastqError),
+    #[error("no input given")]
+    NoInput,
+    #[error(
+        "FASTQ input needs --reference: reads are placed on the reference around each hotspot"
+    )]
+    FastqNeedsReference,
+    #[error("two inputs are read as FASTQ R1 and R2, but {path} is not FASTQ (give one BAM or CRAM)", path = path.display())]
+    NotFastq { path: PathBuf },
     #[error("cannot open {path}: {detail}")]
     Open { path: PathBuf, detail: String },
     #[error("{path} is a SAM text file; cfspot reads BAM or CRAM through an index (convert with `samtools sort -o OUT.bam {path}` and `samtools index OUT.bam`)", path = path.display())]
@@ -124,6 +132,47 @@ fn contig_message(path: &std::path::Path, missing: &[String], hint: &Option<Stri
         m.push_str(h);
     }
     m
+}
+
+/// What an engine counted.
+#[derive(Debug, Clone)]
+pub struct Counted {
+    /// One entry per hotspot, in panel order.
+    pub sites: Vec<SiteCounts>,
+    /// Things the user should know (an index built, …), for stderr.
+    pub notes: Vec<String>,
+}
+
+/// Count `inputs` with the engine their content calls for: one BAM/CRAM,
+/// or one or two FASTQ files (which need a reference to place reads on).
+pub fn count_inputs(
+    inputs: &[PathBuf],
+    panel: &Panel,
+    models: &[SiteModel],
+    reference: Option<&dyn Reference>,
+    opts: &CountOptions,
+) -> Result<Counted, CountError> {
+    let mut notes = Vec::new();
+    let first = inputs.first().ok_or(CountError::NoInput)?;
+    let sites = if fastq::looks_like_fastq(first) {
+        let reference = reference.ok_or(CountError::FastqNeedsReference)?;
+        fastq::count_fastq(inputs, panel, models, reference, opts)?
+    } else {
+        let [path] = inputs else {
+            return Err(CountError::NotFastq {
+                path: first.clone(),
+            });
+        };
+        let input = bam::AlignmentInput::open(path, reference)?;
+        if input.index_built {
+            notes.push(format!(
+                "{} had no index; built one beside it",
+                path.display()
+            ));
+        }
+        bam::count_bam(&input, panel, models, opts)?
+    };
+    Ok(Counted { sites, notes })
 }
 
 /// How far around a site the reference is fetched to widen indels over
