@@ -61,7 +61,7 @@ pub fn list_problems(problems: &[String]) -> String {
     out.join("\n")
 }
 
-pub trait Reference {
+pub trait Reference: Send + Sync {
     /// Upper-cased bases of `contig` over the 0-based half-open interval [start, end).
     fn fetch(&self, contig: &str, start: u64, end: u64) -> Result<Vec<u8>, ReferenceError>;
     fn has_contig(&self, contig: &str) -> bool;
