@@ -1,13 +1,221 @@
-//! `cfspot demo`. (Being implemented.)
-use anyhow::Result;
+//! `cfspot demo`: simulate, count and explain a sample, with no input.
+
+use super::shared::thread_pool;
+use anyhow::{Context, Result};
+use cfspot::count::bam::{count_bam, AlignmentInput};
+use cfspot::count::{prepare_sites, CountOptions, SiteCounts};
+use cfspot::output::Output;
+use cfspot::panel::Panel;
+use cfspot::report::count_tsv;
+use cfspot::sim::mutations::MutationRequest;
+use cfspot::sim::truth::TruthRow;
+use cfspot::sim::{SimParams, Simulation};
 use clap::Args;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// The demo sample: a few hotspots mutated at a tumour fraction of 4 %.
+pub const DEMO_TUMOUR_FRACTION: f64 = 0.04;
+pub const DEMO_DEPTH: f64 = 2000.0;
+pub const DEMO_MUTATIONS: &str = "KRAS_G12D,EGFR_E746_A750del,PIK3CA_H1047R,TP53_R175H:0.5";
+
+const AFTER_HELP: &str = "\
+What it does:
+  Simulates a blood sample on the embedded panel (31 hotspots in KRAS, NRAS,
+  EGFR, PIK3CA, HRAS, TP53; GRCh38): tumour fraction 4 %, ~2,000 unique
+  fragments per hotspot, KRAS_G12D, EGFR_E746_A750del and PIK3CA_H1047R
+  clonal, TP53_R175H subclonal (CCF 0.5); 0.1 % sequencing errors, 20 % PCR
+  duplicates. Then counts it and prints what it found next to the truth.
+
+Outputs (in --out-dir):
+  demo_R1.fastq.gz, demo_R2.fastq.gz, demo.bam(.bai), demo.truth.tsv,
+  demo.truth.vcf, demo.params.json (see `cfspot simulate --help`), and
+  demo.counts.tsv (see `cfspot count --help`).
+
+Examples:
+  cfspot demo
+  cfspot demo -o /tmp/cfspot-demo -@ 4";
 
 /// Simulate, count and explain a sample on the embedded panel: no input needed.
 #[derive(Args, Debug)]
-pub struct DemoArgs {}
+#[command(after_help = AFTER_HELP)]
+pub struct DemoArgs {
+    /// Output folder (created if missing).
+    #[arg(short = 'o', long, default_value = "cfspot-demo", value_name = "DIR")]
+    pub out_dir: PathBuf,
+    /// Random seed.
+    #[arg(short = 's', long, default_value_t = 1, value_name = "INT")]
+    pub seed: u64,
+    /// Worker threads (the output is identical for any value).
+    #[arg(short = '@', long, default_value_t = 2, value_name = "N")]
+    pub threads: usize,
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.2}%", 100.0 * x)
+}
 
 impl DemoArgs {
+    pub fn params(&self) -> Result<SimParams> {
+        Ok(SimParams {
+            name: "demo".into(),
+            seed: self.seed,
+            tumour_fraction: DEMO_TUMOUR_FRACTION,
+            depth: DEMO_DEPTH,
+            mutations: MutationRequest::parse(DEMO_MUTATIONS)?,
+            error_rate: 0.001,
+            duplicates: 0.2,
+            threads: self.threads,
+            out_dir: self.out_dir.clone(),
+            ..SimParams::default()
+        })
+    }
+
     pub fn run(&self) -> Result<()> {
-        anyhow::bail!("cfspot demo is not built yet")
+        if self.threads == 0 {
+            anyhow::bail!("--threads must be at least 1");
+        }
+        let clock = Instant::now();
+        let panel = Panel::demo();
+        let reference = cfspot::reference::open("demo")?;
+        let params = self.params()?;
+        let pool = thread_pool(self.threads)?;
+        // 1. Simulate.
+        let sim = Simulation::new(&params, &panel, reference.as_ref())?;
+        let summary = pool.install(|| sim.run())?;
+        // 2. Count, as `cfspot count demo.bam` would.
+        let input = AlignmentInput::open(&summary.bam, Some(reference.as_ref()))?;
+        let models = prepare_sites(&panel, Some(reference.as_ref()));
+        let counts =
+            pool.install(|| count_bam(&input, &panel, &models, &CountOptions::default()))?;
+        let counts_path = self.out_dir.join("demo.counts.tsv");
+        let mut out = Output::create(Some(&counts_path))
+            .with_context(|| format!("cannot write {}", counts_path.display()))?;
+        count_tsv::write(&mut out, &panel.hotspots, &counts)
+            .with_context(|| format!("cannot write {}", counts_path.display()))?;
+        out.finish()
+            .with_context(|| format!("cannot write {}", counts_path.display()))?;
+        // 3. Calling (statistics against the error background, tumour
+        //    fraction) plugs in here when `cfspot call` exists: it takes
+        //    `counts` and the panel, and its verdicts join the table below.
+        let elapsed = clock.elapsed().as_secs_f64();
+        print!(
+            "{}",
+            self.explain(
+                &summary.truth,
+                &counts,
+                summary.pairs,
+                summary.molecules,
+                elapsed,
+                &counts_path,
+                &summary.files
+            )
+        );
+        Ok(())
+    }
+
+    fn explain(
+        &self,
+        truth: &[TruthRow],
+        counts: &[SiteCounts],
+        pairs: u64,
+        molecules: u64,
+        seconds: f64,
+        counts_path: &std::path::Path,
+        files: &[PathBuf],
+    ) -> String {
+        let mut s = String::new();
+        let tf = DEMO_TUMOUR_FRACTION;
+        s += &format!(
+            "cfspot demo: a simulated blood sample with {} of its cell-free DNA from a tumour\n\
+             (tumour fraction), read at 31 cancer hotspots: {molecules} unique DNA fragments,\n\
+             {pairs} read pairs, simulated and counted in {seconds:.1} s.\n\n",
+            pct(tf)
+        );
+        s += "  hotspot               depth    alt      VAF   truth\n";
+        let row = |t: &TruthRow, c: &SiteCounts| {
+            let vaf = c.vaf().map(pct).unwrap_or_else(|| "-".into());
+            let truth = if t.mutated {
+                format!("mutant, expected {}", pct(t.expected()))
+            } else {
+                "not mutated".into()
+            };
+            format!(
+                "  {:<20} {:>6} {:>6} {:>8}   {}\n",
+                t.id,
+                c.depth(),
+                c.alt_count(),
+                vaf,
+                truth
+            )
+        };
+        for (t, c) in truth.iter().zip(counts).filter(|(t, _)| t.mutated) {
+            s += &row(t, c);
+        }
+        let mut wild: Vec<(&TruthRow, &SiteCounts)> = truth
+            .iter()
+            .zip(counts)
+            .filter(|(t, _)| !t.mutated)
+            .collect();
+        wild.sort_by(|a, b| {
+            b.1.alt_count()
+                .cmp(&a.1.alt_count())
+                .then(a.0.id.cmp(&b.0.id))
+        });
+        let shown = 3.min(wild.len());
+        s += &format!(
+            "  ... and the {shown} noisiest of the {} unmutated hotspots:\n",
+            wild.len()
+        );
+        for (t, c) in &wild[..shown] {
+            s += &row(t, c);
+        }
+        let wild_alt: u64 = wild.iter().map(|(_, c)| c.alt_count()).sum();
+        let wild_depth: u64 = wild.iter().map(|(_, c)| c.depth()).sum();
+        s += &format!(
+            "\nHow to read it:\n\
+             - depth: unique DNA fragments read across the hotspot (PCR duplicates and the\n\
+             \x20 two reads of one fragment count once); alt: fragments showing the mutation;\n\
+             \x20 VAF = alt / depth.\n\
+             - A tumour cell carries a clonal heterozygous mutation on one of its two copies,\n\
+             \x20 so its expected VAF is half the tumour fraction: {} here. TP53_R175H is in half\n\
+             \x20 of the tumour cells (CCF 0.5): {}. The counts scatter around these values\n\
+             \x20 because only ~2,000 fragments were sampled.\n\
+             - Unmutated hotspots still show a few alt fragments ({wild_alt} of {wild_depth}, {}):\n\
+             \x20 sequencing errors. At low tumour fractions a real mutation must be told apart\n\
+             \x20 from this background; that is what calling (coming next) is for.\n",
+            pct(tf / 2.0),
+            pct(tf / 4.0),
+            pct(wild_alt as f64 / wild_depth.max(1) as f64)
+        );
+        s += &format!("\nFiles written in {}:\n", self.out_dir.display());
+        for f in files.iter().map(|f| f.as_path()).chain([counts_path]) {
+            let what = match f.file_name().and_then(|n| n.to_str()).unwrap_or("") {
+                n if n.ends_with(".fastq.gz") => "reads as a sequencer writes them",
+                n if n.ends_with(".bam.bai") => "its index",
+                n if n.ends_with(".bam") => "the reads aligned to GRCh38 (coordinate-sorted)",
+                n if n.ends_with(".truth.tsv") => "what the sample really holds, per hotspot",
+                n if n.ends_with(".truth.vcf") => "the mutations, as a VCF",
+                n if n.ends_with(".params.json") => "every setting and the seed (to reproduce it)",
+                n if n.ends_with(".counts.tsv") => "what cfspot count found, per hotspot",
+                _ => "",
+            };
+            s += &format!(
+                "  {:<28} {what}\n",
+                f.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            );
+        }
+        let d = self.out_dir.display();
+        s += &format!(
+            "\nWhat next:\n\
+             - Compare {d}/demo.counts.tsv with {d}/demo.truth.tsv (columns are explained in the README).\n\
+             - Look at the reads: samtools tview {d}/demo.bam -p chr12:25245300\n\
+             - Count it yourself: cfspot count -o counts.tsv {d}/demo.bam\n\
+             - Make your own sample: cfspot simulate --help (try --tumour-fraction 0.002).\n\
+             cfspot is for teaching and benchmarking; it is not a clinical tool.\n"
+        );
+        s
     }
 }

@@ -2,9 +2,10 @@
 //! the two reads of a pair, with NM and MD.
 //!
 //! A molecule is the reference over `[start, end)` with the alt alleles of
-//! its haplotype applied. An allele is applied only when the molecule holds
-//! at least one reference base on each side of it, so every molecule (and
-//! every read) starts and ends with aligned bases. Reads are the first and
+//! its haplotype applied: a substitution (SNV, MNV) whenever the molecule
+//! holds all of its bases, an indel only when the molecule holds at least
+//! one reference base on each side of it, so every molecule (and every
+//! read) starts and ends with aligned bases. Reads are the first and
 //! last `min(read length, molecule length)` bases (shorter fragments give
 //! reads that end at the fragment end: no adapter). A read's CIGAR is the
 //! part of the molecule's alignment its bases cover; an insertion cut by
@@ -95,7 +96,14 @@ impl Molecule {
         let mut cigar = Vec::with_capacity(4);
         let mut cur = s;
         for ev in events {
-            if ev.start <= s || ev.end >= e || ev.start < cur {
+            // Substitutions may sit at a molecule end; an indel needs a
+            // reference base on each side to be an alignment.
+            let fits = if ev.alt.len() as u64 == ev.end - ev.start {
+                ev.start >= s && ev.end <= e
+            } else {
+                ev.start > s && ev.end < e
+            };
+            if !fits || ev.start < cur {
                 continue;
             }
             seq.extend_from_slice(r.slice(cur, ev.start));
@@ -402,9 +410,11 @@ mod tests {
         };
         assert_eq!(read.end(), 118);
         assert_eq!(nm_md(&read, &r), (4, "4^CCCC4".to_string()));
-        // Events touching the molecule ends are left out.
+        // Indels touching the molecule ends are left out; substitutions are not.
         let m2 = Molecule::build(&r, 110, 130, &[&del]);
         assert_eq!(cig(&m2.cigar), "20M");
+        let m3 = Molecule::build(&r, 120, 130, &[&snv]);
+        assert_eq!((m3.seq[0], cig(&m3.cigar).as_str()), (b'T', "10M"));
     }
 
     #[test]

@@ -1,0 +1,559 @@
+//! End-to-end tests of `cfspot simulate`: the BAM, FASTQ and truth agree
+//! with each other, with `cfspot count`, with samtools, and across thread
+//! counts.
+
+use cfspot::count::bam::{count_bam, AlignmentInput};
+use cfspot::count::{flag, prepare_sites, CountOptions, SiteCounts};
+use cfspot::panel::Panel;
+use cfspot::reference::{self, Reference};
+use cfspot::sim::mutations::MutationRequest;
+use cfspot::sim::{simulate, SimParams, SimSummary};
+use rust_htslib::bam::{self, Read as _};
+use std::collections::HashMap;
+use std::io::Read as _;
+use std::path::Path;
+use std::process::Command;
+
+fn demo() -> (Panel, Box<dyn Reference>) {
+    (Panel::demo(), reference::open("demo").unwrap())
+}
+
+fn params(dir: &Path, f: impl FnOnce(&mut SimParams)) -> SimParams {
+    let mut p = SimParams {
+        out_dir: dir.to_owned(),
+        depth: 120.0,
+        ..SimParams::default()
+    };
+    f(&mut p);
+    p
+}
+
+fn run(p: &SimParams) -> SimSummary {
+    let (panel, r) = demo();
+    simulate(p, &panel, r.as_ref()).unwrap()
+}
+
+fn count(bam_path: &Path) -> Vec<SiteCounts> {
+    let (panel, r) = demo();
+    let input = AlignmentInput::open(bam_path, Some(r.as_ref())).unwrap();
+    assert!(!input.index_built, "simulate writes the index");
+    let models = prepare_sites(&panel, Some(r.as_ref()));
+    count_bam(&input, &panel, &models, &CountOptions::default()).unwrap()
+}
+
+/// With no sequencing errors, `count` reports exactly the truth at every
+/// hotspot: the overlapping deletion/MNV pair, same-base alternatives, PCR
+/// duplicates (flagged, so skipped), UMIs, short fragments, mates of which
+/// only one covers a site, and reads that end inside an allele.
+#[test]
+fn error_free_count_equals_truth_at_every_hotspot() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = params(dir.path(), |p| {
+        p.error_rate = 0.0;
+        p.tumour_fraction = 0.3;
+        p.duplicates = 0.2;
+        p.umi = true;
+        p.seed = 11;
+    });
+    let s = run(&p);
+    let counts = count(&s.bam);
+    assert_eq!(s.truth.len(), 31);
+    for (t, c) in s.truth.iter().zip(&counts) {
+        assert_eq!(
+            (t.depth, t.alt_fragments),
+            (c.depth(), c.alt_count()),
+            "{}",
+            t.id
+        );
+        assert_eq!((c.discordant, c.low_quality), (0, 0), "{}", t.id);
+        assert!(t.depth > 40, "{} depth {}", t.id, t.depth);
+    }
+    // Both overlapping EGFR alleles were carried, each by some fragments; a
+    // deletion fragment is `other` at the MNV site (an MNV fragment carries
+    // no indel, so it reads REF at the deletion site).
+    let row = |id: &str| s.truth.iter().position(|t| t.id == id).unwrap();
+    let (del, mnv) = (row("EGFR_E746_A750del"), row("EGFR_L747P"));
+    assert!(s.truth[del].alt_fragments > 0 && s.truth[mnv].alt_fragments > 0);
+    assert!(
+        counts[mnv].other >= counts[del].alt_count() / 2,
+        "{:?}",
+        counts[mnv]
+    );
+    // No temporary file is left behind.
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(
+        names.iter().all(|n| !n.starts_with(".cfspot-")),
+        "{names:?}"
+    );
+    assert_eq!(names.len(), 7, "{names:?}");
+}
+
+/// The same through the binary: `cfspot simulate` then `cfspot count`.
+#[test]
+fn binary_simulate_then_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let exe = env!("CARGO_BIN_EXE_cfspot");
+    let out = Command::new(exe)
+        .args(["simulate", "-o"])
+        .arg(dir.path())
+        .args([
+            "-n",
+            "bin",
+            "-d",
+            "80",
+            "-e",
+            "0",
+            "-t",
+            "0.2",
+            "-m",
+            "KRAS_G12D,EGFR_E746_A750del,EGFR_L747P:0.5",
+            "-@",
+            "2",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let counts_path = dir.path().join("counts.tsv");
+    let out = Command::new(exe)
+        .arg("count")
+        .arg(dir.path().join("bin.bam"))
+        .arg("-o")
+        .arg(&counts_path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let read = |p: &Path| -> Vec<HashMap<String, String>> {
+        let mut r = csv::ReaderBuilder::new()
+            .delimiter(b'\t')
+            .from_path(p)
+            .unwrap();
+        let h = r.headers().unwrap().clone();
+        r.records()
+            .map(|x| {
+                h.iter()
+                    .zip(x.unwrap().iter())
+                    .map(|(a, b)| (a.to_string(), b.to_string()))
+                    .collect()
+            })
+            .collect()
+    };
+    let truth = read(&dir.path().join("bin.truth.tsv"));
+    let counted = read(&counts_path);
+    assert_eq!(truth.len(), counted.len());
+    let mut mutated = 0;
+    for (t, c) in truth.iter().zip(&counted) {
+        assert_eq!(t["id"], c["id"]);
+        assert_eq!(t["depth"], c["depth"], "{}", t["id"]);
+        assert_eq!(t["alt_fragments"], c["alt_count"], "{}", t["id"]);
+        mutated += (t["mutated"] == "true") as u32;
+    }
+    assert_eq!(mutated, 3);
+    let text = std::fs::read_to_string(dir.path().join("bin.truth.tsv")).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split('\t').take(6).collect();
+    assert_eq!(
+        header,
+        [
+            "id",
+            "mutated",
+            "expected_vaf",
+            "depth",
+            "alt_fragments",
+            "vaf"
+        ]
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("bin.params.json")).unwrap())
+            .unwrap();
+    assert_eq!(json["parameters"]["seed"], 1);
+    assert_eq!(json["cfspot_version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(json["mutations"][1]["ccf"], 0.5);
+    let vcf = std::fs::read_to_string(dir.path().join("bin.truth.vcf")).unwrap();
+    let records: Vec<&str> = vcf.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(records.len(), 3);
+    assert!(
+        records[0].starts_with("chr7\t55174771\tEGFR_E746_A750del\tAGGAATTAAGAGAAGC\tA\t"),
+        "{vcf}"
+    );
+    assert!(
+        records[2].starts_with("chr12\t25245350\tKRAS_G12D"),
+        "{vcf}"
+    );
+}
+
+/// One seed, -@ 1 and -@ 2: every file byte-identical.
+#[test]
+fn same_seed_same_bytes_for_any_thread_count() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let tweak = |p: &mut SimParams| {
+        p.duplicates = 0.3;
+        p.umi = true;
+        p.seed = 99;
+        p.depth = 150.0;
+    };
+    let pa = params(a.path(), |p| {
+        tweak(p);
+        p.threads = 1;
+    });
+    let pb = params(b.path(), |p| {
+        tweak(p);
+        p.threads = 2;
+    });
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let two = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    let sa = one.install(|| run(&pa));
+    let sb = two.install(|| run(&pb));
+    assert!(
+        sa.pairs > 10_000,
+        "enough reads for several BGZF blocks and chunks: {}",
+        sa.pairs
+    );
+    for (fa, fb) in sa.files.iter().zip(&sb.files) {
+        assert_eq!(fa.file_name(), fb.file_name());
+        let (x, y) = (std::fs::read(fa).unwrap(), std::fs::read(fb).unwrap());
+        assert!(x == y, "{} differs between -@ 1 and -@ 2", fa.display());
+    }
+    // Another seed gives another sample.
+    let c = tempfile::tempdir().unwrap();
+    let sc = run(&params(c.path(), |p| {
+        tweak(p);
+        p.seed = 100;
+    }));
+    assert_ne!(
+        std::fs::read(&sa.bam).unwrap(),
+        std::fs::read(&sc.bam).unwrap()
+    );
+}
+
+fn revcomp(s: &[u8]) -> Vec<u8> {
+    s.iter()
+        .rev()
+        .map(|b| match b {
+            b'A' => b'T',
+            b'C' => b'G',
+            b'G' => b'C',
+            b'T' => b'A',
+            x => *x,
+        })
+        .collect()
+}
+
+fn read_fastq(path: &Path) -> HashMap<String, (Vec<u8>, Vec<u8>)> {
+    let mut text = String::new();
+    flate2::read::MultiGzDecoder::new(std::fs::File::open(path).unwrap())
+        .read_to_string(&mut text)
+        .unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len() % 4, 0);
+    lines
+        .chunks(4)
+        .map(|r| {
+            assert!(r[0].starts_with('@') && r[2] == "+");
+            let name = r[0][1..].split(' ').next().unwrap().to_string();
+            (
+                name,
+                (
+                    r[1].as_bytes().to_vec(),
+                    r[3].bytes().map(|q| q - 33).collect(),
+                ),
+            )
+        })
+        .collect()
+}
+
+/// BAM records, FASTQ records, flags, TLEN, NM/MD and UMIs agree.
+#[test]
+fn bam_and_fastq_agree() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = params(dir.path(), |p| {
+        p.depth = 60.0;
+        p.error_rate = 0.01;
+        p.duplicates = 0.25;
+        p.umi = true;
+        p.name = "agree".into();
+        p.tumour_fraction = 0.5;
+    });
+    let s = run(&p);
+    let r1 = read_fastq(&dir.path().join("agree_R1.fastq.gz"));
+    let r2 = read_fastq(&dir.path().join("agree_R2.fastq.gz"));
+    assert_eq!(r1.len() as u64, s.pairs);
+    assert_eq!(r2.len() as u64, s.pairs);
+    let (_, reference) = demo();
+    let mut reader = bam::Reader::from_path(&s.bam).unwrap();
+    let header = reader.header().to_owned();
+    let text = String::from_utf8_lossy(header.as_bytes()).into_owned();
+    assert!(
+        text.contains("@HD\tVN:1.6\tSO:coordinate") && text.contains("@RG\tID:agree\tSM:agree"),
+        "{text}"
+    );
+    assert!(text.contains("@SQ\tSN:chr7\tLN:159345973"), "{text}");
+    let (mut last, mut n, mut short_seen, mut del_seen) = ((0, 0), 0u64, 0, 0);
+    let mut dups = 0u64;
+    for rec in reader.records() {
+        let rec = rec.unwrap();
+        n += 1;
+        let here = (rec.tid(), rec.pos());
+        assert!(here >= last, "sorted");
+        last = here;
+        let qname = String::from_utf8(rec.qname().to_vec()).unwrap();
+        let f = rec.flags();
+        assert_eq!(rec.mapq(), 60);
+        assert!(f & flag::PAIRED != 0 && f & flag::PROPER_PAIR != 0);
+        assert_eq!(
+            f & flag::REVERSE != 0,
+            f & flag::MATE_REVERSE == 0,
+            "FR orientation"
+        );
+        assert_eq!(rec.mtid(), rec.tid());
+        dups += (f & flag::DUPLICATE != 0) as u64;
+        // FASTQ: as sequenced (reverse-strand reads reverse-complemented).
+        let (seq, qual) = if f & flag::READ1 != 0 {
+            &r1[&qname]
+        } else {
+            &r2[&qname]
+        };
+        let (bseq, bqual) = (rec.seq().as_bytes(), rec.qual().to_vec());
+        if f & flag::REVERSE != 0 {
+            assert_eq!(&revcomp(&bseq), seq, "{qname}");
+            assert_eq!(bqual.iter().rev().copied().collect::<Vec<_>>(), *qual);
+        } else {
+            assert_eq!(&bseq, seq, "{qname}");
+            assert_eq!(&bqual, qual);
+        }
+        // TLEN: + for the forward read, − for the reverse; |TLEN| spans both.
+        let tlen = rec.insert_size();
+        assert_eq!(tlen > 0, f & flag::REVERSE == 0, "{qname}");
+        let cigar = rec.cigar();
+        let end = cigar.end_pos();
+        if f & flag::REVERSE == 0 {
+            // The forward read starts the fragment; its mate lies inside it.
+            assert!(
+                rec.mpos() >= rec.pos() && rec.mpos() < rec.pos() + tlen,
+                "{qname}"
+            );
+            assert!(end <= rec.pos() + tlen, "{qname}");
+        } else {
+            // The reverse read ends the fragment, which starts at its mate.
+            assert_eq!(end - tlen.abs(), rec.mpos(), "{qname}");
+        }
+        // Short fragments: reads end at the fragment end.
+        let has_indel = cigar
+            .iter()
+            .any(|c| !matches!(c, bam::record::Cigar::Match(_)));
+        if tlen.abs() < 150 && !has_indel {
+            assert_eq!(bseq.len() as i64, tlen.abs(), "{qname}");
+            assert_eq!(rec.pos(), rec.mpos());
+            short_seen += 1;
+        }
+        del_seen += cigar
+            .iter()
+            .any(|c| matches!(c, bam::record::Cigar::Del(15))) as u32;
+        // NM/MD against the reference.
+        let tid = rec.tid() as u32;
+        let contig = String::from_utf8(header.tid2name(tid).to_vec()).unwrap();
+        let refseq = reference
+            .fetch(&contig, rec.pos() as u64, end as u64)
+            .unwrap();
+        let (mut nm, mut q, mut r) = (0u32, 0usize, 0usize);
+        let mut md = String::new();
+        let mut run_len = 0;
+        for c in cigar.iter() {
+            match *c {
+                bam::record::Cigar::Match(l) => {
+                    for _ in 0..l {
+                        if bseq[q] == refseq[r] {
+                            run_len += 1;
+                        } else {
+                            nm += 1;
+                            md += &format!("{run_len}{}", refseq[r] as char);
+                            run_len = 0;
+                        }
+                        q += 1;
+                        r += 1;
+                    }
+                }
+                bam::record::Cigar::Ins(l) => {
+                    nm += l;
+                    q += l as usize;
+                }
+                bam::record::Cigar::SoftClip(l) => q += l as usize,
+                bam::record::Cigar::Del(l) => {
+                    nm += l;
+                    md += &format!(
+                        "{run_len}^{}",
+                        String::from_utf8_lossy(&refseq[r..r + l as usize])
+                    );
+                    run_len = 0;
+                    r += l as usize;
+                }
+                ref other => panic!("unexpected CIGAR op {other:?}"),
+            }
+        }
+        md += &run_len.to_string();
+        let aux_nm = match rec.aux(b"NM").unwrap() {
+            bam::record::Aux::U8(x) => x as u32,
+            bam::record::Aux::U32(x) => x,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(aux_nm, nm, "{qname}");
+        assert_eq!(
+            rec.aux(b"MD").unwrap(),
+            bam::record::Aux::String(&md),
+            "{qname}"
+        );
+        assert_eq!(rec.aux(b"RG").unwrap(), bam::record::Aux::String("agree"));
+        // UMIs: the read name ends UMI1+UMI2, RX is UMI1-UMI2, MI names the
+        // molecule and the strand; B-strand copies carry the UMIs swapped.
+        let umi = qname.rsplit(':').next().unwrap();
+        let bam::record::Aux::String(rx) = rec.aux(b"RX").unwrap() else {
+            panic!()
+        };
+        assert_eq!(rx, umi.replace('+', "-"));
+        assert_eq!(umi.len(), 17);
+        let bam::record::Aux::String(mi) = rec.aux(b"MI").unwrap() else {
+            panic!()
+        };
+        assert!(mi.ends_with("/A") || mi.ends_with("/B"), "{mi}");
+    }
+    assert_eq!(n, 2 * s.pairs);
+    assert!(short_seen > 10 && del_seen > 0, "{short_seen} {del_seen}");
+    // Duplicates: pairs − unique ~ Poisson(unique × λ), λ = 0.25 / 0.75.
+    // Its sd is sqrt(unique × λ); allow 5 sd.
+    let extra = (dups / 2) as f64;
+    let expect = s.molecules as f64 / 3.0;
+    assert_eq!(dups / 2, s.pairs - s.molecules);
+    assert!(
+        (extra - expect).abs() < 5.0 * expect.sqrt(),
+        "{extra} vs {expect}"
+    );
+}
+
+fn samtools() -> bool {
+    let ok = Command::new("samtools")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("NOTE: samtools is not on PATH; skipping the samtools checks (CI installs it)");
+    }
+    ok
+}
+
+/// samtools quickcheck and flagstat accept the BAM; mpileup sees the alt.
+#[test]
+fn samtools_accepts_the_bam() {
+    if !samtools() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let s = run(&params(dir.path(), |p| {
+        p.tumour_fraction = 0.4;
+        p.duplicates = 0.1;
+        p.mutations = MutationRequest::parse("KRAS_G12D,EGFR_E746_A750del").unwrap();
+    }));
+    let st = Command::new("samtools")
+        .arg("quickcheck")
+        .arg(&s.bam)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let fs = Command::new("samtools")
+        .arg("flagstat")
+        .arg(&s.bam)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(fs.stdout).unwrap();
+    let total = 2 * s.pairs;
+    assert!(text.starts_with(&format!("{total} + 0 in total")), "{text}");
+    assert!(
+        text.contains(&format!("{total} + 0 properly paired (100.00% : N/A)")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("{} + 0 duplicates", 2 * (s.pairs - s.molecules))),
+        "{text}"
+    );
+    assert!(text.contains("0 + 0 singletons"), "{text}");
+    // KRAS G12D is C>T at chr12:25245350.
+    let mp = Command::new("samtools")
+        .args(["mpileup", "-r", "chr12:25245350-25245350"])
+        .arg(&s.bam)
+        .output()
+        .unwrap();
+    let line = String::from_utf8(mp.stdout).unwrap();
+    let cols: Vec<&str> = line.trim_end().split('\t').collect();
+    assert_eq!(cols[..2], ["chr12", "25245350"], "{line}");
+    let alt = cols[4].bytes().filter(|b| matches!(b, b'T' | b't')).count();
+    let g12d = s.truth.iter().find(|t| t.id == "KRAS_G12D").unwrap();
+    assert!(alt > 0, "{line}");
+    // mpileup counts reads (overlapping mates twice): between the alt
+    // fragments and twice as many.
+    assert!(
+        alt as u64 >= g12d.alt_fragments / 2 && alt as u64 <= 2 * g12d.alt_fragments + 20,
+        "{alt} vs {}",
+        g12d.alt_fragments
+    );
+    // samtools sees the 15 bp deletion too (bases shown as N without -f).
+    let mp = Command::new("samtools")
+        .args(["mpileup", "-r", "chr7:55174771-55174771"])
+        .arg(&s.bam)
+        .output()
+        .unwrap();
+    let line = String::from_utf8(mp.stdout).unwrap();
+    assert!(
+        line.to_ascii_uppercase().contains("-15NNNNNNNNNNNNNNN"),
+        "{line}"
+    );
+}
+
+/// Bad settings fail before anything is written, with the flag named.
+#[test]
+fn bad_input_is_reported_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (panel, r) = demo();
+    let bad = params(dir.path(), |p| {
+        p.tumour_fraction = 1.5;
+        p.error_rate = -1.0;
+    });
+    let e = simulate(&bad, &panel, r.as_ref()).unwrap_err().to_string();
+    assert!(
+        e.contains("--tumour-fraction") && e.contains("--error-rate"),
+        "{e}"
+    );
+    let bad = params(dir.path(), |p| {
+        p.mutations = MutationRequest::parse("KRAS_G12X").unwrap()
+    });
+    let e = simulate(&bad, &panel, r.as_ref()).unwrap_err().to_string();
+    assert!(
+        e.contains("'KRAS_G12X' is not a panel ID") && e.contains("NRAS_Q61R"),
+        "{e}"
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    // The binary exits non-zero with the message.
+    let out = Command::new(env!("CARGO_BIN_EXE_cfspot"))
+        .args(["simulate", "-o"])
+        .arg(dir.path())
+        .args(["--mutations", "EGFR_T790M:2"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let msg = String::from_utf8_lossy(&out.stderr);
+    assert!(msg.contains("CCF must be in (0, 1]"), "{msg}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
