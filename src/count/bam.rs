@@ -2,6 +2,7 @@
 //! the index; groups run in parallel (rayon), one reader per worker.
 
 use super::allele::{AlignedRead, SiteModel};
+use super::background::BackgroundWindow;
 use super::fragment::{merge_mates, FragmentCall, Observation};
 use super::site::SiteCounts;
 use super::{flag, group_sites, CountError, CountOptions, SiteGroup};
@@ -196,6 +197,19 @@ pub fn count_bam(
     models: &[SiteModel],
     opts: &CountOptions,
 ) -> Result<Vec<SiteCounts>, CountError> {
+    count_bam_with_background(input, panel, models, None, opts).map(|(sites, _)| sites)
+}
+
+/// [`count_bam`], and with `opts.background` also the background tallies
+/// (one window per group of sites, in a fixed order), for which the
+/// reference is needed.
+pub fn count_bam_with_background(
+    input: &AlignmentInput,
+    panel: &Panel,
+    models: &[SiteModel],
+    reference: Option<&dyn Reference>,
+    opts: &CountOptions,
+) -> Result<(Vec<SiteCounts>, Vec<BackgroundWindow>), CountError> {
     let header_reader = input.open_indexed()?;
     let header = header_reader.header().to_owned();
     drop(header_reader);
@@ -219,30 +233,73 @@ pub fn count_bam(
         });
     }
     let groups = group_sites(panel, models, opts.group_gap);
-    let per_group: Vec<Result<Vec<SiteCounts>, CountError>> = groups
+    let windows: Vec<Option<BackgroundWindow>> = groups
+        .iter()
+        .map(|g| {
+            if !opts.background {
+                return Ok(None);
+            }
+            let reference = reference.ok_or(CountError::BackgroundNeedsReference)?;
+            Ok(Some(background_window(g, panel, models, reference)))
+        })
+        .collect::<Result<_, CountError>>()?;
+    let per_group: Vec<Result<GroupCounts, CountError>> = groups
         .par_iter()
+        .zip(windows)
         .map_init(
             || input.open_indexed(),
-            |reader, group| {
+            |reader, (group, window)| {
                 let reader = reader.as_mut().map_err(|e| CountError::Open {
                     path: input.path.clone(),
                     detail: e.to_string(),
                 })?;
                 let tid = header.tid(group.contig.as_bytes()).expect("checked above");
-                count_group(reader, tid, group, models, opts, &input.path)
+                count_group(reader, tid, group, models, window, opts, &input.path)
             },
         )
         .collect();
     let mut out: Vec<Option<SiteCounts>> = vec![None; models.len()];
-    for (group, counts) in groups.iter().zip(per_group) {
-        for (&i, c) in group.sites.iter().zip(counts?) {
+    let mut background = Vec::new();
+    for (group, counted) in groups.iter().zip(per_group) {
+        let counted = counted?;
+        for (&i, c) in group.sites.iter().zip(counted.sites) {
             out[i] = Some(c);
         }
+        background.extend(counted.background);
     }
-    Ok(out
+    let sites = out
         .into_iter()
         .map(|c| c.expect("every site is in one group"))
-        .collect())
+        .collect();
+    Ok((sites, background))
+}
+
+/// How far beyond a group's sites the background is tallied (the reads
+/// fetched for the sites reach about a fragment length further).
+const BACKGROUND_PAD: i64 = 500;
+
+/// The empty background window of a group: as much of ±BACKGROUND_PAD as
+/// the reference holds, with every panel site on the contig left out.
+pub(crate) fn background_window(
+    group: &SiteGroup,
+    panel: &Panel,
+    models: &[SiteModel],
+    reference: &dyn Reference,
+) -> BackgroundWindow {
+    let hotspots: Vec<(i64, i64)> = panel
+        .hotspots
+        .iter()
+        .zip(models)
+        .filter(|(h, _)| h.contig == group.contig)
+        .map(|(_, m)| m.footprint())
+        .collect();
+    for pad in [BACKGROUND_PAD, 300, 150, 50, 0] {
+        let start = (group.start - pad).max(0);
+        if let Ok(seq) = reference.fetch(&group.contig, start as u64, (group.end + pad) as u64) {
+            return BackgroundWindow::new(&group.contig, start, seq, &hotspots);
+        }
+    }
+    BackgroundWindow::new(&group.contig, group.start, Vec::new(), &hotspots)
 }
 
 /// Reference end (exclusive) of an alignment.
@@ -258,14 +315,28 @@ fn ref_end(pos: i64, cigar: &[u32]) -> i64 {
 /// Observations of one read, keyed by the site's index within its group.
 type ReadObs = Vec<(u16, Observation)>;
 
+/// A read waiting for its mate: its observations, and the read itself when
+/// the background is tallied (every position of the pair is merged).
+struct Pending {
+    obs: ReadObs,
+    record: Option<bam::Record>,
+}
+
+/// What one group of sites yields.
+struct GroupCounts {
+    sites: Vec<SiteCounts>,
+    background: Option<BackgroundWindow>,
+}
+
 fn count_group(
     reader: &mut bam::IndexedReader,
     tid: u32,
     group: &SiteGroup,
     models: &[SiteModel],
+    mut background: Option<BackgroundWindow>,
     opts: &CountOptions,
     path: &Path,
-) -> Result<Vec<SiteCounts>, CountError> {
+) -> Result<GroupCounts, CountError> {
     let region = || format!("{}:{}-{}", group.contig, group.start + 1, group.end);
     let read_error = |detail: String| CountError::Read {
         path: path.to_owned(),
@@ -277,11 +348,14 @@ fn count_group(
         .map_err(|e| read_error(e.to_string()))?;
     let sites: Vec<&SiteModel> = group.sites.iter().map(|&i| &models[i]).collect();
     let mut counts: Vec<SiteCounts> = sites.iter().map(|m| SiteCounts::new(m)).collect();
-    let add = |j: u16, call: FragmentCall, counts: &mut Vec<SiteCounts>| {
-        counts[j as usize].add(sites[j as usize], call);
+    let add = |obs: &[(u16, Observation)], counts: &mut Vec<SiteCounts>| {
+        for &(j, o) in obs {
+            counts[j as usize].add(sites[j as usize], FragmentCall::Observed(o));
+        }
     };
+    let tally_background = background.is_some();
     // Reads waiting for their mate, by name.
-    let mut pending: HashMap<Vec<u8>, ReadObs> = HashMap::new();
+    let mut pending: HashMap<Vec<u8>, Pending> = HashMap::new();
     let mut record = bam::Record::new();
     let mut obs: ReadObs = Vec::new();
     let mut last_pos = i64::MIN;
@@ -307,14 +381,15 @@ fn count_group(
         let end = ref_end(pos, record.raw_cigar());
         let paired = flags & flag::PAIRED != 0;
         let reverse = flags & flag::REVERSE != 0;
+        // Fragment orientation is read 1's strand.
+        let fragment_reverse = if opts.fragments && paired && flags & flag::READ2 != 0 {
+            !reverse
+        } else {
+            reverse
+        };
         let observation_template = Observation {
             allele: super::Allele::Ref,
-            // Fragment orientation is read 1's strand.
-            reverse: if opts.fragments && paired && flags & flag::READ2 != 0 {
-                !reverse
-            } else {
-                reverse
-            },
+            reverse: fragment_reverse,
             fragment_length: if paired && flags & flag::PROPER_PAIR != 0 {
                 u32::try_from(record.insert_size().unsigned_abs()).unwrap_or(u32::MAX)
             } else {
@@ -337,51 +412,70 @@ fn count_group(
                 ));
             }
         }
-        if obs.is_empty() {
+        if obs.is_empty() && !tally_background {
             continue;
         }
         let mate_may_come = opts.fragments
             && paired
             && flags & flag::MATE_UNMAPPED == 0
             && record.mtid() == tid as i32;
-        if !mate_may_come {
+        if let Some(mate) = mate_may_come
+            .then(|| pending.remove(record.qname()))
+            .flatten()
+        {
             for &(j, o) in &obs {
-                add(j, FragmentCall::Observed(o), &mut counts);
-            }
-            continue;
-        }
-        if let Some(mate) = pending.remove(record.qname()) {
-            for &(j, o) in &obs {
-                match mate.iter().find(|(k, _)| *k == j) {
+                match mate.obs.iter().find(|(k, _)| *k == j) {
                     Some(&(_, m)) => {
                         counts[j as usize].overlaps_merged += 1;
-                        add(j, merge_mates(m, o), &mut counts);
+                        counts[j as usize].add(sites[j as usize], merge_mates(m, o));
                     }
-                    None => add(j, FragmentCall::Observed(o), &mut counts),
+                    None => add(&[(j, o)], &mut counts),
                 }
             }
-            for &(k, m) in &mate {
+            for &(k, m) in &mate.obs {
                 if !obs.iter().any(|(j, _)| *j == k) {
-                    add(k, FragmentCall::Observed(m), &mut counts);
+                    add(&[(k, m)], &mut counts);
                 }
             }
-        } else if record.mpos() >= pos {
+            if let Some(bg) = background.as_mut() {
+                bg.add_fragment(
+                    &record,
+                    mate.record.as_ref(),
+                    fragment_reverse,
+                    opts.min_baseq,
+                );
+            }
+        } else if mate_may_come && record.mpos() >= pos {
             // The mate is still ahead: wait for it.
-            pending.insert(record.qname().to_vec(), std::mem::take(&mut obs));
+            let waiting = Pending {
+                obs: std::mem::take(&mut obs),
+                record: tally_background.then(|| record.clone()),
+            };
+            pending.insert(record.qname().to_vec(), waiting);
         } else {
-            // The mate came earlier and showed nothing here.
-            for &(j, o) in &obs {
-                add(j, FragmentCall::Observed(o), &mut counts);
+            // No mate to wait for (unpaired, read mode, or the mate came
+            // earlier and showed nothing here).
+            add(&obs, &mut counts);
+            if let Some(bg) = background.as_mut() {
+                bg.add_fragment(&record, None, fragment_reverse, opts.min_baseq);
             }
         }
     }
-    // Mates that never came (filtered, or outside the fetched region).
-    for (_, waiting) in pending {
-        for (j, o) in waiting {
-            add(j, FragmentCall::Observed(o), &mut counts);
+    // Mates that never came (filtered, or outside the fetched region). In
+    // name order, so the background never depends on hash order.
+    let mut waiting: Vec<(Vec<u8>, Pending)> = pending.into_iter().collect();
+    waiting.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    for (_, w) in waiting {
+        add(&w.obs, &mut counts);
+        if let (Some(bg), Some(r)) = (background.as_mut(), w.record.as_ref()) {
+            let reverse = r.is_reverse() != (opts.fragments && r.is_last_in_template());
+            bg.add_fragment(r, None, reverse, opts.min_baseq);
         }
     }
-    Ok(counts)
+    Ok(GroupCounts {
+        sites: counts,
+        background,
+    })
 }
 
 #[cfg(test)]

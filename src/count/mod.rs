@@ -7,6 +7,7 @@
 //! hotspot, in panel order.
 
 pub mod allele;
+pub mod background;
 pub mod bam;
 pub mod fastq;
 pub mod fragment;
@@ -55,6 +56,9 @@ pub struct CountOptions {
     pub fragments: bool,
     /// Sites closer than this (bp) are fetched together.
     pub group_gap: u64,
+    /// Also tally the background (non-hotspot positions around the sites),
+    /// as calling needs. Needs a reference.
+    pub background: bool,
 }
 
 impl Default for CountOptions {
@@ -66,6 +70,7 @@ impl Default for CountOptions {
             include_flags: 0,
             fragments: true,
             group_gap: 1000,
+            background: false,
         }
     }
 }
@@ -87,6 +92,10 @@ pub enum CountError {
     Reference(#[from] ReferenceError),
     #[error(transparent)]
     Fastq(#[from] fastq::FastqError),
+    #[error(
+        "the background error model needs the reference around the hotspots: give --reference"
+    )]
+    BackgroundNeedsReference,
     #[error("no input given")]
     NoInput,
     #[error(
@@ -139,6 +148,9 @@ fn contig_message(path: &std::path::Path, missing: &[String], hint: &Option<Stri
 pub struct Counted {
     /// One entry per hotspot, in panel order.
     pub sites: Vec<SiteCounts>,
+    /// Background tallies, one window per group of sites (empty unless
+    /// `CountOptions::background`).
+    pub background: Vec<background::BackgroundWindow>,
     /// Things the user should know (an index built, …), for stderr.
     pub notes: Vec<String>,
 }
@@ -154,9 +166,12 @@ pub fn count_inputs(
 ) -> Result<Counted, CountError> {
     let mut notes = Vec::new();
     let first = inputs.first().ok_or(CountError::NoInput)?;
-    let sites = if fastq::looks_like_fastq(first) {
+    let (sites, background) = if fastq::looks_like_fastq(first) {
         let reference = reference.ok_or(CountError::FastqNeedsReference)?;
-        fastq::count_fastq(inputs, panel, models, reference, opts)?
+        (
+            fastq::count_fastq(inputs, panel, models, reference, opts)?,
+            Vec::new(),
+        )
     } else {
         let [path] = inputs else {
             return Err(CountError::NotFastq {
@@ -170,9 +185,13 @@ pub fn count_inputs(
                 path.display()
             ));
         }
-        bam::count_bam(&input, panel, models, opts)?
+        bam::count_bam_with_background(&input, panel, models, reference, opts)?
     };
-    Ok(Counted { sites, notes })
+    Ok(Counted {
+        sites,
+        background,
+        notes,
+    })
 }
 
 /// How far around a site the reference is fetched to widen indels over
