@@ -7,3 +7,4 @@ pub mod panel;
 pub mod reference;
 pub mod report;
 pub mod sim;
+pub mod stats;

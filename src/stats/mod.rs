@@ -1,0 +1,6 @@
+//! What the counts mean: the background error model, site tests, limits
+//! of detection and the tumour fraction.
+pub mod background;
+pub mod call;
+pub mod distributions;
+pub mod tumour_fraction;
