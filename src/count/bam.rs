@@ -5,7 +5,7 @@ use super::allele::{AlignedRead, SiteModel};
 use super::background::BackgroundWindow;
 use super::fragment::{merge_mates, FragmentCall, Observation};
 use super::site::SiteCounts;
-use super::{flag, group_sites, CountError, CountOptions, SiteGroup};
+use super::{flag, group_sites, CountError, CountOptions, ReadTally, SiteGroup};
 use crate::panel::{contig_style_hint_in, Panel};
 use crate::reference::Reference;
 use rayon::prelude::*;
@@ -197,7 +197,7 @@ pub fn count_bam(
     models: &[SiteModel],
     opts: &CountOptions,
 ) -> Result<Vec<SiteCounts>, CountError> {
-    count_bam_with_background(input, panel, models, None, opts).map(|(sites, _)| sites)
+    count_bam_with_background(input, panel, models, None, opts).map(|(sites, _, _)| sites)
 }
 
 /// [`count_bam`], and with `opts.background` also the background tallies
@@ -209,7 +209,7 @@ pub fn count_bam_with_background(
     models: &[SiteModel],
     reference: Option<&dyn Reference>,
     opts: &CountOptions,
-) -> Result<(Vec<SiteCounts>, Vec<BackgroundWindow>), CountError> {
+) -> Result<(Vec<SiteCounts>, Vec<BackgroundWindow>, ReadTally), CountError> {
     let header_reader = input.open_indexed()?;
     let header = header_reader.header().to_owned();
     drop(header_reader);
@@ -260,8 +260,11 @@ pub fn count_bam_with_background(
         .collect();
     let mut out: Vec<Option<SiteCounts>> = vec![None; models.len()];
     let mut background = Vec::new();
+    let mut reads = ReadTally::default();
     for (group, counted) in groups.iter().zip(per_group) {
         let counted = counted?;
+        reads.primary += counted.reads.primary;
+        reads.duplicates += counted.reads.duplicates;
         for (&i, c) in group.sites.iter().zip(counted.sites) {
             out[i] = Some(c);
         }
@@ -271,7 +274,7 @@ pub fn count_bam_with_background(
         .into_iter()
         .map(|c| c.expect("every site is in one group"))
         .collect();
-    Ok((sites, background))
+    Ok((sites, background, reads))
 }
 
 /// How far beyond a group's sites the background is tallied (the reads
@@ -326,6 +329,7 @@ struct Pending {
 struct GroupCounts {
     sites: Vec<SiteCounts>,
     background: Option<BackgroundWindow>,
+    reads: ReadTally,
 }
 
 fn count_group(
@@ -359,6 +363,7 @@ fn count_group(
     let mut record = bam::Record::new();
     let mut obs: ReadObs = Vec::new();
     let mut last_pos = i64::MIN;
+    let mut reads = ReadTally::default();
     while let Some(r) = reader.read(&mut record) {
         r.map_err(|e| read_error(e.to_string()))?;
         let pos = record.pos();
@@ -375,6 +380,10 @@ fn count_group(
         }
         last_pos = pos;
         let flags = record.flags();
+        if flags & (flag::SECONDARY | flag::SUPPLEMENTARY | flag::UNMAPPED) == 0 {
+            reads.primary += 1;
+            reads.duplicates += u64::from(flags & flag::DUPLICATE != 0);
+        }
         if !opts.keeps(flags, record.mapq()) {
             continue;
         }
@@ -475,6 +484,7 @@ fn count_group(
     Ok(GroupCounts {
         sites: counts,
         background,
+        reads,
     })
 }
 

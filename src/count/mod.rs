@@ -143,6 +143,14 @@ fn contig_message(path: &std::path::Path, missing: &[String], hint: &Option<Stri
     m
 }
 
+/// Primary alignments fetched around the sites, and how many of them are
+/// flagged duplicates (for the duplicate share in QC).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReadTally {
+    pub primary: u64,
+    pub duplicates: u64,
+}
+
 /// What an engine counted.
 #[derive(Debug, Clone)]
 pub struct Counted {
@@ -151,6 +159,8 @@ pub struct Counted {
     /// Background tallies, one window per group of sites (empty unless
     /// `CountOptions::background`).
     pub background: Vec<background::BackgroundWindow>,
+    /// Reads seen (BAM/CRAM only; zero for FASTQ).
+    pub reads: ReadTally,
     /// Things the user should know (an index built, …), for stderr.
     pub notes: Vec<String>,
 }
@@ -166,12 +176,10 @@ pub fn count_inputs(
 ) -> Result<Counted, CountError> {
     let mut notes = Vec::new();
     let first = inputs.first().ok_or(CountError::NoInput)?;
-    let (sites, background) = if fastq::looks_like_fastq(first) {
+    let (sites, background, reads) = if fastq::looks_like_fastq(first) {
         let reference = reference.ok_or(CountError::FastqNeedsReference)?;
-        (
-            fastq::count_fastq(inputs, panel, models, reference, opts)?,
-            Vec::new(),
-        )
+        let sites = fastq::count_fastq(inputs, panel, models, reference, opts)?;
+        (sites, Vec::new(), ReadTally::default())
     } else {
         let [path] = inputs else {
             return Err(CountError::NotFastq {
@@ -190,6 +198,7 @@ pub fn count_inputs(
     Ok(Counted {
         sites,
         background,
+        reads,
         notes,
     })
 }
