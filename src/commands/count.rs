@@ -1,8 +1,8 @@
 //! `cfspot count`: fragment-level allele counts at every hotspot.
 
-use super::shared::{thread_pool, PanelArgs};
+use super::shared::{thread_pool, PanelArgs, ReadFilterArgs};
 use anyhow::{bail, Context, Result};
-use cfspot::count::{count_inputs, flag, prepare_sites, CountOptions, DEFAULT_EXCLUDE_FLAGS};
+use cfspot::count::{count_inputs, prepare_sites};
 use cfspot::output::Output;
 use cfspot::report::count_tsv;
 use clap::Args;
@@ -39,92 +39,11 @@ pub struct CountArgs {
     /// Worker threads (output is identical for any value).
     #[arg(short = '@', long, default_value_t = 1, value_name = "N")]
     pub threads: usize,
-    /// Minimum mapping quality of a read.
-    #[arg(short = 'q', long, default_value_t = 20, value_name = "INT")]
-    pub min_mapq: u8,
-    /// Minimum base quality at every base of the allele (else `low_quality`).
-    #[arg(short = 'Q', long, default_value_t = 20, value_name = "INT")]
-    pub min_baseq: u8,
-    /// Only reads with all of these flag bits (samtools-style: number, 0x hex, or names like PROPER_PAIR).
-    #[arg(short = 'f', long, default_value = "0", value_name = "FLAGS", value_parser = parse_flags)]
-    pub incl_flags: u16,
-    /// Skip reads with any of these flag bits [default: UNMAP,SECONDARY,QCFAIL,DUP,SUPPLEMENTARY = 0xf04].
-    #[arg(short = 'F', long, value_name = "FLAGS", value_parser = parse_flags)]
-    pub excl_flags: Option<u16>,
-    /// Count duplicate-flagged reads.
-    #[arg(long)]
-    pub keep_duplicates: bool,
-    /// Count supplementary alignments.
-    #[arg(long)]
-    pub keep_supplementary: bool,
-    /// Count secondary alignments.
-    #[arg(long)]
-    pub keep_secondary: bool,
-    /// Count QC-failed reads.
-    #[arg(long)]
-    pub keep_qcfail: bool,
-    /// Count reads, not fragments: overlapping mates count twice (as read-level counters do).
-    #[arg(long)]
-    pub count_reads: bool,
-}
-
-/// Parse a samtools-style flag set: decimal, `0x` hex, `0` octal, or
-/// comma-separated names.
-pub fn parse_flags(s: &str) -> Result<u16, String> {
-    let s = s.trim();
-    if let Some(hex) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
-        return u16::from_str_radix(hex, 16).map_err(|e| format!("bad hex flags {s:?}: {e}"));
-    }
-    if s.bytes().all(|b| b.is_ascii_digit()) && !s.is_empty() {
-        if s.len() > 1 && s.starts_with('0') {
-            return u16::from_str_radix(s, 8).map_err(|e| format!("bad octal flags {s:?}: {e}"));
-        }
-        return s.parse().map_err(|e| format!("bad flags {s:?}: {e}"));
-    }
-    let mut bits = 0u16;
-    for name in s.split(',') {
-        bits |= match name.trim().to_ascii_uppercase().as_str() {
-            "PAIRED" => flag::PAIRED,
-            "PROPER_PAIR" => flag::PROPER_PAIR,
-            "UNMAP" => flag::UNMAPPED,
-            "MUNMAP" => flag::MATE_UNMAPPED,
-            "REVERSE" => flag::REVERSE,
-            "MREVERSE" => flag::MATE_REVERSE,
-            "READ1" => flag::READ1,
-            "READ2" => flag::READ2,
-            "SECONDARY" => flag::SECONDARY,
-            "QCFAIL" => flag::QC_FAIL,
-            "DUP" => flag::DUPLICATE,
-            "SUPPLEMENTARY" => flag::SUPPLEMENTARY,
-            other => return Err(format!("unknown flag name {other:?} (use PAIRED, PROPER_PAIR, UNMAP, MUNMAP, REVERSE, MREVERSE, READ1, READ2, SECONDARY, QCFAIL, DUP, SUPPLEMENTARY, or a number)")),
-        };
-    }
-    Ok(bits)
+    #[command(flatten)]
+    pub filters: ReadFilterArgs,
 }
 
 impl CountArgs {
-    pub fn options(&self) -> CountOptions {
-        let mut exclude = self.excl_flags.unwrap_or(DEFAULT_EXCLUDE_FLAGS);
-        for (keep, bit) in [
-            (self.keep_duplicates, flag::DUPLICATE),
-            (self.keep_supplementary, flag::SUPPLEMENTARY),
-            (self.keep_secondary, flag::SECONDARY),
-            (self.keep_qcfail, flag::QC_FAIL),
-        ] {
-            if keep {
-                exclude &= !bit;
-            }
-        }
-        CountOptions {
-            min_mapq: self.min_mapq,
-            min_baseq: self.min_baseq,
-            exclude_flags: exclude,
-            include_flags: self.incl_flags,
-            fragments: !self.count_reads,
-            ..CountOptions::default()
-        }
-    }
-
     pub fn run(&self) -> Result<()> {
         if self.threads == 0 {
             bail!("--threads must be at least 1");
@@ -142,7 +61,7 @@ impl CountArgs {
             );
         }
         let models = prepare_sites(&panel, reference.as_deref());
-        let opts = self.options();
+        let opts = self.filters.options();
         let counted = thread_pool(self.threads)?
             .install(|| count_inputs(&self.inputs, &panel, &models, reference.as_deref(), &opts))?;
         for note in &counted.notes {
@@ -157,19 +76,5 @@ impl CountArgs {
         out.finish()
             .with_context(|| format!("cannot write {}", self.output.display()))?;
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn flag_syntax() {
-        assert_eq!(parse_flags("0xF04"), Ok(0xf04));
-        assert_eq!(parse_flags("3844"), Ok(3844));
-        assert_eq!(parse_flags("07404"), Ok(0o7404));
-        assert_eq!(parse_flags("UNMAP,DUP"), Ok(0x404));
-        assert!(parse_flags("NOPE").is_err());
     }
 }

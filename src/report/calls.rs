@@ -1,0 +1,399 @@
+//! What `call` writes: `calls.tsv`, a VCF 4.3 and `summary.json`.
+//!
+//! Every number in the VCF and the summary is also in `calls.tsv` (or is
+//! computed from it as the summary says), so reports can be recomputed.
+
+use crate::count::site::summarise_lengths;
+use crate::count::{ReadTally, SiteCounts};
+use crate::panel::{Hotspot, Panel};
+use crate::stats::background::{ClassRate, ErrorModel, Excluded};
+use crate::stats::call::{CallOptions, SampleCall, SiteCall, SiteStatus};
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+
+/// One row of `calls.tsv`. Column names are part of cfspot's interface.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallRow {
+    pub id: String,
+    pub gene: String,
+    pub label: String,
+    pub contig: String,
+    pub pos: u64,
+    #[serde(rename = "ref")]
+    pub ref_allele: String,
+    pub alt: String,
+    pub depth: u64,
+    pub ref_count: u64,
+    pub alt_count: u64,
+    pub vaf: Option<f64>,
+    pub vaf_lo: f64,
+    pub vaf_hi: f64,
+    pub background: f64,
+    pub background_rho: f64,
+    pub background_source: String,
+    pub p_value: f64,
+    pub q_value: f64,
+    pub lod95: Option<f64>,
+    pub strand_p: f64,
+    pub alt_fwd: u64,
+    pub alt_rev: u64,
+    pub alt_len_median: Option<f64>,
+    pub status: String,
+    pub filter: String,
+    pub note: String,
+}
+
+/// `0.0021` → `0.21 %`.
+fn percent(v: f64) -> String {
+    let p = v * 100.0;
+    if p >= 10.0 {
+        format!("{p:.0} %")
+    } else if p >= 1.0 {
+        format!("{p:.1} %")
+    } else {
+        format!("{p:.2} %")
+    }
+}
+
+impl CallRow {
+    pub fn new(h: &Hotspot, c: &SiteCounts, call: &SiteCall) -> Self {
+        let lod = call.lod95.map(percent).unwrap_or_else(|| "not reachable".into());
+        let note = match call.status {
+            SiteStatus::Detected => format!(
+                "detected at VAF {} ({}–{})",
+                percent(call.vaf.unwrap_or(0.0)),
+                percent(call.vaf_lo),
+                percent(call.vaf_hi)
+            ),
+            SiteStatus::NotDetected => format!("not detected; LoD95 here {lod}"),
+            SiteStatus::LowDepth => format!("low depth ({} fragments); LoD95 here {lod}", call.depth),
+            SiteStatus::Filtered => format!("filtered ({}); LoD95 here {lod}", call.filter),
+        };
+        CallRow {
+            id: h.id.clone(),
+            gene: h.gene.clone(),
+            label: h.label.clone(),
+            contig: h.contig.clone(),
+            pos: h.pos,
+            ref_allele: h.ref_allele.clone(),
+            alt: h.alt_allele.clone(),
+            depth: call.depth,
+            ref_count: c.ref_count(),
+            alt_count: call.alt,
+            vaf: call.vaf,
+            vaf_lo: call.vaf_lo,
+            vaf_hi: call.vaf_hi,
+            background: call.background.rate,
+            background_rho: call.background.rho,
+            background_source: call.background.source.clone(),
+            p_value: call.p_value,
+            q_value: call.q_value,
+            lod95: call.lod95,
+            strand_p: call.strand_p,
+            alt_fwd: c.alt_fwd,
+            alt_rev: c.alt_rev,
+            alt_len_median: summarise_lengths(&c.alt_lengths).map(|s| s.median),
+            status: call.status.as_str().to_string(),
+            filter: call.filter.clone(),
+            note,
+        }
+    }
+}
+
+/// Write `calls.tsv`.
+pub fn write_tsv<W: Write>(out: W, rows: &[CallRow]) -> csv::Result<()> {
+    let mut w = csv::WriterBuilder::new().delimiter(b'\t').from_writer(out);
+    for r in rows {
+        w.serialize(r)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// Read a `calls.tsv` back (for `eval` and reports).
+pub fn read_tsv(path: &std::path::Path) -> Result<Vec<CallRow>, String> {
+    let mut r = csv::ReaderBuilder::new()
+        .delimiter(b'\t')
+        .from_path(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    r.deserialize()
+        .enumerate()
+        .map(|(i, row)| {
+            row.map_err(|e| format!("{}:{}: not a cfspot calls.tsv row: {e}", path.display(), i + 2))
+        })
+        .collect()
+}
+
+/// Percent-encode what VCF 4.3 forbids in INFO values.
+fn vcf_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            ':' | ';' | '=' | '%' | ',' | ' ' | '\t' | '\n' | '\r' => {
+                for b in ch.to_string().bytes() {
+                    out.push_str(&format!("%{b:02X}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn vcf_float(v: f64) -> String {
+    format!("{v:.6e}")
+}
+
+/// Write the VCF: one record per hotspot, in panel order. FILTER carries the
+/// status (`PASS` for DETECTED), INFO the test, FORMAT `GT:AD:DP:AF`.
+pub fn write_vcf<W: Write>(mut out: W, sample: &str, panel: &Panel, rows: &[CallRow]) -> std::io::Result<()> {
+    writeln!(out, "##fileformat=VCFv4.3")?;
+    writeln!(out, "##source=cfspot {}", env!("CARGO_PKG_VERSION"))?;
+    writeln!(out, "##cfspotNote=\"Not a clinical tool: for teaching and benchmarking.\"")?;
+    let mut contigs: Vec<(String, Option<u64>)> =
+        panel.contigs.iter().map(|(c, l)| (c.clone(), Some(*l))).collect();
+    for h in &panel.hotspots {
+        if !contigs.iter().any(|(c, _)| c == &h.contig) {
+            contigs.push((h.contig.clone(), None));
+        }
+    }
+    for (c, len) in contigs {
+        match len {
+            Some(l) => writeln!(out, "##contig=<ID={c},length={l}>")?,
+            None => writeln!(out, "##contig=<ID={c}>")?,
+        }
+    }
+    for (id, desc) in [
+        ("PASS", "All filters passed: DETECTED"),
+        ("NOT_DETECTED", "Alt fragments not above background (q >= alpha or alt < min-alt)"),
+        ("LOW_DEPTH", "Fewer fragments than --min-depth"),
+        ("STRAND_BIAS", "Significant, but alt fragments sit on one strand (Fisher p < --strand-p)"),
+    ] {
+        writeln!(out, "##FILTER=<ID={id},Description=\"{desc}\">")?;
+    }
+    for (id, num, ty, desc) in [
+        ("GENE", "1", "String", "Gene symbol"),
+        ("HGVSP", "1", "String", "Protein change"),
+        ("BG", "1", "Float", "Background error rate used for the test"),
+        ("BGRHO", "1", "Float", "Beta-binomial over-dispersion of the background"),
+        ("P", "1", "Float", "One-sided p-value of the alt count under the background"),
+        ("Q", "1", "Float", "Benjamini-Hochberg q-value across the panel"),
+        ("LOD95", "1", "Float", "Smallest VAF called with >= 95% probability at this depth"),
+        ("VAFLO", "1", "Float", "Clopper-Pearson 95% lower bound of the VAF"),
+        ("VAFHI", "1", "Float", "Clopper-Pearson 95% upper bound of the VAF"),
+    ] {
+        writeln!(out, "##INFO=<ID={id},Number={num},Type={ty},Description=\"{desc}\">")?;
+    }
+    for (id, num, ty, desc) in [
+        ("GT", "1", "String", "Genotype: 0/1 when DETECTED, else 0/0"),
+        ("AD", "R", "Integer", "Fragments showing REF and ALT"),
+        ("DP", "1", "Integer", "Fragments showing any allele (ref + alt + other)"),
+        ("AF", "A", "Float", "Alt fragments / DP"),
+    ] {
+        writeln!(out, "##FORMAT=<ID={id},Number={num},Type={ty},Description=\"{desc}\">")?;
+    }
+    writeln!(out, "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t{sample}")?;
+    for r in rows {
+        let filter = match r.status.as_str() {
+            "DETECTED" => "PASS",
+            "FILTERED" if r.filter == "strand_bias" => "STRAND_BIAS",
+            s => s,
+        };
+        let mut info = Vec::new();
+        if !r.gene.is_empty() {
+            info.push(format!("GENE={}", vcf_escape(&r.gene)));
+        }
+        if !r.label.is_empty() {
+            info.push(format!("HGVSP={}", vcf_escape(&r.label)));
+        }
+        info.push(format!("BG={}", vcf_float(r.background)));
+        info.push(format!("BGRHO={}", vcf_float(r.background_rho)));
+        info.push(format!("P={}", vcf_float(r.p_value)));
+        info.push(format!("Q={}", vcf_float(r.q_value)));
+        if let Some(l) = r.lod95 {
+            info.push(format!("LOD95={}", vcf_float(l)));
+        }
+        info.push(format!("VAFLO={}", vcf_float(r.vaf_lo)));
+        info.push(format!("VAFHI={}", vcf_float(r.vaf_hi)));
+        let gt = if r.status == "DETECTED" { "0/1" } else { "0/0" };
+        let af = r.vaf.map(|v| format!("{v:.6}")).unwrap_or_else(|| ".".into());
+        let id = if r.id.is_empty() { "." } else { &r.id };
+        let (alt, ad) = if r.alt == "." {
+            (".".to_string(), format!("{}", r.ref_count))
+        } else {
+            (r.alt.clone(), format!("{},{}", r.ref_count, r.alt_count))
+        };
+        writeln!(
+            out,
+            "{}\t{}\t{}\t{}\t{}\t.\t{}\t{}\tGT:AD:DP:AF\t{}:{}:{}:{}",
+            r.contig,
+            r.pos,
+            vcf_escape(id),
+            r.ref_allele,
+            alt,
+            filter,
+            info.join(";"),
+            gt,
+            ad,
+            r.depth,
+            af
+        )?;
+    }
+    Ok(())
+}
+
+/// `summary.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub sample: String,
+    pub cfspot_version: &'static str,
+    pub note: &'static str,
+    pub status: &'static str,
+    pub threshold: f64,
+    pub mode: &'static str,
+    pub tumour_fraction: TfSummary,
+    pub sample_lod: Option<f64>,
+    pub sites_used: Vec<String>,
+    pub detected: Vec<String>,
+    pub settings: Settings,
+    pub qc: Qc,
+    pub background: BackgroundSummary,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TfSummary {
+    pub estimate: f64,
+    pub lo: f64,
+    pub hi: f64,
+    pub lrt_statistic: f64,
+    pub lrt_p_value: f64,
+    pub method: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Settings {
+    pub alpha: f64,
+    pub min_alt: u64,
+    pub min_depth: u64,
+    pub strand_p: f64,
+    pub factor: f64,
+    pub vaf_interval: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Qc {
+    pub median_depth: f64,
+    /// Most common length among the sites' ref and alt fragments.
+    pub fragment_length_mode: Option<u32>,
+    /// Duplicate-flagged share of the primary reads fetched around the
+    /// sites (`None` when unknown, as for FASTQ or TSV input).
+    pub duplicate_share: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BackgroundSummary {
+    pub source: String,
+    pub positions: usize,
+    /// `"C>T"` → rates.
+    pub classes: std::collections::BTreeMap<String, ClassRate>,
+    pub germline_excluded: Vec<Excluded>,
+}
+
+impl BackgroundSummary {
+    pub fn from_model(model: &ErrorModel) -> Self {
+        let b = ['A', 'C', 'G', 'T'];
+        let mut classes = std::collections::BTreeMap::new();
+        for r in 0..4 {
+            for a in (0..4).filter(|&a| a != r) {
+                classes.insert(format!("{}>{}", b[r], b[a]), model.classes[r][a]);
+            }
+        }
+        BackgroundSummary {
+            source: "sample".into(),
+            positions: model.positions,
+            classes,
+            germline_excluded: model.excluded.clone(),
+        }
+    }
+}
+
+/// QC numbers from the counts.
+pub fn qc(counts: &[SiteCounts], reads: Option<ReadTally>) -> Qc {
+    let mut depths: Vec<u64> = counts.iter().map(|c| c.depth()).collect();
+    depths.sort_unstable();
+    let n = depths.len();
+    let median_depth = match n {
+        0 => 0.0,
+        _ if n % 2 == 1 => depths[n / 2] as f64,
+        _ => (depths[n / 2 - 1] + depths[n / 2]) as f64 / 2.0,
+    };
+    let mut hist = std::collections::BTreeMap::<u32, u64>::new();
+    for c in counts {
+        for &l in c.ref_lengths.iter().chain(&c.alt_lengths) {
+            *hist.entry(l).or_default() += 1;
+        }
+    }
+    // Ties go to the shorter length (BTreeMap order, first maximum).
+    let fragment_length_mode = hist
+        .iter()
+        .fold(None, |best: Option<(u32, u64)>, (&l, &c)| match best {
+            Some((_, bc)) if bc >= c => best,
+            _ => Some((l, c)),
+        })
+        .map(|(l, _)| l);
+    Qc {
+        median_depth,
+        fragment_length_mode,
+        duplicate_share: reads
+            .filter(|r| r.primary > 0)
+            .map(|r| r.duplicates as f64 / r.primary as f64),
+    }
+}
+
+/// Assemble the summary.
+#[allow(clippy::too_many_arguments)]
+pub fn summary(
+    sample: &str,
+    panel: &Panel,
+    calls: &[SiteCall],
+    sample_call: &SampleCall,
+    opts: &CallOptions,
+    qc: Qc,
+    background: BackgroundSummary,
+) -> Summary {
+    let tf = &sample_call.tumour_fraction;
+    Summary {
+        sample: sample.to_string(),
+        cfspot_version: env!("CARGO_PKG_VERSION"),
+        note: "Not a clinical tool: for teaching and benchmarking only.",
+        status: sample_call.status.as_str(),
+        threshold: sample_call.threshold,
+        mode: sample_call.mode,
+        tumour_fraction: TfSummary {
+            estimate: tf.estimate,
+            lo: tf.lo,
+            hi: tf.hi,
+            lrt_statistic: tf.lrt_statistic,
+            lrt_p_value: tf.lrt_p_value,
+            method: "maximum likelihood; 95% profile-likelihood interval (one-sided at TF = 0)",
+        },
+        sample_lod: sample_call.lod,
+        sites_used: sample_call.sites_used.iter().map(|&i| panel.hotspots[i].id.clone()).collect(),
+        detected: calls
+            .iter()
+            .zip(&panel.hotspots)
+            .filter(|(c, _)| c.status == SiteStatus::Detected)
+            .map(|(_, h)| h.id.clone())
+            .collect(),
+        settings: Settings {
+            alpha: opts.alpha,
+            min_alt: opts.min_alt,
+            min_depth: opts.min_depth,
+            strand_p: opts.strand_p,
+            factor: opts.factor,
+            vaf_interval: "Clopper-Pearson 95%",
+        },
+        qc,
+        background,
+    }
+}
