@@ -141,7 +141,7 @@ impl Default for SimParams {
             umi: false,
             umi_length: 8,
             window: 300,
-            compression_level: 4,
+            compression_level: 1,
             threads: 1,
             out_dir: PathBuf::from("."),
         }
@@ -299,8 +299,9 @@ pub struct Simulation<'a> {
 
 /// What one chunk made.
 pub struct ChunkOut {
-    /// (sort key, record): key = (position, fragment, copy, mate).
-    pub records: Vec<((i64, u64, u32, u8), bam::Record)>,
+    pub records: Vec<bam::Record>,
+    /// Sort key of each record: (position, fragment, copy, mate).
+    pub keys: Vec<(i64, u64, u32, u8)>,
     /// BGZF-compressed FASTQ for R1 and R2.
     pub fastq: [Vec<u8>; 2],
     /// Per block site (same order as `Block::sites`).
@@ -312,6 +313,8 @@ pub struct ChunkOut {
 /// One block, ready to write.
 pub struct BlockOut {
     pub records: Vec<bam::Record>,
+    /// Indices into `records`, in coordinate order.
+    pub order: Vec<u32>,
     pub fastq: [Vec<Vec<u8>>; 2],
     pub truth: Vec<SiteTruth>,
     pub pairs: u64,
@@ -511,10 +514,10 @@ impl<'a> Simulation<'a> {
         let dup_lambda = p.duplicates / (1.0 - p.duplicates);
         let rl = p.read_length as usize;
         let tid = block.tid as i32;
+        let expect_records = ((last - first) as f64 * 2.0 * (1.0 + dup_lambda)) as usize + 8;
         let mut out = ChunkOut {
-            records: Vec::with_capacity(
-                ((last - first) as f64 * 2.0 * (1.0 + dup_lambda)) as usize + 8,
-            ),
+            records: Vec::with_capacity(expect_records),
+            keys: Vec::with_capacity(expect_records),
             fastq: [Vec::new(), Vec::new()],
             truth: vec![SiteTruth::default(); block.sites.len()],
             pairs: 0,
@@ -646,10 +649,8 @@ impl<'a> Simulation<'a> {
                         rx: rx.as_deref(),
                         mi: mi.as_deref(),
                     };
-                    out.records.push((
-                        (read.pos as i64, m, c, k as u8),
-                        bam_out::record(read, &info),
-                    ));
+                    out.keys.push((read.pos as i64, m, c, k as u8));
+                    out.records.push(bam_out::record(read, &info));
                 }
                 out.pairs += 1;
             }
@@ -668,14 +669,24 @@ impl<'a> Simulation<'a> {
             .collect();
         let mut out = BlockOut {
             records: Vec::new(),
+            order: Vec::new(),
             fastq: [Vec::new(), Vec::new()],
             truth: vec![SiteTruth::default(); self.blocks[b].sites.len()],
             pairs: 0,
             molecules: 0,
         };
-        let mut keyed = Vec::with_capacity(chunks.iter().map(|c| c.records.len()).sum());
+        let n: usize = chunks.iter().map(|c| c.records.len()).sum();
+        let mut keyed: Vec<((i64, u64, u32, u8), u32)> = Vec::with_capacity(n);
+        out.records.reserve(n);
         for c in chunks {
-            keyed.extend(c.records);
+            let base = out.records.len() as u32;
+            keyed.extend(
+                c.keys
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, k)| (k, base + i as u32)),
+            );
+            out.records.extend(c.records);
             let [f1, f2] = c.fastq;
             out.fastq[0].push(f1);
             out.fastq[1].push(f2);
@@ -686,8 +697,9 @@ impl<'a> Simulation<'a> {
             out.molecules += c.molecules;
         }
         // Keys are unique, so the order does not depend on the sort.
+        // Sorting keys, not records, saves moving the records around.
         keyed.par_sort_unstable_by_key(|(k, _)| *k);
-        out.records = keyed.into_iter().map(|(_, r)| r).collect();
+        out.order = keyed.into_iter().map(|(_, i)| i).collect();
         out
     }
 
@@ -767,7 +779,8 @@ impl<'a> Simulation<'a> {
             ];
             let fq_paths = [&r1_path, &r2_path];
             let mut write_block = |out: BlockOut| -> Result<Vec<SiteTruth>, SimError> {
-                for rec in &out.records {
+                for &i in &out.order {
+                    let rec = &out.records[i as usize];
                     writer
                         .write(rec)
                         .map_err(|e| SimError::write(&bam_path, e))?;
