@@ -24,6 +24,7 @@ enum Command {
     Demo(commands::demo::DemoArgs),
     Simulate(commands::simulate::SimulateArgs),
     Count(commands::count::CountArgs),
+    Call(commands::call::CallArgs),
 }
 
 fn main() -> ExitCode {
@@ -32,6 +33,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => args.run(),
         Command::Simulate(args) => args.run(),
         Command::Count(args) => args.run(),
+        Command::Call(args) => args.run(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,4 +1,5 @@
 //! The command line: one clap struct per subcommand, each with `run()`.
+pub mod call;
 pub mod count;
 pub mod demo;
 pub mod shared;

@@ -11,6 +11,23 @@ use crate::stats::call::{CallOptions, SampleCall, SiteCall, SiteStatus};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 
+/// Proportions with 6 decimals (`0.012345`).
+fn fixed6<S: serde::Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format!("{v:.6}"))
+}
+
+fn fixed6_opt<S: serde::Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => fixed6(v, s),
+        None => s.serialize_str(""),
+    }
+}
+
+/// Rates and p-values, 4 significant digits (`1.234e-5`).
+fn sci4<S: serde::Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format!("{v:.3e}"))
+}
+
 /// One row of `calls.tsv`. Column names are part of cfspot's interface.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CallRow {
@@ -25,15 +42,24 @@ pub struct CallRow {
     pub depth: u64,
     pub ref_count: u64,
     pub alt_count: u64,
+    #[serde(serialize_with = "fixed6_opt")]
     pub vaf: Option<f64>,
+    #[serde(serialize_with = "fixed6")]
     pub vaf_lo: f64,
+    #[serde(serialize_with = "fixed6")]
     pub vaf_hi: f64,
+    #[serde(serialize_with = "sci4")]
     pub background: f64,
+    #[serde(serialize_with = "sci4")]
     pub background_rho: f64,
     pub background_source: String,
+    #[serde(serialize_with = "sci4")]
     pub p_value: f64,
+    #[serde(serialize_with = "sci4")]
     pub q_value: f64,
+    #[serde(serialize_with = "fixed6_opt")]
     pub lod95: Option<f64>,
+    #[serde(serialize_with = "sci4")]
     pub strand_p: f64,
     pub alt_fwd: u64,
     pub alt_rev: u64,
@@ -57,7 +83,10 @@ fn percent(v: f64) -> String {
 
 impl CallRow {
     pub fn new(h: &Hotspot, c: &SiteCounts, call: &SiteCall) -> Self {
-        let lod = call.lod95.map(percent).unwrap_or_else(|| "not reachable".into());
+        let lod = call
+            .lod95
+            .map(percent)
+            .unwrap_or_else(|| "not reachable".into());
         let note = match call.status {
             SiteStatus::Detected => format!(
                 "detected at VAF {} ({}–{})",
@@ -66,7 +95,9 @@ impl CallRow {
                 percent(call.vaf_hi)
             ),
             SiteStatus::NotDetected => format!("not detected; LoD95 here {lod}"),
-            SiteStatus::LowDepth => format!("low depth ({} fragments); LoD95 here {lod}", call.depth),
+            SiteStatus::LowDepth => {
+                format!("low depth ({} fragments); LoD95 here {lod}", call.depth)
+            }
             SiteStatus::Filtered => format!("filtered ({}); LoD95 here {lod}", call.filter),
         };
         CallRow {
@@ -119,7 +150,13 @@ pub fn read_tsv(path: &std::path::Path) -> Result<Vec<CallRow>, String> {
     r.deserialize()
         .enumerate()
         .map(|(i, row)| {
-            row.map_err(|e| format!("{}:{}: not a cfspot calls.tsv row: {e}", path.display(), i + 2))
+            row.map_err(|e| {
+                format!(
+                    "{}:{}: not a cfspot calls.tsv row: {e}",
+                    path.display(),
+                    i + 2
+                )
+            })
         })
         .collect()
 }
@@ -146,12 +183,23 @@ fn vcf_float(v: f64) -> String {
 
 /// Write the VCF: one record per hotspot, in panel order. FILTER carries the
 /// status (`PASS` for DETECTED), INFO the test, FORMAT `GT:AD:DP:AF`.
-pub fn write_vcf<W: Write>(mut out: W, sample: &str, panel: &Panel, rows: &[CallRow]) -> std::io::Result<()> {
+pub fn write_vcf<W: Write>(
+    mut out: W,
+    sample: &str,
+    panel: &Panel,
+    rows: &[CallRow],
+) -> std::io::Result<()> {
     writeln!(out, "##fileformat=VCFv4.3")?;
     writeln!(out, "##source=cfspot {}", env!("CARGO_PKG_VERSION"))?;
-    writeln!(out, "##cfspotNote=\"Not a clinical tool: for teaching and benchmarking.\"")?;
-    let mut contigs: Vec<(String, Option<u64>)> =
-        panel.contigs.iter().map(|(c, l)| (c.clone(), Some(*l))).collect();
+    writeln!(
+        out,
+        "##cfspotNote=\"Not a clinical tool: for teaching and benchmarking.\""
+    )?;
+    let mut contigs: Vec<(String, Option<u64>)> = panel
+        .contigs
+        .iter()
+        .map(|(c, l)| (c.clone(), Some(*l)))
+        .collect();
     for h in &panel.hotspots {
         if !contigs.iter().any(|(c, _)| c == &h.contig) {
             contigs.push((h.contig.clone(), None));
@@ -165,34 +213,89 @@ pub fn write_vcf<W: Write>(mut out: W, sample: &str, panel: &Panel, rows: &[Call
     }
     for (id, desc) in [
         ("PASS", "All filters passed: DETECTED"),
-        ("NOT_DETECTED", "Alt fragments not above background (q >= alpha or alt < min-alt)"),
+        (
+            "NOT_DETECTED",
+            "Alt fragments not above background (q >= alpha or alt < min-alt)",
+        ),
         ("LOW_DEPTH", "Fewer fragments than --min-depth"),
-        ("STRAND_BIAS", "Significant, but alt fragments sit on one strand (Fisher p < --strand-p)"),
+        (
+            "STRAND_BIAS",
+            "Significant, but alt fragments sit on one strand (Fisher p < --strand-p)",
+        ),
     ] {
         writeln!(out, "##FILTER=<ID={id},Description=\"{desc}\">")?;
     }
     for (id, num, ty, desc) in [
         ("GENE", "1", "String", "Gene symbol"),
         ("HGVSP", "1", "String", "Protein change"),
-        ("BG", "1", "Float", "Background error rate used for the test"),
-        ("BGRHO", "1", "Float", "Beta-binomial over-dispersion of the background"),
-        ("P", "1", "Float", "One-sided p-value of the alt count under the background"),
-        ("Q", "1", "Float", "Benjamini-Hochberg q-value across the panel"),
-        ("LOD95", "1", "Float", "Smallest VAF called with >= 95% probability at this depth"),
-        ("VAFLO", "1", "Float", "Clopper-Pearson 95% lower bound of the VAF"),
-        ("VAFHI", "1", "Float", "Clopper-Pearson 95% upper bound of the VAF"),
+        (
+            "BG",
+            "1",
+            "Float",
+            "Background error rate used for the test",
+        ),
+        (
+            "BGRHO",
+            "1",
+            "Float",
+            "Beta-binomial over-dispersion of the background",
+        ),
+        (
+            "P",
+            "1",
+            "Float",
+            "One-sided p-value of the alt count under the background",
+        ),
+        (
+            "Q",
+            "1",
+            "Float",
+            "Benjamini-Hochberg q-value across the panel",
+        ),
+        (
+            "LOD95",
+            "1",
+            "Float",
+            "Smallest VAF called with >= 95% probability at this depth",
+        ),
+        (
+            "VAFLO",
+            "1",
+            "Float",
+            "Clopper-Pearson 95% lower bound of the VAF",
+        ),
+        (
+            "VAFHI",
+            "1",
+            "Float",
+            "Clopper-Pearson 95% upper bound of the VAF",
+        ),
     ] {
-        writeln!(out, "##INFO=<ID={id},Number={num},Type={ty},Description=\"{desc}\">")?;
+        writeln!(
+            out,
+            "##INFO=<ID={id},Number={num},Type={ty},Description=\"{desc}\">"
+        )?;
     }
     for (id, num, ty, desc) in [
         ("GT", "1", "String", "Genotype: 0/1 when DETECTED, else 0/0"),
         ("AD", "R", "Integer", "Fragments showing REF and ALT"),
-        ("DP", "1", "Integer", "Fragments showing any allele (ref + alt + other)"),
+        (
+            "DP",
+            "1",
+            "Integer",
+            "Fragments showing any allele (ref + alt + other)",
+        ),
         ("AF", "A", "Float", "Alt fragments / DP"),
     ] {
-        writeln!(out, "##FORMAT=<ID={id},Number={num},Type={ty},Description=\"{desc}\">")?;
+        writeln!(
+            out,
+            "##FORMAT=<ID={id},Number={num},Type={ty},Description=\"{desc}\">"
+        )?;
     }
-    writeln!(out, "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t{sample}")?;
+    writeln!(
+        out,
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t{sample}"
+    )?;
     for r in rows {
         let filter = match r.status.as_str() {
             "DETECTED" => "PASS",
@@ -216,7 +319,10 @@ pub fn write_vcf<W: Write>(mut out: W, sample: &str, panel: &Panel, rows: &[Call
         info.push(format!("VAFLO={}", vcf_float(r.vaf_lo)));
         info.push(format!("VAFHI={}", vcf_float(r.vaf_hi)));
         let gt = if r.status == "DETECTED" { "0/1" } else { "0/0" };
-        let af = r.vaf.map(|v| format!("{v:.6}")).unwrap_or_else(|| ".".into());
+        let af = r
+            .vaf
+            .map(|v| format!("{v:.6}"))
+            .unwrap_or_else(|| ".".into());
         let id = if r.id.is_empty() { "." } else { &r.id };
         let (alt, ad) = if r.alt == "." {
             (".".to_string(), format!("{}", r.ref_count))
@@ -378,7 +484,11 @@ pub fn summary(
             method: "maximum likelihood; 95% profile-likelihood interval (one-sided at TF = 0)",
         },
         sample_lod: sample_call.lod,
-        sites_used: sample_call.sites_used.iter().map(|&i| panel.hotspots[i].id.clone()).collect(),
+        sites_used: sample_call
+            .sites_used
+            .iter()
+            .map(|&i| panel.hotspots[i].id.clone())
+            .collect(),
         detected: calls
             .iter()
             .zip(&panel.hotspots)

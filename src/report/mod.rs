@@ -1,2 +1,3 @@
 //! Writers for what cfspot reports.
 pub mod count_tsv;
+pub mod calls;

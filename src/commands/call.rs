@@ -1,0 +1,374 @@
+//! `cfspot call`: site calls, limits of detection and the sample verdict.
+
+use super::shared::{thread_pool, PanelArgs, ReadFilterArgs};
+use anyhow::{bail, Context, Result};
+use cfspot::count::{count_inputs, prepare_sites, ReadTally, SiteCounts};
+use cfspot::output::Output;
+use cfspot::panel::Panel;
+use cfspot::report::calls::{self, BackgroundSummary, CallRow};
+use cfspot::report::count_tsv::CountRow;
+use cfspot::stats::background::{ErrorModel, SiteBackground};
+use cfspot::stats::call::{call_sample, call_sites, CallOptions};
+use clap::Args;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+const AFTER_HELP: &str = "\
+Outputs (PREFIX defaults to the input's name without its extension):
+  PREFIX.calls.tsv     one row per hotspot: depth, alt_count, VAF with its
+                       Clopper-Pearson 95% interval, background, p_value,
+                       q_value, lod95, status (DETECTED, NOT_DETECTED,
+                       LOW_DEPTH, FILTERED) and a plain-words note
+  PREFIX.vcf           the same as VCF 4.3 (FILTER = status, FORMAT GT:AD:DP:AF)
+  PREFIX.summary.json  tumour fraction with its 95% interval, the sample
+                       status against --tf-threshold, sample LoD, QC and the
+                       background error model
+
+Examples:
+  cfspot call sample.bam                          # demo panel, de novo
+  cfspot call -o out/s1 --tf-threshold 0.005 sample.bam
+  cfspot call --tumour-informed KRAS_G12D,TP53_R175H sample.bam
+  cfspot call --background-rate 1e-3 counts.tsv   # from a count TSV";
+
+/// Call variants at each hotspot against its background, with each site's
+/// limit of detection, and judge the sample's tumour fraction.
+#[derive(Args, Debug)]
+#[command(after_help = AFTER_HELP)]
+pub struct CallArgs {
+    /// BAM/CRAM (counted first, with the background around the sites),
+    /// FASTQ (R1 [R2]), or a `cfspot count` TSV (needs --background-rate).
+    #[arg(value_name = "INPUT", num_args = 1..=2, required = true)]
+    pub inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub panel: PanelArgs,
+    /// Output prefix: writes PREFIX.calls.tsv, PREFIX.vcf, PREFIX.summary.json.
+    #[arg(short = 'o', long, value_name = "PREFIX")]
+    pub output: Option<PathBuf>,
+    /// Sample name in the VCF and summary [default: the prefix's file name].
+    #[arg(long, value_name = "NAME")]
+    pub sample: Option<String>,
+    /// Worker threads (output is identical for any value).
+    #[arg(short = '@', long, default_value_t = 1, value_name = "N")]
+    pub threads: usize,
+    /// Tumour fraction the sample is judged against.
+    #[arg(long, default_value_t = 0.01, value_name = "TF")]
+    pub tf_threshold: f64,
+    /// False-discovery rate for site calls (Benjamini-Hochberg).
+    #[arg(long, default_value_t = 0.05, value_name = "A")]
+    pub alpha: f64,
+    /// Minimum alt fragments for a call.
+    #[arg(long, default_value_t = 3, value_name = "K")]
+    pub min_alt: u64,
+    /// Sites with fewer fragments are LOW_DEPTH.
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    pub min_depth: u64,
+    /// Strand bias: a significant site whose Fisher p is below this is FILTERED.
+    #[arg(long, default_value_t = 1e-3, value_name = "P")]
+    pub strand_p: f64,
+    /// Clonality x copy factor: VAF = factor x TF / 2 (1: clonal heterozygous diploid).
+    #[arg(long, default_value_t = 1.0, value_name = "F")]
+    pub factor: f64,
+    /// Tumour-informed mode: the patient's known mutations (comma-separated
+    /// panel IDs, or a VCF), used whether detected or not.
+    #[arg(long, value_name = "IDS|VCF")]
+    pub tumour_informed: Option<String>,
+    /// Background error rate for every site, instead of estimating it from
+    /// the sample (needed for count-TSV input).
+    #[arg(long, value_name = "RATE")]
+    pub background_rate: Option<f64>,
+    #[command(flatten)]
+    pub filters: ReadFilterArgs,
+}
+
+/// True when the file starts like a `cfspot count` TSV.
+fn is_count_tsv(path: &Path) -> bool {
+    std::fs::File::open(path)
+        .ok()
+        .and_then(|f| BufReader::new(f).lines().next())
+        .and_then(|l| l.ok())
+        .is_some_and(|l| l.starts_with("id\tcontig\tpos\tref\talt\tdepth"))
+}
+
+/// Counts from a `cfspot count` TSV, matched to the panel by id.
+fn counts_from_tsv(path: &Path, panel: &Panel) -> Result<Vec<SiteCounts>> {
+    let mut r = csv::ReaderBuilder::new()
+        .delimiter(b'\t')
+        .from_path(path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let mut by_id = std::collections::HashMap::new();
+    for (i, row) in r.deserialize::<CountRow>().enumerate() {
+        let row =
+            row.with_context(|| format!("{}:{}: not a cfspot count row", path.display(), i + 2))?;
+        let c = SiteCounts {
+            ref_fwd: row.ref_fwd,
+            ref_rev: row.ref_rev,
+            alt_fwd: row.alt_fwd,
+            alt_rev: row.alt_rev,
+            other: row.other_count,
+            discordant: row.discordant,
+            low_quality: row.low_quality,
+            overlaps_merged: row.overlaps_merged,
+            ..SiteCounts::default()
+        };
+        by_id.insert(row.id, c);
+    }
+    let missing: Vec<&str> = panel
+        .hotspots
+        .iter()
+        .filter(|h| !by_id.contains_key(&h.id))
+        .map(|h| h.id.as_str())
+        .collect();
+    if !missing.is_empty() {
+        bail!(
+            "{} has no row for {} of the panel's hotspots ({}); count with the same --panel",
+            path.display(),
+            missing.len(),
+            missing
+                .iter()
+                .take(5)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    Ok(panel
+        .hotspots
+        .iter()
+        .map(|h| by_id.remove(&h.id).expect("checked"))
+        .collect())
+}
+
+/// Panel indices of the patient's mutations: IDs, or a VCF matched by
+/// position and alleles.
+fn informed_sites(spec: &str, panel: &Panel) -> Result<Vec<usize>> {
+    let path = Path::new(spec);
+    let wanted: Vec<usize> = if path.is_file() {
+        let known = Panel::from_path(path)?;
+        known
+            .hotspots
+            .iter()
+            .map(|k| {
+                panel
+                    .hotspots
+                    .iter()
+                    .position(|h| {
+                        h.contig == k.contig
+                            && h.pos == k.pos
+                            && h.ref_allele == k.ref_allele
+                            && h.alt_allele == k.alt_allele
+                    })
+                    .with_context(|| {
+                        format!(
+                            "{} ({}:{} {}>{}) is not in the panel",
+                            k.id, k.contig, k.pos, k.ref_allele, k.alt_allele
+                        )
+                    })
+            })
+            .collect::<Result<_>>()?
+    } else {
+        spec.split(',')
+            .map(|id| {
+                let id = id.trim();
+                panel
+                    .hotspots
+                    .iter()
+                    .position(|h| h.id == id)
+                    .with_context(|| {
+                        format!("--tumour-informed: {id:?} is not a panel ID (and not a file)")
+                    })
+            })
+            .collect::<Result<_>>()?
+    };
+    if wanted.is_empty() {
+        bail!("--tumour-informed names no mutation");
+    }
+    Ok(wanted)
+}
+
+impl CallArgs {
+    fn options(&self) -> Result<CallOptions> {
+        if !(0.0..=1.0).contains(&self.tf_threshold) {
+            bail!("--tf-threshold must be between 0 and 1");
+        }
+        if !(self.alpha > 0.0 && self.alpha < 1.0) {
+            bail!("--alpha must be between 0 and 1");
+        }
+        if !(self.factor > 0.0 && self.factor <= 2.0) {
+            bail!("--factor must be in (0, 2]");
+        }
+        Ok(CallOptions {
+            alpha: self.alpha,
+            min_alt: self.min_alt,
+            min_depth: self.min_depth,
+            strand_p: self.strand_p,
+            factor: self.factor,
+            tf_threshold: self.tf_threshold,
+        })
+    }
+
+    pub fn run(&self) -> Result<()> {
+        if self.threads == 0 {
+            bail!("--threads must be at least 1");
+        }
+        let opts = self.options()?;
+        if let Some(r) = self.background_rate {
+            if !(r > 0.0 && r < 0.5) {
+                bail!("--background-rate must be in (0, 0.5)");
+            }
+        }
+        let (panel, reference) = self.panel.load()?;
+        let informed = self
+            .tumour_informed
+            .as_deref()
+            .map(|s| informed_sites(s, &panel))
+            .transpose()?;
+        let first = &self.inputs[0];
+        let prefix = self.output.clone().unwrap_or_else(|| {
+            let name = first
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let stem = name
+                .trim_end_matches(".gz")
+                .trim_end_matches(".bam")
+                .trim_end_matches(".cram")
+                .trim_end_matches(".tsv")
+                .trim_end_matches(".fastq")
+                .trim_end_matches(".fq")
+                .to_string();
+            PathBuf::from(stem)
+        });
+        let sample = self.sample.clone().unwrap_or_else(|| {
+            prefix
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "sample".into())
+        });
+
+        // Counts and background.
+        let (counts, model, reads): (Vec<SiteCounts>, Option<ErrorModel>, Option<ReadTally>) =
+            if is_count_tsv(first) {
+                if self.background_rate.is_none() {
+                    bail!(
+                        "{} is a count TSV, which holds no background positions: give --background-rate (e.g. 1e-3), or call the BAM itself",
+                        first.display()
+                    );
+                }
+                (counts_from_tsv(first, &panel)?, None, None)
+            } else {
+                let models = prepare_sites(&panel, reference.as_deref());
+                let mut count_opts = self.filters.options();
+                count_opts.background = self.background_rate.is_none();
+                let counted = thread_pool(self.threads)?.install(|| {
+                    count_inputs(
+                        &self.inputs,
+                        &panel,
+                        &models,
+                        reference.as_deref(),
+                        &count_opts,
+                    )
+                })?;
+                for note in &counted.notes {
+                    eprintln!("cfspot: note: {note}");
+                }
+                let model = count_opts
+                    .background
+                    .then(|| ErrorModel::from_windows(&counted.background));
+                let reads = (counted.reads.primary > 0).then_some(counted.reads);
+                (counted.sites, model, reads)
+            };
+        let backgrounds: Vec<SiteBackground> = panel
+            .hotspots
+            .iter()
+            .map(|h| match (&model, self.background_rate) {
+                (_, Some(rate)) => SiteBackground {
+                    rate,
+                    rho: 0.0,
+                    source: "fixed".into(),
+                },
+                (Some(m), None) => m.for_site(&h.ref_allele, &h.alt_allele),
+                (None, None) => unreachable!("a background is estimated or given"),
+            })
+            .collect();
+        if let Some(m) = &model {
+            if m.positions == 0 {
+                bail!("no background positions were covered around the hotspots: is the input empty there? (or give --background-rate)");
+            }
+        }
+
+        let site_calls = call_sites(&counts, &backgrounds, &opts);
+        let sample_call = call_sample(&counts, &site_calls, informed.as_deref(), &opts);
+        let rows: Vec<CallRow> = panel
+            .hotspots
+            .iter()
+            .zip(&counts)
+            .zip(&site_calls)
+            .map(|((h, c), s)| CallRow::new(h, c, s))
+            .collect();
+        let background = match &model {
+            Some(m) => BackgroundSummary::from_model(m),
+            None => BackgroundSummary {
+                source: format!("fixed rate {}", self.background_rate.unwrap_or_default()),
+                positions: 0,
+                classes: Default::default(),
+                germline_excluded: Vec::new(),
+            },
+        };
+        let summary = calls::summary(
+            &sample,
+            &panel,
+            &site_calls,
+            &sample_call,
+            &opts,
+            calls::qc(&counts, reads),
+            background,
+        );
+
+        // Write all three, then move them into place together.
+        let path = |ext: &str| PathBuf::from(format!("{}.{ext}", prefix.display()));
+        if let Some(dir) = prefix.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        let (tsv_path, vcf_path, json_path) =
+            (path("calls.tsv"), path("vcf"), path("summary.json"));
+        let open = |p: &Path| {
+            Output::create(Some(p)).with_context(|| format!("cannot write {}", p.display()))
+        };
+        let mut tsv = open(&tsv_path)?;
+        calls::write_tsv(&mut tsv, &rows)
+            .with_context(|| format!("cannot write {}", tsv_path.display()))?;
+        let mut vcf = open(&vcf_path)?;
+        calls::write_vcf(&mut vcf, &sample, &panel, &rows)
+            .with_context(|| format!("cannot write {}", vcf_path.display()))?;
+        let mut json = open(&json_path)?;
+        serde_json::to_writer_pretty(&mut json, &summary)
+            .map_err(std::io::Error::from)
+            .and_then(|_| json.write_all(b"\n"))
+            .with_context(|| format!("cannot write {}", json_path.display()))?;
+        for (out, p) in [(tsv, &tsv_path), (vcf, &vcf_path), (json, &json_path)] {
+            out.finish()
+                .with_context(|| format!("cannot write {}", p.display()))?;
+        }
+
+        let tf = &summary.tumour_fraction;
+        eprintln!(
+            "cfspot: {sample}: {} (threshold {}); tumour fraction {:.2} % (95 % CI {:.2}–{:.2} %), {} mode over {} site(s); {} site(s) detected",
+            summary.status,
+            summary.threshold,
+            tf.estimate * 100.0,
+            tf.lo * 100.0,
+            tf.hi * 100.0,
+            summary.mode,
+            summary.sites_used.len(),
+            summary.detected.len()
+        );
+        eprintln!(
+            "cfspot: wrote {}, {}, {}",
+            tsv_path.display(),
+            vcf_path.display(),
+            json_path.display()
+        );
+        Ok(())
+    }
+}
