@@ -152,26 +152,21 @@ impl DemoArgs {
         for (t, c) in truth.iter().zip(counts).filter(|(t, _)| t.mutated) {
             s += &row(t, c);
         }
-        let mut wild: Vec<(&TruthRow, &SiteCounts)> = truth
+        let wild: Vec<&SiteCounts> = truth
             .iter()
             .zip(counts)
             .filter(|(t, _)| !t.mutated)
+            .map(|(_, c)| c)
             .collect();
-        wild.sort_by(|a, b| {
-            b.1.alt_count()
-                .cmp(&a.1.alt_count())
-                .then(a.0.id.cmp(&b.0.id))
-        });
-        let shown = 3.min(wild.len());
+        let wild_alt: u64 = wild.iter().map(|c| c.alt_count()).sum();
+        let wild_depth: u64 = wild.iter().map(|c| c.depth()).sum();
         s += &format!(
-            "  ... and the {shown} noisiest of the {} unmutated hotspots:\n",
-            wild.len()
+            "  {:<20} {:>6} {:>6} {:>8}   not mutated (all together)\n",
+            format!("{} other hotspots", wild.len()),
+            wild_depth,
+            wild_alt,
+            pct(wild_alt as f64 / wild_depth.max(1) as f64)
         );
-        for (t, c) in &wild[..shown] {
-            s += &row(t, c);
-        }
-        let wild_alt: u64 = wild.iter().map(|(_, c)| c.alt_count()).sum();
-        let wild_depth: u64 = wild.iter().map(|(_, c)| c.depth()).sum();
         s += &format!(
             "\nHow to read it:\n\
              - depth: unique DNA fragments read across the hotspot (PCR duplicates and the\n\
@@ -181,12 +176,13 @@ impl DemoArgs {
              \x20 so its expected VAF is half the tumour fraction: {} here. TP53_R175H is in half\n\
              \x20 of the tumour cells (CCF 0.5): {}. The counts scatter around these values\n\
              \x20 because only ~2,000 fragments were sampled.\n\
-             - Unmutated hotspots still show a few alt fragments ({wild_alt} of {wild_depth}, {}):\n\
-             \x20 sequencing errors. At low tumour fractions a real mutation must be told apart\n\
-             \x20 from this background; that is what calling (coming next) is for.\n",
+             - The other hotspots are not mutated; any alt fragment there is a sequencing\n\
+             \x20 error. Errors are rare per fragment because the two reads of a fragment\n\
+             \x20 usually overlap a site and must agree. At low tumour fractions a real\n\
+             \x20 mutation must still be told apart from this background: that is what\n\
+             \x20 calling (coming next) is for.\n",
             pct(tf / 2.0),
             pct(tf / 4.0),
-            pct(wild_alt as f64 / wild_depth.max(1) as f64)
         );
         s += &format!("\nFiles written in {}:\n", self.out_dir.display());
         for f in files.iter().map(|f| f.as_path()).chain([counts_path]) {
