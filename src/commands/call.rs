@@ -5,7 +5,7 @@ use anyhow::{bail, Context, Result};
 use cfspot::count::{count_inputs, prepare_sites, ReadTally, SiteCounts};
 use cfspot::output::Output;
 use cfspot::panel::Panel;
-use cfspot::report::calls::{self, BackgroundSummary, CallRow};
+use cfspot::report::calls::{self, BackgroundSummary, CallRow, FragmentLengths};
 use cfspot::report::count_tsv::CountRow;
 use cfspot::stats::background::{ErrorModel, SiteBackground};
 use cfspot::stats::call::{call_sample, call_sites, CallOptions};
@@ -321,6 +321,7 @@ impl CallArgs {
             &sample_call,
             &opts,
             calls::qc(&counts, reads),
+            FragmentLengths::new(&counts, &site_calls),
             background,
         );
 
@@ -352,7 +353,14 @@ impl CallArgs {
         }
 
         let tf = &summary.tumour_fraction;
-        eprintln!(
+        if summary.sites_used.is_empty() {
+            eprintln!(
+                "cfspot: {sample}: {}: no hotspot above background; this sample would detect a tumour fraction of {} with 95 % probability",
+                summary.status,
+                summary.sample_lod.map(|l| format!("{:.2} %", l * 100.0)).unwrap_or_else(|| "(no depth)".into())
+            );
+        } else {
+            eprintln!(
             "cfspot: {sample}: {} (threshold {}); tumour fraction {:.2} % (95 % CI {:.2}–{:.2} %), {} mode over {} site(s); {} site(s) detected",
             summary.status,
             summary.threshold,
@@ -363,6 +371,7 @@ impl CallArgs {
             summary.sites_used.len(),
             summary.detected.len()
         );
+        }
         eprintln!(
             "cfspot: wrote {}, {}, {}",
             tsv_path.display(),

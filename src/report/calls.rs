@@ -363,7 +363,42 @@ pub struct Summary {
     pub detected: Vec<String>,
     pub settings: Settings,
     pub qc: Qc,
+    pub fragment_lengths: FragmentLengths,
     pub background: BackgroundSummary,
+}
+
+/// Fragment-length histograms, as `[length, fragments]` pairs in length
+/// order: REF fragments of every site, and ALT fragments of the detected
+/// sites (elsewhere ALT fragments are mostly error).
+#[derive(Debug, Clone, Serialize)]
+pub struct FragmentLengths {
+    #[serde(rename = "ref")]
+    pub ref_fragments: Vec<(u32, u64)>,
+    #[serde(rename = "alt_detected")]
+    pub alt_fragments: Vec<(u32, u64)>,
+}
+
+fn histogram<'a>(lengths: impl Iterator<Item = &'a u32>) -> Vec<(u32, u64)> {
+    let mut h = std::collections::BTreeMap::<u32, u64>::new();
+    for &l in lengths {
+        *h.entry(l).or_default() += 1;
+    }
+    h.into_iter().collect()
+}
+
+impl FragmentLengths {
+    pub fn new(counts: &[SiteCounts], calls: &[SiteCall]) -> Self {
+        FragmentLengths {
+            ref_fragments: histogram(counts.iter().flat_map(|c| &c.ref_lengths)),
+            alt_fragments: histogram(
+                counts
+                    .iter()
+                    .zip(calls)
+                    .filter(|(_, s)| s.status == SiteStatus::Detected)
+                    .flat_map(|(c, _)| &c.alt_lengths),
+            ),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -465,6 +500,7 @@ pub fn summary(
     sample_call: &SampleCall,
     opts: &CallOptions,
     qc: Qc,
+    fragment_lengths: FragmentLengths,
     background: BackgroundSummary,
 ) -> Summary {
     let tf = &sample_call.tumour_fraction;
@@ -504,6 +540,7 @@ pub fn summary(
             vaf_interval: "Clopper-Pearson 95%",
         },
         qc,
+        fragment_lengths,
         background,
     }
 }
