@@ -2,6 +2,7 @@
 //!
 //! Teaching and benchmarking software; not a clinical tool.
 pub mod count;
+pub mod eval;
 pub mod output;
 pub mod panel;
 pub mod reference;

@@ -25,6 +25,7 @@ enum Command {
     Simulate(commands::simulate::SimulateArgs),
     Count(commands::count::CountArgs),
     Call(commands::call::CallArgs),
+    Eval(commands::eval::EvalArgs),
 }
 
 fn main() -> ExitCode {
@@ -34,6 +35,7 @@ fn main() -> ExitCode {
         Command::Simulate(args) => args.run(),
         Command::Count(args) => args.run(),
         Command::Call(args) => args.run(),
+        Command::Eval(args) => args.run(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

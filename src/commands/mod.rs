@@ -2,5 +2,6 @@
 pub mod call;
 pub mod count;
 pub mod demo;
+pub mod eval;
 pub mod shared;
 pub mod simulate;
