@@ -1,12 +1,32 @@
 //! The FASTQ engine: allele counts at hotspots without an aligner.
-//! (Interface stub; being implemented for issue 5.)
+//!
+//! Reads are placed on the reference windows around the panel's sites
+//! ([`index`], [`place`]) and each placement is handed to the same
+//! [`SiteModel::classify`] as the BAM engine's records, then mates are
+//! merged into fragments exactly as [`super::bam`] does. So what a read must
+//! show to count is the BAM path's rule, applied to the placement.
+//!
+//! Inputs are streamed in batches of [`reader::BATCH_RECORDS`] records (one
+//! reader thread per file, decompressing), batches are placed in parallel
+//! on the current rayon pool, and the per-batch counts are added up in
+//! batch order, so the result is the same for any number of threads.
+
+pub mod index;
+pub mod place;
+pub mod reader;
 
 use super::allele::SiteModel;
+use super::fragment::{merge_mates, FragmentCall, Observation};
 use super::site::SiteCounts;
 use super::CountOptions;
 use crate::panel::Panel;
 use crate::reference::Reference;
+use index::PanelIndex;
+use place::{fragment_length, Placement, Placer};
+use rayon::prelude::*;
+use reader::{pair_name, Batch, FastqReader, BATCH_RECORDS};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{sync_channel, Receiver};
 
 #[derive(Debug, thiserror::Error)]
 pub enum FastqError {
@@ -15,14 +35,94 @@ pub enum FastqError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("{path}: the compressed data is damaged or cut short at record {record} ({detail}); is the file truncated? (`gzip -t` checks it)", path = path.display())]
+    Corrupt {
+        path: PathBuf,
+        record: u64,
+        detail: String,
+    },
+    #[error("{path}: record {record}: {detail}", path = path.display())]
+    Format {
+        path: PathBuf,
+        record: u64,
+        detail: String,
+    },
+    #[error("record {record} is named {name1:?} in {r1} but {name2:?} in {r2}: R1 and R2 must list the same fragments in the same order", r1 = r1.display(), r2 = r2.display())]
+    PairNames {
+        r1: PathBuf,
+        r2: PathBuf,
+        record: u64,
+        name1: String,
+        name2: String,
+    },
+    #[error("{short} ends after {records} records but {long} has more: R1 and R2 must hold the same number of reads (was one cut short?)", short = short.display(), long = long.display())]
+    PairCount {
+        short: PathBuf,
+        long: PathBuf,
+        records: u64,
+    },
+    #[error("{path} is interleaved (records 1 and 2 are mates) but record {record} ({name1:?}) is followed by {name2:?}, not by its mate", path = path.display())]
+    InterleavedNames {
+        path: PathBuf,
+        record: u64,
+        name1: String,
+        name2: String,
+    },
+    #[error("{path} is interleaved (records 1 and 2 are mates) but holds an odd number of records ({records}): the last read has no mate", path = path.display())]
+    InterleavedOdd { path: PathBuf, records: u64 },
+    #[error("{0}")]
+    Reference(String),
     #[error("{0}")]
     Invalid(String),
 }
 
-/// True when the file's content (after gunzip) looks like FASTQ.
+/// True when the file's content (after gunzip) looks like FASTQ: its first
+/// record parses.
 pub fn looks_like_fastq(path: &Path) -> bool {
-    let _ = path;
-    false
+    FastqReader::open(path)
+        .and_then(|mut r| r.next_batch(1))
+        .is_ok_and(|b| !b.is_empty())
+}
+
+/// How the reads of the inputs pair up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Layout {
+    /// Two files, R1 and R2, record by record.
+    Paired(PathBuf, PathBuf),
+    /// One file whose consecutive records are mates.
+    Interleaved(PathBuf),
+    /// One file of unpaired reads.
+    Single(PathBuf),
+}
+
+/// Decide the layout by content: two inputs are R1 and R2; one input is
+/// interleaved when its first two records carry the same name (after
+/// dropping `/1` `/2` and the comment), single-end otherwise.
+pub fn detect_layout(inputs: &[PathBuf]) -> Result<Layout, FastqError> {
+    match inputs {
+        [r1, r2] => Ok(Layout::Paired(r1.clone(), r2.clone())),
+        [one] => {
+            let first = FastqReader::open(one)?.next_batch(2)?;
+            Ok(
+                if first.len() == 2 && first.get(0).name() == first.get(1).name() {
+                    Layout::Interleaved(one.clone())
+                } else {
+                    Layout::Single(one.clone())
+                },
+            )
+        }
+        _ => Err(FastqError::Invalid(format!(
+            "FASTQ input is one file (single-end or interleaved) or two (R1 R2), not {}",
+            inputs.len()
+        ))),
+    }
+}
+
+/// One unit of parallel work: a batch of reads, or of pairs.
+struct Work {
+    r1: Batch,
+    r2: Option<Batch>,
+    interleaved: bool,
 }
 
 /// Count every hotspot of `panel` from FASTQ `inputs` (paired R1 R2,
@@ -35,8 +135,293 @@ pub fn count_fastq(
     reference: &dyn Reference,
     opts: &CountOptions,
 ) -> Result<Vec<SiteCounts>, FastqError> {
-    let _ = (inputs, panel, models, reference, opts);
-    Err(FastqError::Invalid(
-        "FASTQ input is not supported yet".into(),
-    ))
+    let layout = detect_layout(inputs)?;
+    let index = PanelIndex::build(panel, models, reference, opts)?;
+    let engine = Engine {
+        index: &index,
+        models,
+        opts,
+        layout: &layout,
+    };
+    engine.run()
+}
+
+/// The shared, read-only state of one count.
+pub struct Engine<'a> {
+    pub index: &'a PanelIndex,
+    pub models: &'a [SiteModel],
+    pub opts: &'a CountOptions,
+    pub layout: &'a Layout,
+}
+
+/// Send batches of `n` records of `path` down a channel until the end,
+/// an error, or the receiver hanging up.
+fn spawn_reader<'s>(
+    scope: &'s std::thread::Scope<'s, '_>,
+    path: &Path,
+    n: usize,
+    cap: usize,
+) -> Receiver<Result<Batch, FastqError>> {
+    let (tx, rx) = sync_channel(cap);
+    let path = path.to_owned();
+    scope.spawn(move || {
+        let mut reader = match FastqReader::open(&path) {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = tx.send(Err(e));
+                return;
+            }
+        };
+        loop {
+            let batch = reader.next_batch(n);
+            let stop = !matches!(&batch, Ok(b) if !b.is_empty());
+            if tx.send(batch).is_err() || stop {
+                return;
+            }
+        }
+    });
+    rx
+}
+
+impl Engine<'_> {
+    pub fn run(&self) -> Result<Vec<SiteCounts>, FastqError> {
+        let chunk = (2 * rayon::current_num_threads()).max(2);
+        let mut total: Vec<SiteCounts> = self.models.iter().map(SiteCounts::new).collect();
+        std::thread::scope(|scope| -> Result<(), FastqError> {
+            let mut next: Box<dyn FnMut() -> Result<Option<Work>, FastqError>> = match self.layout {
+                Layout::Paired(p1, p2) => {
+                    let rx1 = spawn_reader(scope, p1, BATCH_RECORDS, chunk);
+                    let rx2 = spawn_reader(scope, p2, BATCH_RECORDS, chunk);
+                    let (p1, p2) = (p1.clone(), p2.clone());
+                    Box::new(move || {
+                        let hung_up = || FastqError::Invalid("a FASTQ reader stopped".into());
+                        let b1 = rx1.recv().map_err(|_| hung_up())??;
+                        let b2 = rx2.recv().map_err(|_| hung_up())??;
+                        if b1.len() != b2.len() {
+                            let (short, long, b) = if b1.len() < b2.len() {
+                                (&p1, &p2, &b1)
+                            } else {
+                                (&p2, &p1, &b2)
+                            };
+                            return Err(FastqError::PairCount {
+                                short: short.clone(),
+                                long: long.clone(),
+                                records: b.first_record - 1 + b.len() as u64,
+                            });
+                        }
+                        Ok((!b1.is_empty()).then_some(Work {
+                            r1: b1,
+                            r2: Some(b2),
+                            interleaved: false,
+                        }))
+                    })
+                }
+                Layout::Interleaved(p) | Layout::Single(p) => {
+                    let interleaved = matches!(self.layout, Layout::Interleaved(_));
+                    let rx = spawn_reader(scope, p, BATCH_RECORDS * 2, chunk);
+                    let p = p.clone();
+                    Box::new(move || {
+                        let b = rx
+                            .recv()
+                            .map_err(|_| FastqError::Invalid("a FASTQ reader stopped".into()))??;
+                        if interleaved && b.len() % 2 == 1 {
+                            return Err(FastqError::InterleavedOdd {
+                                path: p.clone(),
+                                records: b.first_record - 1 + b.len() as u64,
+                            });
+                        }
+                        Ok((!b.is_empty()).then_some(Work {
+                            r1: b,
+                            r2: None,
+                            interleaved,
+                        }))
+                    })
+                }
+            };
+            let mut works = Vec::with_capacity(chunk);
+            let mut finished = false;
+            while !finished {
+                works.clear();
+                while works.len() < chunk {
+                    match next()? {
+                        Some(w) => works.push(w),
+                        None => {
+                            finished = true;
+                            break;
+                        }
+                    }
+                }
+                let parts: Vec<Result<Vec<SiteCounts>, FastqError>> = works
+                    .par_iter()
+                    .map_init(Placer::default, |placer, w| self.count_work(placer, w))
+                    .collect();
+                for part in parts {
+                    for (t, p) in total.iter_mut().zip(part?) {
+                        add_counts(t, p);
+                    }
+                }
+            }
+            Ok(())
+        })?;
+        Ok(total)
+    }
+
+    fn count_work(&self, placer: &mut Placer, w: &Work) -> Result<Vec<SiteCounts>, FastqError> {
+        let mut counts: Vec<SiteCounts> = self.models.iter().map(SiteCounts::new).collect();
+        match (&w.r2, w.interleaved) {
+            (Some(r2), _) => {
+                let Layout::Paired(p1, p2) = self.layout else {
+                    unreachable!("two batches come from two files")
+                };
+                for k in 0..w.r1.len() {
+                    let (a, b) = (w.r1.get(k), r2.get(k));
+                    if a.name() != b.name() {
+                        return Err(FastqError::PairNames {
+                            r1: p1.clone(),
+                            r2: p2.clone(),
+                            record: w.r1.first_record + k as u64,
+                            name1: String::from_utf8_lossy(a.name()).into_owned(),
+                            name2: String::from_utf8_lossy(b.name()).into_owned(),
+                        });
+                    }
+                    let pa = placer.place(self.index, a.seq, a.qual);
+                    let pb = placer.place(self.index, b.seq, b.qual);
+                    self.add_fragment(&mut counts, pa.as_ref(), pb.as_ref(), true);
+                }
+            }
+            (None, true) => {
+                let Layout::Interleaved(p) = self.layout else {
+                    unreachable!("interleaved work comes from an interleaved file")
+                };
+                for k in (0..w.r1.len()).step_by(2) {
+                    let (a, b) = (w.r1.get(k), w.r1.get(k + 1));
+                    if a.name() != b.name() {
+                        return Err(FastqError::InterleavedNames {
+                            path: p.clone(),
+                            record: w.r1.first_record + k as u64,
+                            name1: String::from_utf8_lossy(pair_name(a.header)).into_owned(),
+                            name2: String::from_utf8_lossy(pair_name(b.header)).into_owned(),
+                        });
+                    }
+                    let pa = placer.place(self.index, a.seq, a.qual);
+                    let pb = placer.place(self.index, b.seq, b.qual);
+                    self.add_fragment(&mut counts, pa.as_ref(), pb.as_ref(), true);
+                }
+            }
+            (None, false) => {
+                for k in 0..w.r1.len() {
+                    let a = w.r1.get(k);
+                    let pa = placer.place(self.index, a.seq, a.qual);
+                    self.add_fragment(&mut counts, pa.as_ref(), None, false);
+                }
+            }
+        }
+        Ok(counts)
+    }
+
+    /// The allele a placed read shows at each of its window's sites that
+    /// its aligned bases span (panel index, allele).
+    fn observe(&self, p: &Placement, out: &mut Vec<(usize, super::Allele)>) {
+        out.clear();
+        for &i in &self.index.windows[p.window as usize].sites {
+            let (s, e) = self.models[i].footprint();
+            if s < p.ref_start || e > p.ref_end {
+                continue;
+            }
+            if let Some(a) = self.models[i].classify(p, self.opts.min_baseq) {
+                out.push((i, a));
+            }
+        }
+    }
+
+    /// Add one fragment (or single read) to `counts`, with the BAM engine's
+    /// rules: fragment orientation is read 1's strand; mates that both read
+    /// a site are merged; |TLEN| only for a proper pair.
+    pub fn add_fragment(
+        &self,
+        counts: &mut [SiteCounts],
+        r1: Option<&Placement>,
+        r2: Option<&Placement>,
+        paired: bool,
+    ) {
+        let flen = match (r1, r2) {
+            (Some(a), Some(b)) => fragment_length(a, b).unwrap_or(0),
+            _ => 0,
+        };
+        let (mut o1, mut o2) = (Vec::new(), Vec::new());
+        if let Some(a) = r1 {
+            self.observe(a, &mut o1);
+        }
+        if let Some(b) = r2 {
+            self.observe(b, &mut o2);
+        }
+        if o1.is_empty() && o2.is_empty() {
+            return;
+        }
+        let obs = |allele, reverse| Observation {
+            allele,
+            reverse,
+            fragment_length: flen,
+        };
+        if !self.opts.fragments {
+            for (o, p) in [(&o1, r1), (&o2, r2)] {
+                for &(i, a) in o.iter() {
+                    let rev = p.is_some_and(|p| p.reverse);
+                    counts[i].add(&self.models[i], FragmentCall::Observed(obs(a, rev)));
+                }
+            }
+            return;
+        }
+        // Fragment orientation: read 1's strand (read 2's, flipped).
+        let reverse = match (r1, r2) {
+            (Some(a), _) => a.reverse,
+            (None, Some(b)) => paired != b.reverse,
+            (None, None) => return,
+        };
+        // The BAM engine merges the earlier mate (by position) with the later.
+        let r1_first = match (r1, r2) {
+            (Some(a), Some(b)) => a.ref_start <= b.ref_start,
+            _ => true,
+        };
+        for &(i, a) in &o1 {
+            let call = match o2.iter().find(|(j, _)| *j == i) {
+                Some(&(_, b)) => {
+                    counts[i].overlaps_merged += 1;
+                    let (x, y) = (obs(a, reverse), obs(b, reverse));
+                    if r1_first {
+                        merge_mates(x, y)
+                    } else {
+                        merge_mates(y, x)
+                    }
+                }
+                None => FragmentCall::Observed(obs(a, reverse)),
+            };
+            counts[i].add(&self.models[i], call);
+        }
+        for &(i, b) in &o2 {
+            if !o1.iter().any(|(j, _)| *j == i) {
+                counts[i].add(&self.models[i], FragmentCall::Observed(obs(b, reverse)));
+            }
+        }
+    }
+}
+
+/// Add `b` to `a`: sums, and length lists appended (in batch order, so the
+/// lists are the same for any thread count).
+pub fn add_counts(a: &mut SiteCounts, b: SiteCounts) {
+    a.ref_fwd += b.ref_fwd;
+    a.ref_rev += b.ref_rev;
+    a.alt_fwd += b.alt_fwd;
+    a.alt_rev += b.alt_rev;
+    a.other += b.other;
+    a.discordant += b.discordant;
+    a.low_quality += b.low_quality;
+    a.overlaps_merged += b.overlaps_merged;
+    if let (Some(x), Some(y)) = (a.bases.as_mut(), b.bases) {
+        for (x, y) in x.iter_mut().zip(y) {
+            *x += y;
+        }
+    }
+    a.ref_lengths.extend(b.ref_lengths);
+    a.alt_lengths.extend(b.alt_lengths);
 }

@@ -1,0 +1,355 @@
+//! Streaming FASTQ reading: plain or gzip (multi-member, so BGZF too),
+//! records gathered into batches that own their bytes.
+//!
+//! The parser is line-based (`BufRead::read_until`, memchr underneath) and
+//! checks what a FASTQ record must be: `@name`, sequence, `+`, quality of
+//! the sequence's length. Every problem names the file and the 1-based
+//! record number.
+
+use super::FastqError;
+use flate2::read::MultiGzDecoder;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+/// Bytes read from the file per `read` call, compressed side.
+const IO_BUFFER: usize = 1 << 20;
+
+/// Records held in one batch, at most.
+pub const BATCH_RECORDS: usize = 4096;
+
+/// One record, as ranges into its batch's byte buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordSpan {
+    name: (u32, u32),
+    seq: (u32, u32),
+    qual: (u32, u32),
+}
+
+/// A run of consecutive records of one file.
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// 1-based number of the first record in its file.
+    pub first_record: u64,
+    data: Vec<u8>,
+    spans: Vec<RecordSpan>,
+}
+
+/// One record borrowed from a batch.
+#[derive(Debug, Clone, Copy)]
+pub struct Record<'a> {
+    /// The header line without `@` (name and comment).
+    pub header: &'a [u8],
+    pub seq: &'a [u8],
+    /// Phred+33 qualities, as in the file.
+    pub qual: &'a [u8],
+}
+
+impl Record<'_> {
+    /// The read name: the header up to the first whitespace, without a
+    /// trailing `/1` or `/2`.
+    pub fn name(&self) -> &[u8] {
+        pair_name(self.header)
+    }
+}
+
+/// The part of a header that names the fragment.
+pub fn pair_name(header: &[u8]) -> &[u8] {
+    let end = memchr::memchr2(b' ', b'\t', header).unwrap_or(header.len());
+    let n = &header[..end];
+    match n {
+        [head @ .., b'/', b'1' | b'2'] => head,
+        _ => n,
+    }
+}
+
+impl Batch {
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+    pub fn get(&self, i: usize) -> Record<'_> {
+        let s = self.spans[i];
+        let r = |(a, b): (u32, u32)| &self.data[a as usize..b as usize];
+        Record {
+            header: r(s.name),
+            seq: r(s.seq),
+            qual: r(s.qual),
+        }
+    }
+}
+
+/// True when `bytes` start with the gzip magic.
+pub fn is_gzip(bytes: &[u8]) -> bool {
+    bytes.len() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b
+}
+
+/// Open `path` as a stream of decompressed bytes.
+pub fn open_stream(path: &Path) -> Result<Box<dyn BufRead + Send>, FastqError> {
+    let io = |source| FastqError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let mut f = File::open(path).map_err(io)?;
+    let mut magic = [0u8; 2];
+    let n = read_full(&mut f, &mut magic).map_err(io)?;
+    let f = File::open(path).map_err(io)?;
+    Ok(if is_gzip(&magic[..n]) {
+        Box::new(BufReader::with_capacity(
+            IO_BUFFER,
+            MultiGzDecoder::new(BufReader::with_capacity(IO_BUFFER, f)),
+        ))
+    } else {
+        Box::new(BufReader::with_capacity(IO_BUFFER, f))
+    })
+}
+
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// A FASTQ file read record by record into batches.
+pub struct FastqReader {
+    path: PathBuf,
+    inner: Box<dyn BufRead + Send>,
+    /// Records read so far.
+    records: u64,
+    line: Vec<u8>,
+    done: bool,
+}
+
+impl FastqReader {
+    pub fn open(path: &Path) -> Result<Self, FastqError> {
+        Ok(Self::from_stream(path, open_stream(path)?))
+    }
+
+    pub fn from_stream(path: &Path, inner: Box<dyn BufRead + Send>) -> Self {
+        FastqReader {
+            path: path.to_owned(),
+            inner,
+            records: 0,
+            line: Vec::new(),
+            done: false,
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Records read so far.
+    pub fn records(&self) -> u64 {
+        self.records
+    }
+
+    fn format_error(&self, record: u64, detail: impl Into<String>) -> FastqError {
+        FastqError::Format {
+            path: self.path.clone(),
+            record,
+            detail: detail.into(),
+        }
+    }
+
+    /// Read one line (without its `\n` / `\r\n`) and append it to `data`;
+    /// `Ok(None)` at the end of the input.
+    fn line_into(&mut self, data: &mut Vec<u8>) -> Result<Option<(u32, u32)>, FastqError> {
+        self.line.clear();
+        let n = self.inner.read_until(b'\n', &mut self.line).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::UnexpectedEof
+                || e.kind() == std::io::ErrorKind::InvalidInput
+                || e.kind() == std::io::ErrorKind::InvalidData
+            {
+                FastqError::Corrupt {
+                    path: self.path.clone(),
+                    record: self.records + 1,
+                    detail: e.to_string(),
+                }
+            } else {
+                FastqError::Io {
+                    path: self.path.clone(),
+                    source: e,
+                }
+            }
+        })?;
+        if n == 0 {
+            return Ok(None);
+        }
+        let mut l = &self.line[..];
+        if let [head @ .., b'\n'] = l {
+            l = head;
+        }
+        if let [head @ .., b'\r'] = l {
+            l = head;
+        }
+        let start = data.len();
+        data.extend_from_slice(l);
+        let end = data.len();
+        let too_big = |_| {
+            FastqError::Invalid(format!(
+                "{}: a batch of records exceeds 4 GiB (is this FASTQ?)",
+                self.path.display()
+            ))
+        };
+        Ok(Some((
+            u32::try_from(start).map_err(too_big)?,
+            u32::try_from(end).map_err(too_big)?,
+        )))
+    }
+
+    /// Read one record into `batch`; `Ok(false)` at a clean end of input.
+    fn next_into(&mut self, batch: &mut Batch) -> Result<bool, FastqError> {
+        if self.done {
+            return Ok(false);
+        }
+        let rec = self.records + 1;
+        // Skip blank lines between records (and at the end).
+        let header = loop {
+            let mark = batch.data.len();
+            match self.line_into(&mut batch.data)? {
+                None => {
+                    self.done = true;
+                    return Ok(false);
+                }
+                Some((a, b)) if a == b => batch.data.truncate(mark),
+                Some(h) => break h,
+            }
+        };
+        if batch.data[header.0 as usize] != b'@' {
+            let shown = String::from_utf8_lossy(
+                &batch.data[header.0 as usize..(header.0 as usize + 40).min(header.1 as usize)],
+            )
+            .into_owned();
+            return Err(self.format_error(
+                rec,
+                format!("expected a header line starting with '@', found {shown:?}"),
+            ));
+        }
+        let name = (header.0 + 1, header.1);
+        let eof = |s: &Self, what: &str| {
+            s.format_error(
+                rec,
+                format!("the file ends inside the record (no {what} line); is it truncated?"),
+            )
+        };
+        let seq = self
+            .line_into(&mut batch.data)?
+            .ok_or_else(|| eof(self, "sequence"))?;
+        let plus = self
+            .line_into(&mut batch.data)?
+            .ok_or_else(|| eof(self, "'+'"))?;
+        if plus.0 == plus.1 || batch.data[plus.0 as usize] != b'+' {
+            return Err(self.format_error(rec, "the third line of a record must start with '+'"));
+        }
+        batch.data.truncate(plus.0 as usize);
+        let qual = self
+            .line_into(&mut batch.data)?
+            .ok_or_else(|| eof(self, "quality"))?;
+        let (ls, lq) = (seq.1 - seq.0, qual.1 - qual.0);
+        if ls != lq {
+            return Err(self.format_error(
+                rec,
+                format!("the quality string has {lq} characters but the sequence has {ls}"),
+            ));
+        }
+        if let Some(&q) = batch.data[qual.0 as usize..qual.1 as usize]
+            .iter()
+            .find(|&&q| !(b'!'..=b'~').contains(&q))
+        {
+            return Err(self.format_error(
+                rec,
+                format!("quality character {q:#04x} is outside Phred+33 ('!'..'~')"),
+            ));
+        }
+        for b in &mut batch.data[seq.0 as usize..seq.1 as usize] {
+            if !b.is_ascii_alphabetic() && *b != b'.' && *b != b'-' {
+                return Err(FastqError::Format {
+                    path: self.path.clone(),
+                    record: rec,
+                    detail: format!("sequence character {:?} is not a base", *b as char),
+                });
+            }
+            b.make_ascii_uppercase();
+        }
+        batch.spans.push(RecordSpan { name, seq, qual });
+        self.records = rec;
+        Ok(true)
+    }
+
+    /// Up to `n` records; an empty batch at the end of input.
+    pub fn next_batch(&mut self, n: usize) -> Result<Batch, FastqError> {
+        let mut batch = Batch {
+            first_record: self.records + 1,
+            data: Vec::with_capacity(n * 320),
+            spans: Vec::with_capacity(n),
+        };
+        while batch.spans.len() < n && self.next_into(&mut batch)? {}
+        Ok(batch)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    fn reader(text: &str) -> FastqReader {
+        FastqReader::from_stream(
+            Path::new("x.fq"),
+            Box::new(Cursor::new(text.as_bytes().to_vec())),
+        )
+    }
+
+    #[test]
+    fn parses_records_and_names() {
+        let mut r = reader("@a/1 c\nacgt\n+\nIIII\n\n@b\r\nNN\r\n+b\r\n!!\r\n");
+        let b = r.next_batch(10).unwrap();
+        assert_eq!(b.len(), 2);
+        assert_eq!(b.first_record, 1);
+        assert_eq!(b.get(0).name(), b"a");
+        assert_eq!(b.get(0).seq, b"ACGT");
+        assert_eq!(b.get(1).header, b"b");
+        assert_eq!(b.get(1).qual, b"!!");
+        assert!(r.next_batch(10).unwrap().is_empty());
+    }
+
+    #[test]
+    fn batches_number_records() {
+        let text: String = (0..5).map(|i| format!("@r{i}\nA\n+\nI\n")).collect();
+        let mut r = reader(&text);
+        let a = r.next_batch(2).unwrap();
+        let b = r.next_batch(2).unwrap();
+        let c = r.next_batch(2).unwrap();
+        assert_eq!((a.first_record, b.first_record, c.first_record), (1, 3, 5));
+        assert_eq!(c.len(), 1);
+    }
+
+    #[test]
+    fn errors_name_file_and_record() {
+        for (text, want) in [
+            (
+                "@a\nAC\n+\nI\n",
+                "record 1: the quality string has 1 characters but the sequence has 2",
+            ),
+            ("@a\nA\n+\nI\n@b\nAC\n+\nIII\n", "record 2"),
+            ("@a\nA\n+\nI\nb\nA\n+\nI\n", "record 2: expected a header"),
+            ("@a\nA\n-\nI\n", "must start with '+'"),
+            ("@a\nA\n+\n", "ends inside the record"),
+            ("@a\nA1\n+\nII\n", "not a base"),
+            ("@a\nA\n+\n \n", "Phred+33"),
+        ] {
+            let e = reader(text).next_batch(10).unwrap_err().to_string();
+            assert!(e.contains("x.fq") && e.contains(want), "{e} (want {want})");
+        }
+    }
+}
