@@ -473,6 +473,22 @@ fn samtools_accepts_the_bam() {
         .status()
         .unwrap();
     assert!(st.success());
+    // The index built while writing is the one samtools builds.
+    let bai = dir.path().join("samtools.bai");
+    let st = Command::new("samtools")
+        .arg("index")
+        .arg("-o")
+        .arg(&bai)
+        .arg(&s.bam)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let ours = s.bam.with_extension("bam.bai");
+    assert!(
+        std::fs::read(&bai).unwrap() == std::fs::read(&ours).unwrap(),
+        "{} differs from samtools index",
+        ours.display()
+    );
     let fs = Command::new("samtools")
         .arg("flagstat")
         .arg(&s.bam)

@@ -114,6 +114,7 @@ impl DemoArgs {
         Ok(())
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn explain(
         &self,
         truth: &[TruthRow],

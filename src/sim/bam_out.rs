@@ -113,3 +113,107 @@ pub fn record(read: &SimRead, info: &RecordInfo) -> bam::Record {
     }
     r
 }
+
+/// A BAM writer that builds its `.bai` while writing (htslib's on-the-fly
+/// indexing, as `samtools sort --write-index` does), so no second pass over
+/// the file is needed. rust-htslib's `bam::Writer` does not expose this, so
+/// this is a thin wrapper over the htslib calls it would make.
+pub struct IndexingWriter {
+    fp: *mut rust_htslib::htslib::htsFile,
+    header: bam::HeaderView,
+    /// htslib keeps this pointer (not a copy) until the index is saved.
+    index_path: std::ffi::CString,
+    open: bool,
+}
+
+// SAFETY: the writer owns its htsFile and is used by one thread at a time
+// (it is moved between threads, never shared).
+unsafe impl Send for IndexingWriter {}
+
+fn c_path(p: &std::path::Path) -> Result<std::ffi::CString, String> {
+    use std::os::unix::ffi::OsStrExt;
+    std::ffi::CString::new(p.as_os_str().as_bytes())
+        .map_err(|_| "the path holds a NUL byte".to_string())
+}
+
+impl IndexingWriter {
+    /// Open `path` for a BGZF-compressed BAM at `level`, compressing on
+    /// `threads` htslib threads (none when 1), indexing into `index_path`.
+    pub fn create(
+        path: &std::path::Path,
+        index_path: &std::path::Path,
+        header: &Header,
+        level: u32,
+        threads: usize,
+    ) -> Result<Self, String> {
+        use rust_htslib::htslib;
+        let cpath = c_path(path)?;
+        let cidx = c_path(index_path)?;
+        let mode = std::ffi::CString::new(format!("wb{}", level.min(9))).expect("no NUL");
+        // SAFETY: valid NUL-terminated strings; a null result is handled.
+        let fp = unsafe { htslib::hts_open(cpath.as_ptr(), mode.as_ptr()) };
+        if fp.is_null() {
+            return Err("cannot open it for writing".into());
+        }
+        let mut w = IndexingWriter {
+            fp,
+            header: bam::HeaderView::from_header(header),
+            index_path: cidx,
+            open: true,
+        };
+        // SAFETY: `fp` is an open BAM writer and the header outlives it
+        // (both are owned by `w`).
+        unsafe {
+            if threads > 1 && htslib::hts_set_threads(w.fp, threads as i32) < 0 {
+                return Err("cannot start compression threads".into());
+            }
+            if htslib::sam_hdr_write(w.fp, w.header.inner_ptr()) < 0 {
+                return Err("cannot write the header".into());
+            }
+            if htslib::sam_idx_init(w.fp, w.header.inner_ptr_mut(), 0, w.index_path.as_ptr()) < 0 {
+                return Err("cannot start the index".into());
+            }
+        }
+        Ok(w)
+    }
+
+    pub fn write(&mut self, record: &bam::Record) -> Result<(), String> {
+        // SAFETY: open writer, its own header, a well-formed record.
+        let rc = unsafe {
+            rust_htslib::htslib::sam_write1(self.fp, self.header.inner_ptr(), record.inner())
+        };
+        if rc < 0 {
+            return Err("writing a record failed (disk full?)".into());
+        }
+        Ok(())
+    }
+
+    /// Write the index and close the file; both must succeed.
+    pub fn finish(mut self) -> Result<(), String> {
+        self.open = false;
+        // SAFETY: the writer is open; it is closed exactly once here, and
+        // `index_path` is still alive.
+        let (saved, closed) = unsafe {
+            let saved = rust_htslib::htslib::sam_idx_save(self.fp);
+            (saved, rust_htslib::htslib::hts_close(self.fp))
+        };
+        if saved < 0 {
+            return Err("writing the index failed".into());
+        }
+        if closed < 0 {
+            return Err("closing the file failed (disk full?)".into());
+        }
+        Ok(())
+    }
+}
+
+impl Drop for IndexingWriter {
+    fn drop(&mut self) {
+        if self.open {
+            // SAFETY: still open; closed exactly once.
+            unsafe {
+                rust_htslib::htslib::hts_close(self.fp);
+            }
+        }
+    }
+}

@@ -754,21 +754,14 @@ impl<'a> Simulation<'a> {
         let mut fq_tmp = [temp(&r1_path)?, temp(&r2_path)?];
         let threads = p.threads.max(1);
         let header = bam_out::header(&self.contigs, &p.name, &p.command_line());
-        let mut writer = bam::Writer::from_path(bam_tmp.path(), &header, bam::Format::Bam)
-            .map_err(|e| SimError::write(&bam_path, e))?;
-        writer
-            .set_compression_level(bam::CompressionLevel::Level(p.compression_level))
-            .map_err(|e| SimError::write(&bam_path, e))?;
-        let pool = if threads > 1 {
-            let pool = rust_htslib::tpool::ThreadPool::new(threads as u32)
-                .map_err(|e| SimError::write(&bam_path, e))?;
-            writer
-                .set_thread_pool(&pool)
-                .map_err(|e| SimError::write(&bam_path, e))?;
-            Some(pool)
-        } else {
-            None
-        };
+        let mut writer = bam_out::IndexingWriter::create(
+            bam_tmp.path(),
+            bai_tmp.path(),
+            &header,
+            p.compression_level,
+            threads,
+        )
+        .map_err(|e| SimError::write(&bam_path, e))?;
         let mut per_block_truth: Vec<Vec<SiteTruth>> = Vec::with_capacity(self.blocks.len());
         let (mut pairs, mut molecules) = (0u64, 0u64);
         {
@@ -812,15 +805,8 @@ impl<'a> Simulation<'a> {
                 fastq_out::finish(&mut fq[k]).map_err(|e| SimError::write(fq_paths[k], e))?;
             }
         }
-        drop(writer); // closes the BAM (writes its EOF block)
-        drop(pool);
-        bam::index::build(
-            bam_tmp.path(),
-            Some(bai_tmp.path()),
-            bam::index::Type::Bai,
-            threads as u32,
-        )
-        .map_err(|e| SimError::write(&bai_path, format!("indexing failed: {e}")))?;
+        // Close the BAM (its EOF block) and write the index built on the way.
+        writer.finish().map_err(|e| SimError::write(&bam_path, e))?;
         let truth = self.truth_rows(&per_block_truth);
         let mut tsv_tmp = temp(&tsv_path)?;
         truth::write_tsv(tsv_tmp.as_file_mut(), &truth)

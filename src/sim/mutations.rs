@@ -201,7 +201,7 @@ impl Mutations {
         }
         // Exclusive groups: connected components of overlapping footprints.
         let mut parent: Vec<usize> = (0..list.len()).collect();
-        fn find(p: &mut Vec<usize>, x: usize) -> usize {
+        fn find(p: &mut [usize], x: usize) -> usize {
             let mut r = x;
             while p[r] != r {
                 r = p[r];
@@ -222,14 +222,14 @@ impl Mutations {
         }
         let mut groups: Vec<Vec<usize>> = Vec::new();
         let mut root_group: Vec<Option<usize>> = vec![None; list.len()];
-        for m in 0..list.len() {
+        for (m, mutation) in list.iter_mut().enumerate() {
             let r = find(&mut parent, m);
             let g = *root_group[r].get_or_insert_with(|| {
                 groups.push(Vec::new());
                 groups.len() - 1
             });
             groups[g].push(m);
-            list[m].group = g;
+            mutation.group = g;
         }
         for g in &groups {
             let total: f64 = g.iter().map(|&m| list[m].share).sum();

@@ -290,8 +290,8 @@ impl FastqReader {
     pub fn next_batch(&mut self, n: usize) -> Result<Batch, FastqError> {
         let mut batch = Batch {
             first_record: self.records + 1,
-            data: Vec::with_capacity(n * 320),
-            spans: Vec::with_capacity(n),
+            data: Vec::with_capacity(n.min(2 * BATCH_RECORDS) * 320),
+            spans: Vec::with_capacity(n.min(2 * BATCH_RECORDS)),
         };
         while batch.spans.len() < n && self.next_into(&mut batch)? {}
         Ok(batch)
