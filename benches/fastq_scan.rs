@@ -30,12 +30,21 @@ fn bench(c: &mut Criterion) {
         ..SimParams::default()
     };
     simulate(&p, &panel, r.as_ref()).unwrap();
-    let (r1, r2) = (dir.path().join("b_R1.fastq.gz"), dir.path().join("b_R2.fastq.gz"));
+    let (r1, r2) = (
+        dir.path().join("b_R1.fastq.gz"),
+        dir.path().join("b_R2.fastq.gz"),
+    );
     let models = prepare_sites(&panel, Some(r.as_ref()));
     let opts = CountOptions::default();
     let index = PanelIndex::build(&panel, &models, r.as_ref(), &opts).unwrap();
-    let b1 = FastqReader::open(&r1).unwrap().next_batch(usize::MAX).unwrap();
-    let b2 = FastqReader::open(&r2).unwrap().next_batch(usize::MAX).unwrap();
+    let b1 = FastqReader::open(&r1)
+        .unwrap()
+        .next_batch(usize::MAX)
+        .unwrap();
+    let b2 = FastqReader::open(&r2)
+        .unwrap()
+        .next_batch(usize::MAX)
+        .unwrap();
     let n = b1.len();
 
     let mut g = c.benchmark_group("fastq_scan");
@@ -60,6 +69,7 @@ fn bench(c: &mut Criterion) {
         models: &models,
         opts: &opts,
         layout: &layout,
+        backgrounds: &[],
     };
     g.bench_function("place_and_count", |b| {
         let mut placer = Placer::default();

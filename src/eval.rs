@@ -206,7 +206,7 @@ pub fn evaluate(
 /// depth), how many were called, with a Clopper–Pearson 95 % interval.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CurvePoint {
-    pub depth: Option<f64>,
+    pub depth: Option<u64>,
     pub expected_vaf: f64,
     pub sites: u64,
     pub detected: u64,
@@ -243,7 +243,7 @@ pub fn lod_curve(samples: &[(SampleContext, Vec<(&TruthSite, &CallRow)>)]) -> Ve
         .map(|((d, v), (n, k, lod_sum, lod_n))| {
             let (lo, hi) = clopper_pearson(k, n, 0.05);
             CurvePoint {
-                depth: (d >= 0).then_some(d as f64),
+                depth: (d >= 0).then_some(d as u64),
                 expected_vaf: v as f64 / 1e6,
                 sites: n,
                 detected: k,

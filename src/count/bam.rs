@@ -465,21 +465,20 @@ fn count_group(
             // No mate to wait for (unpaired, read mode, or the mate came
             // earlier and showed nothing here).
             add(&obs, &mut counts);
-            if let Some(bg) = background.as_mut() {
-                bg.add_fragment(&record, None, fragment_reverse, opts.min_baseq);
+            // The background takes whole fragments only: a read alone when
+            // it is one (unpaired, or read mode), never half a pair whose
+            // other half was not fetched.
+            if let Some(bg) = background.as_mut().filter(|_| !mate_may_come) {
+                if !(opts.fragments && paired) {
+                    bg.add_fragment(&record, None, fragment_reverse, opts.min_baseq);
+                }
             }
         }
     }
-    // Mates that never came (filtered, or outside the fetched region). In
-    // name order, so the background never depends on hash order.
-    let mut waiting: Vec<(Vec<u8>, Pending)> = pending.into_iter().collect();
-    waiting.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    for (_, w) in waiting {
+    // Mates that never came (filtered, or outside the fetched region): their
+    // observations count alone; the background takes whole fragments only.
+    for (_, w) in pending {
         add(&w.obs, &mut counts);
-        if let (Some(bg), Some(r)) = (background.as_mut(), w.record.as_ref()) {
-            let reverse = r.is_reverse() != (opts.fragments && r.is_last_in_template());
-            bg.add_fragment(r, None, reverse, opts.min_baseq);
-        }
     }
     Ok(GroupCounts {
         sites: counts,

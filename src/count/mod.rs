@@ -178,8 +178,9 @@ pub fn count_inputs(
     let first = inputs.first().ok_or(CountError::NoInput)?;
     let (sites, background, reads) = if fastq::looks_like_fastq(first) {
         let reference = reference.ok_or(CountError::FastqNeedsReference)?;
-        let sites = fastq::count_fastq(inputs, panel, models, reference, opts)?;
-        (sites, Vec::new(), ReadTally::default())
+        let (sites, background) =
+            fastq::count_fastq_with_background(inputs, panel, models, reference, opts)?;
+        (sites, background, ReadTally::default())
     } else {
         let [path] = inputs else {
             return Err(CountError::NotFastq {

@@ -16,9 +16,11 @@ pub mod place;
 pub mod reader;
 
 use super::allele::SiteModel;
+use super::background::BackgroundWindow;
+use super::bam::background_window;
 use super::fragment::{merge_mates, FragmentCall, Observation};
 use super::site::SiteCounts;
-use super::CountOptions;
+use super::{group_sites, CountOptions, SiteGroup};
 use crate::panel::Panel;
 use crate::reference::Reference;
 use index::PanelIndex;
@@ -135,13 +137,38 @@ pub fn count_fastq(
     reference: &dyn Reference,
     opts: &CountOptions,
 ) -> Result<Vec<SiteCounts>, FastqError> {
+    count_fastq_with_background(inputs, panel, models, reference, opts).map(|(sites, _)| sites)
+}
+
+/// [`count_fastq`], and with `opts.background` also the background tallies:
+/// one window per group of sites, as the BAM engine makes them, filled by
+/// the placed fragments that reach the group's sites.
+pub fn count_fastq_with_background(
+    inputs: &[PathBuf],
+    panel: &Panel,
+    models: &[SiteModel],
+    reference: &dyn Reference,
+    opts: &CountOptions,
+) -> Result<(Vec<SiteCounts>, Vec<BackgroundWindow>), FastqError> {
     let layout = detect_layout(inputs)?;
     let index = PanelIndex::build(panel, models, reference, opts)?;
+    let backgrounds: Vec<(SiteGroup, BackgroundWindow)> = if opts.background {
+        group_sites(panel, models, opts.group_gap)
+            .into_iter()
+            .map(|g| {
+                let w = background_window(&g, panel, models, reference);
+                (g, w)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let engine = Engine {
         index: &index,
         models,
         opts,
         layout: &layout,
+        backgrounds: &backgrounds,
     };
     engine.run()
 }
@@ -152,6 +179,14 @@ pub struct Engine<'a> {
     pub models: &'a [SiteModel],
     pub opts: &'a CountOptions,
     pub layout: &'a Layout,
+    /// Empty background windows and their groups (none unless tallied).
+    pub backgrounds: &'a [(SiteGroup, BackgroundWindow)],
+}
+
+/// What one batch yields: site counts and background tallies.
+struct Part {
+    sites: Vec<SiteCounts>,
+    background: Vec<BackgroundWindow>,
 }
 
 /// Send batches of `n` records of `path` down a channel until the end,
@@ -184,9 +219,11 @@ fn spawn_reader<'s>(
 }
 
 impl Engine<'_> {
-    pub fn run(&self) -> Result<Vec<SiteCounts>, FastqError> {
+    pub fn run(&self) -> Result<(Vec<SiteCounts>, Vec<BackgroundWindow>), FastqError> {
         let chunk = (2 * rayon::current_num_threads()).max(2);
         let mut total: Vec<SiteCounts> = self.models.iter().map(SiteCounts::new).collect();
+        let mut background: Vec<BackgroundWindow> =
+            self.backgrounds.iter().map(|(_, w)| w.clone()).collect();
         std::thread::scope(|scope| -> Result<(), FastqError> {
             let mut next: Box<dyn FnMut() -> Result<Option<Work>, FastqError>> = match self.layout {
                 Layout::Paired(p1, p2) => {
@@ -251,23 +288,35 @@ impl Engine<'_> {
                         }
                     }
                 }
-                let parts: Vec<Result<Vec<SiteCounts>, FastqError>> = works
+                let parts: Vec<Result<Part, FastqError>> = works
                     .par_iter()
                     .map_init(Placer::default, |placer, w| self.count_work(placer, w))
                     .collect();
                 for part in parts {
-                    for (t, p) in total.iter_mut().zip(part?) {
+                    let part = part?;
+                    for (t, p) in total.iter_mut().zip(part.sites) {
                         add_counts(t, p);
+                    }
+                    for (t, p) in background.iter_mut().zip(part.background) {
+                        for (a, b) in t.counts.iter_mut().zip(p.counts) {
+                            for strand in 0..2 {
+                                for base in 0..4 {
+                                    a[strand][base] += b[strand][base];
+                                }
+                            }
+                        }
                     }
                 }
             }
             Ok(())
         })?;
-        Ok(total)
+        Ok((total, background))
     }
 
-    fn count_work(&self, placer: &mut Placer, w: &Work) -> Result<Vec<SiteCounts>, FastqError> {
+    fn count_work(&self, placer: &mut Placer, w: &Work) -> Result<Part, FastqError> {
         let mut counts: Vec<SiteCounts> = self.models.iter().map(SiteCounts::new).collect();
+        let mut background: Vec<BackgroundWindow> =
+            self.backgrounds.iter().map(|(_, w)| w.clone()).collect();
         match (&w.r2, w.interleaved) {
             (Some(r2), _) => {
                 let Layout::Paired(p1, p2) = self.layout else {
@@ -287,6 +336,7 @@ impl Engine<'_> {
                     let pa = placer.place(self.index, a.seq, a.qual);
                     let pb = placer.place(self.index, b.seq, b.qual);
                     self.add_fragment(&mut counts, pa.as_ref(), pb.as_ref(), true);
+                    self.add_background(&mut background, pa.as_ref(), pb.as_ref(), true);
                 }
             }
             (None, true) => {
@@ -306,6 +356,7 @@ impl Engine<'_> {
                     let pa = placer.place(self.index, a.seq, a.qual);
                     let pb = placer.place(self.index, b.seq, b.qual);
                     self.add_fragment(&mut counts, pa.as_ref(), pb.as_ref(), true);
+                    self.add_background(&mut background, pa.as_ref(), pb.as_ref(), true);
                 }
             }
             (None, false) => {
@@ -313,10 +364,56 @@ impl Engine<'_> {
                     let a = w.r1.get(k);
                     let pa = placer.place(self.index, a.seq, a.qual);
                     self.add_fragment(&mut counts, pa.as_ref(), None, false);
+                    self.add_background(&mut background, pa.as_ref(), None, false);
                 }
             }
         }
-        Ok(counts)
+        Ok(Part {
+            sites: counts,
+            background,
+        })
+    }
+
+    /// Add a fragment to the background windows of the groups it reaches,
+    /// as the BAM engine does for the reads it fetches around each group:
+    /// mates on one window merge; fragment orientation is read 1's strand.
+    fn add_background(
+        &self,
+        background: &mut [BackgroundWindow],
+        r1: Option<&Placement>,
+        r2: Option<&Placement>,
+        paired: bool,
+    ) {
+        if background.is_empty() {
+            return;
+        }
+        let reverse = match (r1, r2) {
+            (Some(a), _) => a.reverse,
+            (None, Some(b)) => paired != b.reverse,
+            (None, None) => return,
+        };
+        let contig = |p: &Placement| &self.index.windows[p.window as usize].contig;
+        let reaches = |p: &Placement, g: &SiteGroup| {
+            contig(p) == &g.contig && p.ref_start < g.end && p.ref_end > g.start
+        };
+        // As the BAM engine sees a group: the reads that reach its sites'
+        // region, and whole fragments only (both mates there, or one read
+        // that is a fragment by itself).
+        for ((g, _), w) in self.backgrounds.iter().zip(background.iter_mut()) {
+            let a = r1.filter(|p| reaches(p, g));
+            let b = r2.filter(|p| reaches(p, g));
+            match (a, b) {
+                (Some(a), Some(b)) if self.opts.fragments => {
+                    w.add_fragment(a, Some(b), reverse, self.opts.min_baseq)
+                }
+                _ if self.opts.fragments && paired => {}
+                (a, b) => {
+                    for p in [a, b].into_iter().flatten() {
+                        w.add_fragment(p, None, p.reverse, self.opts.min_baseq);
+                    }
+                }
+            }
+        }
     }
 
     /// The allele a placed read shows at each of its window's sites that

@@ -1,0 +1,222 @@
+//! `cfspot call` and `cfspot eval` end to end: inputs, modes and errors.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn cfspot(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cfspot"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = cfspot(args);
+    assert!(
+        out.status.success(),
+        "cfspot {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn fails(args: &[&str], needles: &[&str]) {
+    let out = cfspot(args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{args:?} should fail");
+    assert!(!err.contains("panicked"), "{err}");
+    for n in needles {
+        assert!(err.contains(n), "expected {n:?} in {err}");
+    }
+}
+
+fn simulate(dir: &Path, name: &str, tf: &str, seed: &str) -> String {
+    let d = dir.to_str().unwrap();
+    ok(&[
+        "simulate",
+        "-o",
+        d,
+        "-n",
+        name,
+        "-t",
+        tf,
+        "-d",
+        "600",
+        "-s",
+        seed,
+        "-m",
+        "KRAS_G12D,TP53_R175H",
+    ]);
+    format!("{d}/{name}")
+}
+
+fn json(path: &str) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn bam_count_tsv_and_tumour_informed_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = simulate(dir.path(), "s", "0.08", "5");
+    let bam = format!("{s}.bam");
+    ok(&["call", "-o", &format!("{s}_bam"), &bam]);
+    let sum = json(&format!("{s}_bam.summary.json"));
+    assert_eq!(sum["mode"], "de_novo");
+    assert_eq!(
+        sum["detected"],
+        serde_json::json!(["KRAS_G12D", "TP53_R175H"])
+    );
+    assert!(sum["background"]["positions"].as_u64().unwrap() > 1000);
+    assert!(sum["qc"]["fragment_length_mode"].as_u64().is_some());
+    // The same counts as a count TSV, with a fixed background.
+    let counts = format!("{s}.counts.tsv");
+    ok(&["count", "-o", &counts, &bam]);
+    fails(
+        &["call", "-o", &format!("{s}_tsv"), &counts],
+        &["--background-rate", "counts.tsv"],
+    );
+    ok(&[
+        "call",
+        "--background-rate",
+        "1e-4",
+        "-o",
+        &format!("{s}_tsv"),
+        &counts,
+    ]);
+    let rows = std::fs::read_to_string(format!("{s}_tsv.calls.tsv")).unwrap();
+    assert!(rows
+        .lines()
+        .any(|l| l.starts_with("KRAS_G12D\t") && l.contains("\tDETECTED\t")));
+    assert!(rows.lines().nth(1).unwrap().contains("\tfixed\t"));
+    // Tumour-informed by IDs and by the truth VCF give the same estimate.
+    ok(&[
+        "call",
+        "--tumour-informed",
+        "KRAS_G12D,TP53_R175H",
+        "-o",
+        &format!("{s}_ids"),
+        &bam,
+    ]);
+    let truth_vcf = format!("{s}.truth.vcf");
+    let vcf_text = std::fs::read_to_string(&truth_vcf).unwrap();
+    // Keep only the mutated records (the truth VCF lists the tumour's mutations).
+    assert!(vcf_text.contains("KRAS_G12D"));
+    ok(&[
+        "call",
+        "--tumour-informed",
+        &truth_vcf,
+        "-o",
+        &format!("{s}_vcf"),
+        &bam,
+    ]);
+    let a = json(&format!("{s}_ids.summary.json"));
+    let b = json(&format!("{s}_vcf.summary.json"));
+    assert_eq!(a["mode"], "tumour_informed");
+    assert_eq!(a["tumour_fraction"], b["tumour_fraction"]);
+    assert_eq!(a["status"], "CTDNA_DETECTED");
+}
+
+#[test]
+fn call_errors_leave_no_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = simulate(dir.path(), "e", "0", "6");
+    let bam = format!("{s}.bam");
+    let prefix = format!("{s}_x");
+    fails(
+        &["call", "--tumour-informed", "NOPE_X1", "-o", &prefix, &bam],
+        &["NOPE_X1"],
+    );
+    fails(
+        &["call", "--tf-threshold", "2", "-o", &prefix, &bam],
+        &["--tf-threshold"],
+    );
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("e_x") || n.starts_with(".cfspot"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn eval_one_pair_and_a_sheet() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sheet = String::from("truth\tcalls\n");
+    for (name, tf, seed) in [("a", "0.1", "1"), ("b", "0", "2")] {
+        let s = simulate(dir.path(), name, tf, seed);
+        ok(&["call", "-o", &s, &format!("{s}.bam")]);
+        sheet.push_str(&format!("{name}.truth.tsv\t{name}.calls.tsv\n"));
+    }
+    let d = dir.path().display().to_string();
+    let out = ok(&[
+        "eval",
+        "--truth",
+        &format!("{d}/a.truth.tsv"),
+        "--calls",
+        &format!("{d}/a.calls.tsv"),
+    ]);
+    // TF 10 % at 600 fragments: both mutations (VAF 5 %) are found, nothing else.
+    let line = out.lines().find(|l| l.starts_with("a ")).unwrap();
+    let f: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(&f[1..5], ["2", "0", "0", "29"], "{out}");
+    std::fs::write(dir.path().join("pairs.tsv"), sheet).unwrap();
+    let prefix = format!("{d}/ev");
+    ok(&["eval", "--sheet", &format!("{d}/pairs.tsv"), "-o", &prefix]);
+    let table = std::fs::read_to_string(format!("{prefix}.eval.tsv")).unwrap();
+    assert_eq!(table.lines().count(), 3);
+    assert!(table
+        .lines()
+        .next()
+        .unwrap()
+        .starts_with("sample\ttruth\tcalls\tdepth\ttp\tfp\tfn\ttn\tsensitivity"));
+    let curve = std::fs::read_to_string(format!("{prefix}.lod_curve.tsv")).unwrap();
+    assert!(
+        curve
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("600\t0.05\t2\t2\t1"),
+        "{curve}"
+    );
+    // Mismatched pairs are an error naming the files.
+    fails(
+        &["eval", "--truth", &format!("{d}/a.truth.tsv")],
+        &["pairs"],
+    );
+}
+
+#[test]
+fn fastq_input_reaches_the_bam_statuses() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = simulate(dir.path(), "f", "0.06", "9");
+    ok(&["call", "-o", &format!("{s}_bam"), &format!("{s}.bam")]);
+    ok(&[
+        "call",
+        "-o",
+        &format!("{s}_fq"),
+        &format!("{s}_R1.fastq.gz"),
+        &format!("{s}_R2.fastq.gz"),
+    ]);
+    let status = |p: &str| -> Vec<(String, String)> {
+        std::fs::read_to_string(format!("{p}.calls.tsv"))
+            .unwrap()
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let f: Vec<&str> = l.split('\t').collect();
+                (f[0].to_string(), f[f.len() - 3].to_string())
+            })
+            .collect()
+    };
+    assert_eq!(status(&format!("{s}_fq")), status(&format!("{s}_bam")));
+    assert_eq!(
+        json(&format!("{s}_fq.summary.json"))["status"],
+        json(&format!("{s}_bam.summary.json"))["status"]
+    );
+    assert!(
+        json(&format!("{s}_fq.summary.json"))["background"]["positions"]
+            .as_u64()
+            .unwrap()
+            > 1000
+    );
+}
