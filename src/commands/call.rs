@@ -6,6 +6,7 @@ use cfspot::count::{count_inputs, prepare_sites, ReadTally, SiteCounts};
 use cfspot::output::Output;
 use cfspot::panel::Panel;
 use cfspot::report::calls::{self, BackgroundSummary, CallRow, FragmentLengths};
+use cfspot::report::{html, multiqc};
 use cfspot::report::count_tsv::CountRow;
 use cfspot::stats::background::{ErrorModel, SiteBackground};
 use cfspot::stats::call::{call_sample, call_sites, CallOptions};
@@ -23,6 +24,14 @@ Outputs (PREFIX defaults to the input's name without its extension):
   PREFIX.summary.json  tumour fraction with its 95% interval, the sample
                        status against --tf-threshold, sample LoD, QC and the
                        background error model
+  PREFIX.report.html   a self-contained page (no network) to look at: the
+                       verdict, the hotspot table and plots of VAF, depth
+                       and fragment lengths
+  PREFIX_mqc.json      MultiQC custom content for General Statistics: tumour
+                       fraction and interval, status, detected, median depth
+  PREFIX.hotspots_mqc.json
+                       MultiQC custom content: VAF per hotspot (run
+                       `multiqc` on a folder of samples to aggregate them)
 
 Examples:
   cfspot call sample.bam                          # demo panel, de novo
@@ -41,7 +50,8 @@ pub struct CallArgs {
     pub inputs: Vec<PathBuf>,
     #[command(flatten)]
     pub panel: PanelArgs,
-    /// Output prefix: writes PREFIX.calls.tsv, PREFIX.vcf, PREFIX.summary.json.
+    /// Output prefix: writes PREFIX.calls.tsv, PREFIX.vcf, PREFIX.summary.json,
+    /// PREFIX.report.html and MultiQC content (PREFIX_mqc.json, PREFIX.hotspots_mqc.json).
     #[arg(short = 'o', long, value_name = "PREFIX")]
     pub output: Option<PathBuf>,
     /// Sample name in the VCF and summary [default: the prefix's file name].
@@ -325,7 +335,7 @@ impl CallArgs {
             background,
         );
 
-        // Write all three, then move them into place together.
+        // Write them all, then move them into place together.
         let path = |ext: &str| PathBuf::from(format!("{}.{ext}", prefix.display()));
         if let Some(dir) = prefix.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
@@ -347,7 +357,28 @@ impl CallArgs {
             .map_err(std::io::Error::from)
             .and_then(|_| json.write_all(b"\n"))
             .with_context(|| format!("cannot write {}", json_path.display()))?;
-        for (out, p) in [(tsv, &tsv_path), (vcf, &vcf_path), (json, &json_path)] {
+        let (html_path, mqc_path, mqc_vaf_path) = (
+            path("report.html"),
+            PathBuf::from(format!("{}_mqc.json", prefix.display())),
+            path("hotspots_mqc.json"),
+        );
+        let mut html = open(&html_path)?;
+        html::write_html(&mut html, &summary, &rows)
+            .with_context(|| format!("cannot write {}", html_path.display()))?;
+        let mut mqc = open(&mqc_path)?;
+        multiqc::write_general_stats(&mut mqc, &summary)
+            .with_context(|| format!("cannot write {}", mqc_path.display()))?;
+        let mut mqc_vaf = open(&mqc_vaf_path)?;
+        multiqc::write_hotspot_table(&mut mqc_vaf, &summary, &rows)
+            .with_context(|| format!("cannot write {}", mqc_vaf_path.display()))?;
+        for (out, p) in [
+            (tsv, &tsv_path),
+            (vcf, &vcf_path),
+            (json, &json_path),
+            (html, &html_path),
+            (mqc, &mqc_path),
+            (mqc_vaf, &mqc_vaf_path),
+        ] {
             out.finish()
                 .with_context(|| format!("cannot write {}", p.display()))?;
         }
@@ -373,10 +404,13 @@ impl CallArgs {
         );
         }
         eprintln!(
-            "cfspot: wrote {}, {}, {}",
+            "cfspot: wrote {}, {}, {}, {}, {}, {}",
             tsv_path.display(),
             vcf_path.display(),
-            json_path.display()
+            json_path.display(),
+            html_path.display(),
+            mqc_path.display(),
+            mqc_vaf_path.display()
         );
         Ok(())
     }
