@@ -52,6 +52,13 @@ impl Output {
             Inner::Stdout(mut w) => w.flush(),
             Inner::File { tmp, path } => {
                 let tmp = tmp.into_inner().map_err(|e| e.into_error())?;
+                // Temporary files are private (0600); an output is not.
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    tmp.as_file()
+                        .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+                }
                 tmp.as_file().sync_all()?;
                 tmp.persist(&path).map_err(|e| {
                     io::Error::new(
@@ -93,6 +100,16 @@ mod tests {
         assert!(!path.exists());
         out.finish().unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "hello\n");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(
+                mode & 0o777,
+                0o644,
+                "outputs are readable by others, as any tool's"
+            );
+        }
         // Dropped without finish: nothing left, not even the temp file.
         let path2 = dir.path().join("other.tsv");
         let mut out = Output::create(Some(&path2)).unwrap();

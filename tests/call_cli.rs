@@ -220,3 +220,22 @@ fn fastq_input_reaches_the_bam_statuses() {
             > 1000
     );
 }
+
+#[test]
+fn demo_needs_no_input_and_gives_a_verdict() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display().to_string();
+    let out = ok(&["demo", "-o", &d]);
+    // 4 % tumour fraction, ~2,000 fragments per site: the three clonal
+    // mutations (VAF 2 %, ~40 alt fragments against a LoD95 near 0.3 %) are
+    // detected, and the sample is judged.
+    assert!(out.contains("Verdict: demo: CTDNA_DETECTED"), "{out}");
+    for id in ["KRAS_G12D", "EGFR_E746_A750del", "PIK3CA_H1047R"] {
+        let line = out.lines().find(|l| l.trim_start().starts_with(id)).unwrap();
+        assert!(line.contains("DETECTED"), "{line}");
+    }
+    assert!(out.contains("not a clinical tool"));
+    for f in ["demo.bam", "demo.calls.tsv", "demo.summary.json", "demo.report.html", "demo.counts.tsv"] {
+        assert!(dir.path().join(f).exists(), "{f} missing");
+    }
+}

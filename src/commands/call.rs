@@ -2,16 +2,14 @@
 
 use super::shared::{thread_pool, PanelArgs, ReadFilterArgs};
 use anyhow::{bail, Context, Result};
+use cfspot::calling::{call_counted, verdict, write_outputs, Background};
 use cfspot::count::{count_inputs, prepare_sites, ReadTally, SiteCounts};
-use cfspot::output::Output;
 use cfspot::panel::Panel;
-use cfspot::report::calls::{self, BackgroundSummary, CallRow, FragmentLengths};
-use cfspot::report::{html, multiqc};
 use cfspot::report::count_tsv::CountRow;
-use cfspot::stats::background::{ErrorModel, SiteBackground};
-use cfspot::stats::call::{call_sample, call_sites, CallOptions};
+use cfspot::stats::background::ErrorModel;
+use cfspot::stats::call::CallOptions;
 use clap::Args;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 const AFTER_HELP: &str = "\
@@ -287,131 +285,23 @@ impl CallArgs {
                 let reads = (counted.reads.primary > 0).then_some(counted.reads);
                 (counted.sites, model, reads)
             };
-        let backgrounds: Vec<SiteBackground> = panel
-            .hotspots
-            .iter()
-            .map(|h| match (&model, self.background_rate) {
-                (_, Some(rate)) => SiteBackground {
-                    rate,
-                    rho: 0.0,
-                    source: "fixed".into(),
-                },
-                (Some(m), None) => m.for_site(&h.ref_allele, &h.alt_allele),
-                (None, None) => unreachable!("a background is estimated or given"),
-            })
-            .collect();
-        if let Some(m) = &model {
-            if m.positions == 0 {
-                bail!("no background positions were covered around the hotspots: is the input empty there? (or give --background-rate)");
-            }
-        }
-
-        let site_calls = call_sites(&counts, &backgrounds, &opts);
-        let sample_call = call_sample(&counts, &site_calls, informed.as_deref(), &opts);
-        let rows: Vec<CallRow> = panel
-            .hotspots
-            .iter()
-            .zip(&counts)
-            .zip(&site_calls)
-            .map(|((h, c), s)| CallRow::new(h, c, s))
-            .collect();
-        let background = match &model {
-            Some(m) => BackgroundSummary::from_model(m),
-            None => BackgroundSummary {
-                source: format!("fixed rate {}", self.background_rate.unwrap_or_default()),
-                positions: 0,
-                classes: Default::default(),
-                germline_excluded: Vec::new(),
-            },
+        let background = match model {
+            Some(m) => Background::Estimated(m),
+            None => Background::Fixed(self.background_rate.unwrap_or_default()),
         };
-        let summary = calls::summary(
+        let called = call_counted(
             &sample,
             &panel,
-            &site_calls,
-            &sample_call,
+            &counts,
+            &background,
+            reads,
+            informed.as_deref(),
             &opts,
-            calls::qc(&counts, reads),
-            FragmentLengths::new(&counts, &site_calls),
-            background,
-        );
-
-        // Write them all, then move them into place together.
-        let path = |ext: &str| PathBuf::from(format!("{}.{ext}", prefix.display()));
-        if let Some(dir) = prefix.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
-        }
-        let (tsv_path, vcf_path, json_path) =
-            (path("calls.tsv"), path("vcf"), path("summary.json"));
-        let open = |p: &Path| {
-            Output::create(Some(p)).with_context(|| format!("cannot write {}", p.display()))
-        };
-        let mut tsv = open(&tsv_path)?;
-        calls::write_tsv(&mut tsv, &rows)
-            .with_context(|| format!("cannot write {}", tsv_path.display()))?;
-        let mut vcf = open(&vcf_path)?;
-        calls::write_vcf(&mut vcf, &sample, &panel, &rows)
-            .with_context(|| format!("cannot write {}", vcf_path.display()))?;
-        let mut json = open(&json_path)?;
-        serde_json::to_writer_pretty(&mut json, &summary)
-            .map_err(std::io::Error::from)
-            .and_then(|_| json.write_all(b"\n"))
-            .with_context(|| format!("cannot write {}", json_path.display()))?;
-        let (html_path, mqc_path, mqc_vaf_path) = (
-            path("report.html"),
-            PathBuf::from(format!("{}_mqc.json", prefix.display())),
-            path("hotspots_mqc.json"),
-        );
-        let mut html = open(&html_path)?;
-        html::write_html(&mut html, &summary, &rows)
-            .with_context(|| format!("cannot write {}", html_path.display()))?;
-        let mut mqc = open(&mqc_path)?;
-        multiqc::write_general_stats(&mut mqc, &summary)
-            .with_context(|| format!("cannot write {}", mqc_path.display()))?;
-        let mut mqc_vaf = open(&mqc_vaf_path)?;
-        multiqc::write_hotspot_table(&mut mqc_vaf, &summary, &rows)
-            .with_context(|| format!("cannot write {}", mqc_vaf_path.display()))?;
-        for (out, p) in [
-            (tsv, &tsv_path),
-            (vcf, &vcf_path),
-            (json, &json_path),
-            (html, &html_path),
-            (mqc, &mqc_path),
-            (mqc_vaf, &mqc_vaf_path),
-        ] {
-            out.finish()
-                .with_context(|| format!("cannot write {}", p.display()))?;
-        }
-
-        let tf = &summary.tumour_fraction;
-        if summary.sites_used.is_empty() {
-            eprintln!(
-                "cfspot: {sample}: {}: no hotspot above background; this sample would detect a tumour fraction of {} with 95 % probability",
-                summary.status,
-                summary.sample_lod.map(|l| format!("{:.2} %", l * 100.0)).unwrap_or_else(|| "(no depth)".into())
-            );
-        } else {
-            eprintln!(
-            "cfspot: {sample}: {} (threshold {}); tumour fraction {:.2} % (95 % CI {:.2}–{:.2} %), {} mode over {} site(s); {} site(s) detected",
-            summary.status,
-            summary.threshold,
-            tf.estimate * 100.0,
-            tf.lo * 100.0,
-            tf.hi * 100.0,
-            summary.mode,
-            summary.sites_used.len(),
-            summary.detected.len()
-        );
-        }
-        eprintln!(
-            "cfspot: wrote {}, {}, {}, {}, {}, {}",
-            tsv_path.display(),
-            vcf_path.display(),
-            json_path.display(),
-            html_path.display(),
-            mqc_path.display(),
-            mqc_vaf_path.display()
-        );
+        )?;
+        let written = write_outputs(&prefix, &panel, &called)?;
+        eprintln!("cfspot: {}", verdict(&called.summary));
+        let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+        eprintln!("cfspot: wrote {}", names.join(", "));
         Ok(())
     }
 }

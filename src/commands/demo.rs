@@ -2,14 +2,17 @@
 
 use super::shared::thread_pool;
 use anyhow::{Context, Result};
-use cfspot::count::bam::{count_bam, AlignmentInput};
-use cfspot::count::{prepare_sites, CountOptions, SiteCounts};
+use cfspot::calling::{call_counted, verdict, write_outputs, Background, CalledSample};
+use cfspot::count::{count_inputs, prepare_sites, CountOptions, SiteCounts};
 use cfspot::output::Output;
 use cfspot::panel::Panel;
+use cfspot::report::calls::CallRow;
 use cfspot::report::count_tsv;
 use cfspot::sim::mutations::MutationRequest;
 use cfspot::sim::truth::TruthRow;
 use cfspot::sim::{SimParams, Simulation};
+use cfspot::stats::background::ErrorModel;
+use cfspot::stats::call::CallOptions;
 use clap::Args;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -83,11 +86,23 @@ impl DemoArgs {
         // 1. Simulate.
         let sim = Simulation::new(&params, &panel, reference.as_ref())?;
         let summary = pool.install(|| sim.run())?;
-        // 2. Count, as `cfspot count demo.bam` would.
-        let input = AlignmentInput::open(&summary.bam, Some(reference.as_ref()))?;
+        // 2. Count, as `cfspot count demo.bam` would, with the background
+        //    around the hotspots that calling needs.
         let models = prepare_sites(&panel, Some(reference.as_ref()));
-        let counts =
-            pool.install(|| count_bam(&input, &panel, &models, &CountOptions::default()))?;
+        let opts = CountOptions {
+            background: true,
+            ..CountOptions::default()
+        };
+        let counted = pool.install(|| {
+            count_inputs(
+                std::slice::from_ref(&summary.bam),
+                &panel,
+                &models,
+                Some(reference.as_ref()),
+                &opts,
+            )
+        })?;
+        let counts = counted.sites;
         let counts_path = self.out_dir.join("demo.counts.tsv");
         let mut out = Output::create(Some(&counts_path))
             .with_context(|| format!("cannot write {}", counts_path.display()))?;
@@ -95,20 +110,31 @@ impl DemoArgs {
             .with_context(|| format!("cannot write {}", counts_path.display()))?;
         out.finish()
             .with_context(|| format!("cannot write {}", counts_path.display()))?;
-        // 3. Calling (statistics against the error background, tumour
-        //    fraction) plugs in here when `cfspot call` exists: it takes
-        //    `counts` and the panel, and its verdicts join the table below.
+        // 3. Call, as `cfspot call -o DIR/demo DIR/demo.bam` would.
+        let background = Background::Estimated(ErrorModel::from_windows(&counted.background));
+        let reads = Some(counted.reads);
+        let called = call_counted(
+            "demo",
+            &panel,
+            &counts,
+            &background,
+            reads,
+            None,
+            &CallOptions::default(),
+        )?;
+        let call_files = write_outputs(&self.out_dir.join("demo"), &panel, &called)?;
         let elapsed = clock.elapsed().as_secs_f64();
         print!(
             "{}",
             self.explain(
                 &summary.truth,
                 &counts,
+                &called,
                 summary.pairs,
                 summary.molecules,
                 elapsed,
                 &counts_path,
-                &summary.files
+                &[summary.files.clone(), call_files].concat()
             )
         );
         Ok(())
@@ -119,6 +145,7 @@ impl DemoArgs {
         &self,
         truth: &[TruthRow],
         counts: &[SiteCounts],
+        called: &CalledSample,
         pairs: u64,
         molecules: u64,
         seconds: f64,
@@ -133,41 +160,48 @@ impl DemoArgs {
              {pairs} read pairs, simulated and counted in {seconds:.1} s.\n\n",
             pct(tf)
         );
-        s += "  hotspot               depth    alt      VAF   truth\n";
-        let row = |t: &TruthRow, c: &SiteCounts| {
+        s += "  hotspot               depth    alt      VAF  call           LoD95   truth\n";
+        let row = |t: &TruthRow, c: &SiteCounts, r: &CallRow| {
             let vaf = c.vaf().map(pct).unwrap_or_else(|| "-".into());
+            let lod = r.lod95.map(pct).unwrap_or_else(|| "-".into());
             let truth = if t.mutated {
                 format!("mutant, expected {}", pct(t.expected()))
             } else {
                 "not mutated".into()
             };
             format!(
-                "  {:<20} {:>6} {:>6} {:>8}   {}\n",
+                "  {:<20} {:>6} {:>6} {:>8}  {:<12} {:>7}   {}\n",
                 t.id,
                 c.depth(),
                 c.alt_count(),
                 vaf,
+                r.status,
+                lod,
                 truth
             )
         };
-        for (t, c) in truth.iter().zip(counts).filter(|(t, _)| t.mutated) {
-            s += &row(t, c);
+        let sites = || truth.iter().zip(counts).zip(&called.rows);
+        for ((t, c), r) in sites().filter(|((t, _), _)| t.mutated) {
+            s += &row(t, c, r);
         }
-        let wild: Vec<&SiteCounts> = truth
-            .iter()
-            .zip(counts)
-            .filter(|(t, _)| !t.mutated)
-            .map(|(_, c)| c)
+        let wild: Vec<(&SiteCounts, &CallRow)> = sites()
+            .filter(|((t, _), _)| !t.mutated)
+            .map(|((_, c), r)| (c, r))
             .collect();
-        let wild_alt: u64 = wild.iter().map(|c| c.alt_count()).sum();
-        let wild_depth: u64 = wild.iter().map(|c| c.depth()).sum();
+        let wild_alt: u64 = wild.iter().map(|(c, _)| c.alt_count()).sum();
+        let wild_depth: u64 = wild.iter().map(|(c, _)| c.depth()).sum();
+        let wild_called = wild.iter().filter(|(_, r)| r.status == "DETECTED").count();
         s += &format!(
-            "  {:<20} {:>6} {:>6} {:>8}   not mutated (all together)\n",
+            "  {:<20} {:>6} {:>6} {:>8}  {:<12} {:>7}   not mutated (all together)\n",
             format!("{} other hotspots", wild.len()),
             wild_depth,
             wild_alt,
-            pct(wild_alt as f64 / wild_depth.max(1) as f64)
+            pct(wild_alt as f64 / wild_depth.max(1) as f64),
+            format!("{wild_called} DETECTED"),
+            "",
         );
+        let sum = &called.summary;
+        s += &format!("\nVerdict: {}\n", verdict(sum));
         s += &format!(
             "\nHow to read it:\n\
              - depth: unique DNA fragments read across the hotspot (PCR duplicates and the\n\
@@ -179,11 +213,17 @@ impl DemoArgs {
              \x20 because only ~2,000 fragments were sampled.\n\
              - The other hotspots are not mutated; any alt fragment there is a sequencing\n\
              \x20 error. Errors are rare per fragment because the two reads of a fragment\n\
-             \x20 usually overlap a site and must agree. At low tumour fractions a real\n\
-             \x20 mutation must still be told apart from this background: that is what\n\
-             \x20 calling (coming next) is for.\n",
+             \x20 usually overlap a site and must agree.\n\
+             - call: DETECTED when the alt fragments are too many to be that background\n\
+             \x20 error (measured on this sample's own non-hotspot positions; false discovery\n\
+             \x20 rate 5 %). LoD95: the smallest VAF this depth would detect 95 % of the time;\n\
+             \x20 below it, \"not detected\" does not mean \"not there\".\n\
+             - Verdict: the tumour fraction estimated from the detected hotspots (VAF = TF/2\n\
+             \x20 for a clonal heterozygous mutation; the subclonal TP53 pulls it down a little),\n\
+             \x20 with its 95 % interval, judged against a threshold of {}.\n",
             pct(tf / 2.0),
             pct(tf / 4.0),
+            pct(sum.threshold),
         );
         s += &format!("\nFiles written in {}:\n", self.out_dir.display());
         for f in files.iter().map(|f| f.as_path()).chain([counts_path]) {
@@ -195,6 +235,15 @@ impl DemoArgs {
                 n if n.ends_with(".truth.vcf") => "the mutations, as a VCF",
                 n if n.ends_with(".params.json") => "every setting and the seed (to reproduce it)",
                 n if n.ends_with(".counts.tsv") => "what cfspot count found, per hotspot",
+                n if n.ends_with(".calls.tsv") => {
+                    "each hotspot called against its background, with LoD95"
+                }
+                n if n.ends_with(".vcf") => "the calls as a VCF",
+                n if n.ends_with(".summary.json") => {
+                    "tumour fraction, verdict, QC, background model"
+                }
+                n if n.ends_with(".report.html") => "the report: open it in a browser",
+                n if n.ends_with("_mqc.json") => "MultiQC content, for a cohort report",
                 _ => "",
             };
             s += &format!(
@@ -207,7 +256,8 @@ impl DemoArgs {
         let d = self.out_dir.display();
         s += &format!(
             "\nWhat next:\n\
-             - Compare {d}/demo.counts.tsv with {d}/demo.truth.tsv (columns are explained in the README).\n\
+             - Open {d}/demo.report.html in a browser: the verdict, plots and every call.\n\
+             - Compare {d}/demo.calls.tsv with {d}/demo.truth.tsv: cfspot eval --truth {d}/demo.truth.tsv --calls {d}/demo.calls.tsv\n\
              - Look at the reads: samtools tview {d}/demo.bam -p chr12:25245300\n\
              - Count it yourself: cfspot count -o counts.tsv {d}/demo.bam\n\
              - Make your own sample: cfspot simulate --help (try --tumour-fraction 0.002).\n\
