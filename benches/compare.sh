@@ -5,7 +5,8 @@
 # 1. Inputs: `cfspot simulate` on the embedded demo panel (31 hotspots),
 #    a deep sample (DEEP fragments per site, default 20,000) and a shallow one
 #    (SHALLOW, default 2,000), tumour fraction TF (0.02), seed SEED (1).
-#    Reused from WORK when the same binary made them with the same settings.
+#    Reused from WORK when the same binary (checksum) made them with the same
+#    settings.
 # 2. Sites, from assets/demo/hotspots.vcf:
 #      snv.bed    the 26 distinct SNV positions (what a per-base pileup can
 #                 count; the checks use these)
@@ -93,7 +94,7 @@ grep -v '^#' "$vcf" | awk -v OFS='\t' '{ print $1, $2 - 1, $2 - 1 + length($4) }
 # ---------------------------------------------------------------- inputs
 simulate() { # name depth
   local name=$1 depth=$2 dir=$WORK/$1
-  local stamp="$cf_version -d $depth -t $TF -s $SEED"
+  local stamp="$cf_version ($(cksum < "$CFSPOT" | cut -d' ' -f1)) -d $depth -t $TF -s $SEED"
   if [[ -s $dir/$name.bam && -s $dir/$name.bam.bai && "$(cat "$dir/stamp" 2>/dev/null)" == "$stamp" ]]; then
     note "reusing $dir/$name.bam ($stamp)"
     return
