@@ -10,7 +10,7 @@ use crate::panel::{contig_style_hint_in, Panel};
 use crate::reference::Reference;
 use rayon::prelude::*;
 use rust_htslib::bam::{self, Read as _};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::io::{Read as _, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
@@ -359,7 +359,7 @@ fn count_group(
     };
     let tally_background = background.is_some();
     // Reads waiting for their mate, by name.
-    let mut pending: HashMap<Vec<u8>, Pending> = HashMap::new();
+    let mut pending: FxHashMap<Vec<u8>, Pending> = FxHashMap::default();
     let mut record = bam::Record::new();
     let mut obs: ReadObs = Vec::new();
     let mut last_pos = i64::MIN;
