@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone)]
 pub enum Background {
     /// Estimated from the sample's own non-hotspot positions.
-    Estimated(ErrorModel),
+    Estimated(Box<ErrorModel>),
     /// One rate for every site (`--background-rate`).
     Fixed(f64),
 }

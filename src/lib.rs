@@ -1,6 +1,7 @@
 //! cfspot: liquid biopsy at known cancer hotspots.
 //!
 //! Teaching and benchmarking software; not a clinical tool.
+pub mod bases;
 pub mod calling;
 pub mod count;
 pub mod eval;

@@ -286,7 +286,7 @@ impl CallArgs {
                 (counted.sites, model, reads)
             };
         let background = match model {
-            Some(m) => Background::Estimated(m),
+            Some(m) => Background::Estimated(Box::new(m)),
             None => Background::Fixed(self.background_rate.unwrap_or_default()),
         };
         let called = call_counted(

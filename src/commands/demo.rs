@@ -111,7 +111,8 @@ impl DemoArgs {
         out.finish()
             .with_context(|| format!("cannot write {}", counts_path.display()))?;
         // 3. Call, as `cfspot call -o DIR/demo DIR/demo.bam` would.
-        let background = Background::Estimated(ErrorModel::from_windows(&counted.background));
+        let background =
+            Background::Estimated(Box::new(ErrorModel::from_windows(&counted.background)));
         let reads = Some(counted.reads);
         let called = call_counted(
             "demo",

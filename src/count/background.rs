@@ -16,13 +16,7 @@ pub const HOTSPOT_MARGIN: i64 = 2;
 
 /// Index of a base in the `[A, C, G, T]` tallies, `None` for anything else.
 pub fn base_index(b: u8) -> Option<usize> {
-    match b {
-        b'A' => Some(0),
-        b'C' => Some(1),
-        b'G' => Some(2),
-        b'T' => Some(3),
-        _ => None,
-    }
+    crate::bases::code(b).map(usize::from)
 }
 
 /// Fragment-level base tallies over one reference window.
@@ -66,6 +60,17 @@ impl BackgroundWindow {
     fn slot(&self, pos: i64) -> Option<usize> {
         let i = usize::try_from(pos - self.start).ok()?;
         (i < self.reference.len() && !self.excluded[i]).then_some(i)
+    }
+
+    /// Add the tallies of another copy of this window.
+    pub fn merge(&mut self, other: &BackgroundWindow) {
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            for (sa, sb) in a.iter_mut().zip(b) {
+                for (x, y) in sa.iter_mut().zip(sb) {
+                    *x += y;
+                }
+            }
+        }
     }
 
     /// Add one fragment: a read alone, or two mates. `reverse` is the

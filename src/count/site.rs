@@ -56,6 +56,27 @@ impl SiteCounts {
         (d > 0).then(|| self.alt_count() as f64 / d as f64)
     }
 
+    /// Add another tally of the same site: sums, and length lists appended
+    /// (callers merge in a fixed order, so the lists do not depend on the
+    /// thread count).
+    pub fn merge(&mut self, other: SiteCounts) {
+        self.ref_fwd += other.ref_fwd;
+        self.ref_rev += other.ref_rev;
+        self.alt_fwd += other.alt_fwd;
+        self.alt_rev += other.alt_rev;
+        self.other += other.other;
+        self.discordant += other.discordant;
+        self.low_quality += other.low_quality;
+        self.overlaps_merged += other.overlaps_merged;
+        if let (Some(x), Some(y)) = (self.bases.as_mut(), other.bases) {
+            for (x, y) in x.iter_mut().zip(y) {
+                *x += y;
+            }
+        }
+        self.ref_lengths.extend(other.ref_lengths);
+        self.alt_lengths.extend(other.alt_lengths);
+    }
+
     /// Add one fragment's (or read's) outcome.
     pub fn add(&mut self, model: &SiteModel, call: FragmentCall) {
         let obs = match call {

@@ -231,17 +231,7 @@ impl AlignedRead for SimRead {
     }
 }
 
-/// Complement of an upper-case base (N and others stay).
-#[inline]
-pub fn complement(b: u8) -> u8 {
-    match b {
-        b'A' => b'T',
-        b'C' => b'G',
-        b'G' => b'C',
-        b'T' => b'A',
-        x => x,
-    }
-}
+pub use crate::bases::complement;
 
 pub fn reverse_complement_in_place(s: &mut [u8]) {
     s.reverse();

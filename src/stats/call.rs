@@ -320,19 +320,27 @@ mod tests {
 
     #[test]
     fn statuses() {
-        let mut c = SiteCounts::default();
-        c.ref_fwd = 500;
-        c.ref_rev = 480;
-        c.alt_fwd = 11;
-        c.alt_rev = 9;
-        let mut low = SiteCounts::default();
-        low.ref_fwd = 40;
-        let mut biased = c.clone();
-        biased.alt_fwd = 20;
-        biased.alt_rev = 0;
-        let mut none = c.clone();
-        none.alt_fwd = 1;
-        none.alt_rev = 0;
+        let c = SiteCounts {
+            ref_fwd: 500,
+            ref_rev: 480,
+            alt_fwd: 11,
+            alt_rev: 9,
+            ..SiteCounts::default()
+        };
+        let low = SiteCounts {
+            ref_fwd: 40,
+            ..SiteCounts::default()
+        };
+        let biased = SiteCounts {
+            alt_fwd: 20,
+            alt_rev: 0,
+            ..c.clone()
+        };
+        let none = SiteCounts {
+            alt_fwd: 1,
+            alt_rev: 0,
+            ..c.clone()
+        };
         let counts = [c, low, biased, none];
         let bgs = vec![bg(1e-3); 4];
         let calls = call_sites(&counts, &bgs, &CallOptions::default());

@@ -62,28 +62,7 @@ impl Window {
     }
 }
 
-/// 2-bit code of a base; `None` for N and anything else.
-#[inline]
-pub fn code(b: u8) -> Option<u8> {
-    match b {
-        b'A' => Some(0),
-        b'C' => Some(1),
-        b'G' => Some(2),
-        b'T' => Some(3),
-        _ => None,
-    }
-}
-
-#[inline]
-pub fn complement(b: u8) -> u8 {
-    match b {
-        b'A' => b'T',
-        b'C' => b'G',
-        b'G' => b'C',
-        b'T' => b'A',
-        other => other,
-    }
-}
+pub use crate::bases::{code, complement};
 
 /// A hit: global position of the k-mer's first base (forward strand) and
 /// whether the read k-mer is the reverse complement of the window's.

@@ -295,16 +295,10 @@ impl Engine<'_> {
                 for part in parts {
                     let part = part?;
                     for (t, p) in total.iter_mut().zip(part.sites) {
-                        add_counts(t, p);
+                        t.merge(p);
                     }
                     for (t, p) in background.iter_mut().zip(part.background) {
-                        for (a, b) in t.counts.iter_mut().zip(p.counts) {
-                            for strand in 0..2 {
-                                for base in 0..4 {
-                                    a[strand][base] += b[strand][base];
-                                }
-                            }
-                        }
+                        t.merge(&p);
                     }
                 }
             }
@@ -501,24 +495,4 @@ impl Engine<'_> {
             }
         }
     }
-}
-
-/// Add `b` to `a`: sums, and length lists appended (in batch order, so the
-/// lists are the same for any thread count).
-pub fn add_counts(a: &mut SiteCounts, b: SiteCounts) {
-    a.ref_fwd += b.ref_fwd;
-    a.ref_rev += b.ref_rev;
-    a.alt_fwd += b.alt_fwd;
-    a.alt_rev += b.alt_rev;
-    a.other += b.other;
-    a.discordant += b.discordant;
-    a.low_quality += b.low_quality;
-    a.overlaps_merged += b.overlaps_merged;
-    if let (Some(x), Some(y)) = (a.bases.as_mut(), b.bases) {
-        for (x, y) in x.iter_mut().zip(y) {
-            *x += y;
-        }
-    }
-    a.ref_lengths.extend(b.ref_lengths);
-    a.alt_lengths.extend(b.alt_lengths);
 }
