@@ -48,7 +48,11 @@ pub fn call_counted(
         Background::Estimated(m) => panel
             .hotspots
             .iter()
-            .map(|h| m.for_site(&h.ref_allele, &h.alt_allele))
+            .zip(counts)
+            .map(|(h, c)| {
+                let strands = (c.ref_fwd + c.alt_fwd, c.ref_rev + c.alt_rev);
+                m.for_site(&h.ref_allele, &h.alt_allele, strands)
+            })
             .collect(),
         Background::Fixed(rate) => panel
             .hotspots

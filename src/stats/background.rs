@@ -26,6 +26,10 @@ pub struct ClassRate {
     /// Beta-binomial over-dispersion between positions (method of moments,
     /// Kleinman 1973); 0 when positions agree as a binomial would.
     pub rho: f64,
+    /// The same rate on forward and on reverse fragments (fragment strand =
+    /// read 1's), each `(mismatches + 0.5) / (depth + 1)`.
+    pub rate_fwd: f64,
+    pub rate_rev: f64,
 }
 
 /// A germline-looking position left out of the model.
@@ -63,6 +67,8 @@ impl ErrorModel {
     pub fn from_windows(windows: &[BackgroundWindow]) -> Self {
         // Per class: the per-position (mismatches, depth) pairs.
         let mut per_class: Vec<Vec<(u64, u64)>> = vec![Vec::new(); 16];
+        // Per class and strand: (mismatches, depth).
+        let mut stranded = [[(0u64, 0u64); 2]; 16];
         let mut positions = 0;
         let mut excluded = Vec::new();
         for w in windows {
@@ -93,6 +99,10 @@ impl ErrorModel {
                 positions += 1;
                 for a in (0..4).filter(|&a| a != r) {
                     per_class[r * 4 + a].push((by_base[a] as u64, depth as u64));
+                    for (strand, tally) in stranded[r * 4 + a].iter_mut().enumerate() {
+                        tally.0 += c[strand][a] as u64;
+                        tally.1 += c[strand].iter().map(|&x| x as u64).sum::<u64>();
+                    }
                 }
             }
         }
@@ -101,11 +111,14 @@ impl ErrorModel {
                 let obs = &per_class[r * 4 + a];
                 let mismatches: u64 = obs.iter().map(|o| o.0).sum();
                 let depth: u64 = obs.iter().map(|o| o.1).sum();
+                let [(mf, df), (mr, dr)] = stranded[r * 4 + a];
                 ClassRate {
                     mismatches,
                     depth,
-                    rate: (mismatches as f64 + 0.5) / (depth as f64 + 1.0),
+                    rate: prior_rate(mismatches, depth),
                     rho: moment_rho(obs),
+                    rate_fwd: prior_rate(mf, df),
+                    rate_rev: prior_rate(mr, dr),
                 }
             })
         });
@@ -120,7 +133,17 @@ impl ErrorModel {
     /// MNVs, indels and position-only sites have no class of their own
     /// here; they take the largest class rate as a conservative stand-in
     /// (a panel of normals will give them their own).
-    pub fn for_site(&self, ref_allele: &str, alt_allele: &str) -> SiteBackground {
+    ///
+    /// `strand_depths` (forward, reverse fragments at the site) weight the
+    /// class's forward and reverse rates, so a strand-specific artefact
+    /// counts as much as the site's own strand mix exposes it; `(0, 0)`
+    /// gives the pooled rate.
+    pub fn for_site(
+        &self,
+        ref_allele: &str,
+        alt_allele: &str,
+        strand_depths: (u64, u64),
+    ) -> SiteBackground {
         let idx = |s: &str| {
             (s.len() == 1)
                 .then(|| crate::count::background::base_index(s.as_bytes()[0]))
@@ -129,8 +152,14 @@ impl ErrorModel {
         if let (Some(r), Some(a)) = (idx(ref_allele), idx(alt_allele)) {
             if r != a {
                 let c = self.classes[r][a];
+                let (f, v) = (strand_depths.0 as f64, strand_depths.1 as f64);
+                let rate = if f + v > 0.0 {
+                    (f * c.rate_fwd + v * c.rate_rev) / (f + v)
+                } else {
+                    c.rate
+                };
                 return SiteBackground {
-                    rate: c.rate,
+                    rate,
                     rho: c.rho,
                     source: format!("{}>{}", BASES[r] as char, BASES[a] as char),
                 };
@@ -147,6 +176,11 @@ impl ErrorModel {
             source: "max_class".into(),
         }
     }
+}
+
+/// `(m + 0.5) / (n + 1)`: a rate that is never exactly 0 or 1.
+fn prior_rate(m: u64, n: u64) -> f64 {
+    (m as f64 + 0.5) / (n as f64 + 1.0)
 }
 
 /// Kleinman's method-of-moments estimate of the beta-binomial intra-class
@@ -202,9 +236,27 @@ mod tests {
         assert_eq!((m.excluded[0].pos, m.excluded[0].reference), (4, 'A'));
         // No A positions remain: the A>G rate is the prior's 0.5 / 1.
         assert_eq!(m.classes[0][2].rate, 0.5);
-        let site = m.for_site("C", "T");
+        let site = m.for_site("C", "T", (0, 0));
         assert_eq!(site.source, "C>T");
-        assert_eq!(m.for_site("CT", "C").source, "max_class");
+        assert_eq!(site.rate, ct.rate);
+        assert_eq!(m.for_site("CT", "C", (10, 10)).source, "max_class");
+    }
+
+    #[test]
+    fn strand_specific_rates_weight_by_the_sites_strands() {
+        // C>T errors only on forward fragments: 10 of 1000 forward, 0 of
+        // 1000 reverse.
+        let w = window(b"C", vec![[[0, 990, 0, 10], [0, 1000, 0, 0]]]);
+        let m = ErrorModel::from_windows(&[w]);
+        let c = m.classes[1][3];
+        assert!((c.rate_fwd - 10.5 / 1001.0).abs() < 1e-15);
+        assert!((c.rate_rev - 0.5 / 1001.0).abs() < 1e-15);
+        // A site read only on forward fragments gets the forward rate; a
+        // balanced one the mean; no depth the pooled rate.
+        assert!((m.for_site("C", "T", (100, 0)).rate - c.rate_fwd).abs() < 1e-15);
+        let mean = (c.rate_fwd + c.rate_rev) / 2.0;
+        assert!((m.for_site("C", "T", (50, 50)).rate - mean).abs() < 1e-15);
+        assert_eq!(m.for_site("C", "T", (0, 0)).rate, c.rate);
     }
 
     #[test]
