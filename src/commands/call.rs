@@ -1,6 +1,6 @@
 //! `cfspot call`: site calls, limits of detection and the sample verdict.
 
-use super::shared::{thread_pool, PanelArgs, ReadFilterArgs};
+use super::shared::{thread_pool, Activity, PanelArgs, ReadFilterArgs};
 use anyhow::{bail, Context, Result};
 use cfspot::calling::{call_counted, verdict, write_outputs, Background};
 use cfspot::count::{count_inputs, prepare_sites, ReadTally, SiteCounts};
@@ -267,6 +267,7 @@ impl CallArgs {
                 let models = prepare_sites(&panel, reference.as_deref());
                 let mut count_opts = self.filters.options();
                 count_opts.background = self.background_rate.is_none();
+                let _activity = Activity::start("counting");
                 let counted = thread_pool(self.threads)?.install(|| {
                     count_inputs(
                         &self.inputs,

@@ -1,6 +1,6 @@
 //! `cfspot count`: fragment-level allele counts at every hotspot.
 
-use super::shared::{thread_pool, PanelArgs, ReadFilterArgs};
+use super::shared::{thread_pool, Activity, PanelArgs, ReadFilterArgs};
 use anyhow::{bail, Context, Result};
 use cfspot::count::{count_inputs, prepare_sites};
 use cfspot::output::Output;
@@ -62,6 +62,7 @@ impl CountArgs {
         }
         let models = prepare_sites(&panel, reference.as_deref());
         let opts = self.filters.options();
+        let _activity = Activity::start("counting");
         let counted = thread_pool(self.threads)?
             .install(|| count_inputs(&self.inputs, &panel, &models, reference.as_deref(), &opts))?;
         for note in &counted.notes {

@@ -1,6 +1,6 @@
 //! `cfspot demo`: simulate, count and explain a sample, with no input.
 
-use super::shared::thread_pool;
+use super::shared::{thread_pool, Activity};
 use anyhow::{Context, Result};
 use cfspot::calling::{call_counted, verdict, write_outputs, Background, CalledSample};
 use cfspot::count::{count_inputs, prepare_sites, CountOptions, SiteCounts};
@@ -85,6 +85,7 @@ impl DemoArgs {
         let pool = thread_pool(self.threads)?;
         // 1. Simulate.
         let sim = Simulation::new(&params, &panel, reference.as_ref())?;
+        let activity = Activity::start("simulating, counting and calling the demo sample");
         let summary = pool.install(|| sim.run())?;
         // 2. Count, as `cfspot count demo.bam` would, with the background
         //    around the hotspots that calling needs.
@@ -124,6 +125,7 @@ impl DemoArgs {
             &CallOptions::default(),
         )?;
         let call_files = write_outputs(&self.out_dir.join("demo"), &panel, &called)?;
+        drop(activity);
         let elapsed = clock.elapsed().as_secs_f64();
         print!(
             "{}",

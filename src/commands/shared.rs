@@ -150,3 +150,31 @@ mod tests {
         assert!(parse_flags("NOPE").is_err());
     }
 }
+
+/// A spinner with the elapsed time on stderr while a long step runs, only
+/// when stderr is a terminal (never in pipes, logs or CI). Cleared on drop.
+pub struct Activity(Option<indicatif::ProgressBar>);
+
+impl Activity {
+    pub fn start(what: &str) -> Self {
+        use std::io::IsTerminal;
+        if !std::io::stderr().is_terminal() {
+            return Activity(None);
+        }
+        let bar = indicatif::ProgressBar::new_spinner();
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
+            bar.set_style(style);
+        }
+        bar.set_message(what.to_string());
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        Activity(Some(bar))
+    }
+}
+
+impl Drop for Activity {
+    fn drop(&mut self) {
+        if let Some(bar) = self.0.take() {
+            bar.finish_and_clear();
+        }
+    }
+}

@@ -1,6 +1,6 @@
 //! `cfspot simulate`: a synthetic cfDNA sample with known truth.
 
-use super::shared::{thread_pool, PanelArgs};
+use super::shared::{thread_pool, Activity, PanelArgs};
 use anyhow::{Context, Result};
 use cfspot::sim::fragments::LengthParams;
 use cfspot::sim::mutations::MutationRequest;
@@ -167,7 +167,9 @@ impl SimulateArgs {
              (indexed, or regional windows named chrom:start-end)",
         )?;
         let sim = Simulation::new(&params, &panel, reference.as_ref())?;
+        let activity = Activity::start("simulating");
         let summary = thread_pool(self.threads)?.install(|| sim.run())?;
+        drop(activity);
         for note in &summary.notes {
             eprintln!("cfspot: note: {note}");
         }
