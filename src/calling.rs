@@ -168,7 +168,7 @@ pub fn verdict(summary: &Summary) -> String {
             summary.threshold,
             tf.estimate * 100.0,
             tf.lo * 100.0,
-            tf.hi * 100.0,
+            tf.hi.unwrap_or(1.0) * 100.0,
             summary.mode,
             summary.sites_used.len(),
             summary.detected.len()

@@ -58,7 +58,9 @@ pub struct SampleContext {
     pub tf_true: Option<f64>,
     /// Target fragments per site of the simulation.
     pub depth: Option<f64>,
-    pub tf_estimate: Option<(f64, f64, f64)>,
+    /// Estimate, lower and upper bound (the upper is absent de novo when
+    /// nothing was detected).
+    pub tf_estimate: Option<(f64, f64, Option<f64>)>,
 }
 
 fn read_json(path: &Path) -> Option<serde_json::Value> {
@@ -79,11 +81,7 @@ impl SampleContext {
         let param = |k: &str| params.as_ref().and_then(|v| v["parameters"][k].as_f64());
         let tf = summary.as_ref().and_then(|s| {
             let t = &s["tumour_fraction"];
-            Some((
-                t["estimate"].as_f64()?,
-                t["lo"].as_f64()?,
-                t["hi"].as_f64()?,
-            ))
+            Some((t["estimate"].as_f64()?, t["lo"].as_f64()?, t["hi"].as_f64()))
         });
         SampleContext {
             tf_true: param("tumour_fraction"),
@@ -172,7 +170,7 @@ pub fn evaluate(
         }
     }
     let (est, lo, hi) = match ctx.tf_estimate {
-        Some((e, l, h)) => (Some(e), Some(l), Some(h)),
+        Some((e, l, h)) => (Some(e), Some(l), h),
         None => (None, None, None),
     };
     SampleEval {
@@ -197,6 +195,8 @@ pub fn evaluate(
         },
         tf_covered: match (lo, hi, ctx.tf_true) {
             (Some(l), Some(h), Some(t)) => Some(l <= t && t <= h),
+            // No upper bound: covered when the truth is above the lower one.
+            (Some(l), None, Some(t)) => Some(l <= t),
             _ => None,
         },
     }
@@ -320,7 +320,7 @@ mod tests {
         let ctx = SampleContext {
             tf_true: Some(0.02),
             depth: Some(1000.0),
-            tf_estimate: Some((0.025, 0.015, 0.03)),
+            tf_estimate: Some((0.025, 0.015, Some(0.03))),
         };
         let e = evaluate("s", p, p, &pairs, ctx);
         assert_eq!((e.tp, e.fp, e.fn_, e.tn), (1, 1, 1, 1));

@@ -405,7 +405,9 @@ impl FragmentLengths {
 pub struct TfSummary {
     pub estimate: f64,
     pub lo: f64,
-    pub hi: f64,
+    /// `null` when nothing bounds it: de novo with no hotspot detected
+    /// (the sample LoD says what could have been seen).
+    pub hi: Option<f64>,
     pub lrt_statistic: f64,
     pub lrt_p_value: f64,
     pub method: &'static str,
@@ -514,7 +516,8 @@ pub fn summary(
         tumour_fraction: TfSummary {
             estimate: tf.estimate,
             lo: tf.lo,
-            hi: tf.hi,
+            // De novo with nothing detected there is no site to bound TF with.
+            hi: (!sample_call.sites_used.is_empty()).then_some(tf.hi),
             lrt_statistic: tf.lrt_statistic,
             lrt_p_value: tf.lrt_p_value,
             method: "maximum likelihood; 95% profile-likelihood interval (one-sided at TF = 0)",

@@ -266,7 +266,7 @@ fn verdict(h: &mut String, s: &Summary) -> std::fmt::Result {
         "{} (95 % CI {}–{})",
         pct(tf.estimate),
         pct(tf.lo),
-        pct(tf.hi)
+        tf.hi.map(pct).unwrap_or_else(|| "–".into())
     );
     let why = match s.status {
         "CTDNA_DETECTED" => format!(
@@ -313,7 +313,13 @@ fn verdict(h: &mut String, s: &Summary) -> std::fmt::Result {
             .unwrap_or_else(|| "–".into());
     let items: [(&str, String); 10] = [
         ("Tumour fraction", pct(tf.estimate)),
-        ("95 % interval", format!("{} – {}", pct(tf.lo), pct(tf.hi))),
+        (
+            "95 % interval",
+            match tf.hi {
+                Some(hi) => format!("{} – {}", pct(tf.lo), pct(hi)),
+                None => "– (nothing detected to bound it)".into(),
+            },
+        ),
         ("Threshold", pct(s.threshold)),
         ("Sample LoD (95 %)", lod.clone()),
         ("Mode", s.mode.replace('_', " ")),
@@ -338,10 +344,14 @@ fn verdict(h: &mut String, s: &Summary) -> std::fmt::Result {
 /// sample LoD.
 fn tf_strip(h: &mut String, s: &Summary) -> std::fmt::Result {
     let tf = &s.tumour_fraction;
-    let top = [tf.hi, s.threshold, s.sample_lod.unwrap_or(0.0)]
-        .into_iter()
-        .filter(|v| v.is_finite())
-        .fold(0.0f64, f64::max)
+    let top = [
+        tf.hi.unwrap_or(0.0),
+        s.threshold,
+        s.sample_lod.unwrap_or(0.0),
+    ]
+    .into_iter()
+    .filter(|v| v.is_finite())
+    .fold(0.0f64, f64::max)
         * 1.15;
     let (max, step) = nice_axis(top.max(1e-4));
     let (w, x0, x1) = (1100.0, 20.0, 1080.0);
@@ -351,7 +361,7 @@ fn tf_strip(h: &mut String, s: &Summary) -> std::fmt::Result {
         "<figure><svg viewBox=\"0 0 {w} 92\" role=\"img\" aria-labelledby=\"tf-title\"><title id=\"tf-title\">Tumour fraction {} with its 95 % interval {}–{}, threshold {}</title>",
         pct(tf.estimate),
         pct(tf.lo),
-        pct(tf.hi),
+        tf.hi.map(pct).unwrap_or_else(|| "–".into()),
         pct(s.threshold)
     )?;
     // Axis.
@@ -396,14 +406,15 @@ fn tf_strip(h: &mut String, s: &Summary) -> std::fmt::Result {
     // Interval and estimate (only when something was estimated).
     if !s.sites_used.is_empty() {
         let yi = 34.0;
-        let (xl, xh, xe) = (f1(x(tf.lo)), f1(x(tf.hi)), f1(x(tf.estimate)));
+        let hi = tf.hi.unwrap_or(tf.estimate);
+        let (xl, xh, xe) = (f1(x(tf.lo)), f1(x(hi)), f1(x(tf.estimate)));
         let (yt, yb) = (yi - 7.0, yi + 7.0);
         writeln!(
             h,
             "<g><title>tumour fraction {} (95 % CI {}–{})</title>",
             esc(&pct(tf.estimate)),
             esc(&pct(tf.lo)),
-            esc(&pct(tf.hi))
+            esc(&pct(hi))
         )?;
         writeln!(
             h,

@@ -1,5 +1,5 @@
 //! Writers for what cfspot reports.
-pub mod count_tsv;
 pub mod calls;
+pub mod count_tsv;
 pub mod html;
 pub mod multiqc;

@@ -121,7 +121,7 @@ pub fn general_stats(
         (
             "cfspot_tf_hi",
             percent(col("TF hi", "cfspot: upper bound of the tumour fraction's 95% interval")),
-            Some(Cell::Num(pct(tf.hi))),
+            tf.hi.map(|h| Cell::Num(pct(h))),
         ),
         (
             "cfspot_status",
