@@ -231,11 +231,20 @@ fn demo_needs_no_input_and_gives_a_verdict() {
     // detected, and the sample is judged.
     assert!(out.contains("Verdict: demo: CTDNA_DETECTED"), "{out}");
     for id in ["KRAS_G12D", "EGFR_E746_A750del", "PIK3CA_H1047R"] {
-        let line = out.lines().find(|l| l.trim_start().starts_with(id)).unwrap();
+        let line = out
+            .lines()
+            .find(|l| l.trim_start().starts_with(id))
+            .unwrap();
         assert!(line.contains("DETECTED"), "{line}");
     }
     assert!(out.contains("not a clinical tool"));
-    for f in ["demo.bam", "demo.calls.tsv", "demo.summary.json", "demo.report.html", "demo.counts.tsv"] {
+    for f in [
+        "demo.bam",
+        "demo.calls.tsv",
+        "demo.summary.json",
+        "demo.report.html",
+        "demo.counts.tsv",
+    ] {
         assert!(dir.path().join(f).exists(), "{f} missing");
     }
 }

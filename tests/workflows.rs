@@ -189,8 +189,11 @@ fn dilution_workflow_draws_the_lod_curve() {
         vafs.push(r[1].parse().unwrap());
         let sites: f64 = r[2].parse().unwrap();
         let detected: f64 = r[3].parse().unwrap();
-        let (s, lo, hi): (f64, f64, f64) =
-            (r[4].parse().unwrap(), r[5].parse().unwrap(), r[6].parse().unwrap());
+        let (s, lo, hi): (f64, f64, f64) = (
+            r[4].parse().unwrap(),
+            r[5].parse().unwrap(),
+            r[6].parse().unwrap(),
+        );
         assert_eq!(sites, 31.0, "every demo hotspot is mutated");
         assert!((s - detected / sites).abs() < 1e-9);
         assert!((0.0..=s).contains(&lo) && (s..=1.0).contains(&hi), "{r:?}");
@@ -207,14 +210,19 @@ fn dilution_workflow_draws_the_lod_curve() {
     let curve = Selector::parse(r#"g.series[data-name="300 fragments"] circle"#).unwrap();
     assert_eq!(doc.select(&curve).count(), 2, "one point per VAF");
     let bars = Selector::parse(r#"g.series[data-name="300 fragments"] line"#).unwrap();
-    assert_eq!(doc.select(&bars).count(), 2 * 3, "an error bar with two caps per point");
+    assert_eq!(
+        doc.select(&bars).count(),
+        2 * 3,
+        "an error bar with two caps per point"
+    );
 
     // The page: the SVG inline, the table, nothing loaded from the network.
     let page = read(&res.join("lod_curve.html"));
     let html = Html::parse_document(&page);
     assert_eq!(html.select(&Selector::parse("svg").unwrap()).count(), 1);
     assert_eq!(
-        html.select(&Selector::parse("table tbody tr").unwrap()).count(),
+        html.select(&Selector::parse("table tbody tr").unwrap())
+            .count(),
         2
     );
     for sel in ["script", "link", "img", "[src]"] {
@@ -229,7 +237,11 @@ fn dilution_workflow_draws_the_lod_curve() {
     for s in ["d300_tf0.004_r1", "d300_tf0.02_r1"] {
         assert!(res.join(format!("calls/{s}.calls.tsv")).is_file());
         assert!(res.join(format!("samples/{s}.truth.tsv")).is_file());
-        for gone in [format!("{s}_R1.fastq.gz"), format!("{s}_R2.fastq.gz"), format!("{s}.bam")] {
+        for gone in [
+            format!("{s}_R1.fastq.gz"),
+            format!("{s}_R2.fastq.gz"),
+            format!("{s}.bam"),
+        ] {
             assert!(!res.join("samples").join(&gone).exists(), "{gone} kept");
         }
     }
@@ -290,7 +302,11 @@ fn cohort_workflow_merges_calls_and_runs_multiqc() {
                 "{s} missing from MultiQC's general stats:\n{general}"
             );
         }
-        assert!(general.lines().next().unwrap().contains("cfspot_tumour_fraction"));
+        assert!(general
+            .lines()
+            .next()
+            .unwrap()
+            .contains("cfspot_tumour_fraction"));
         assert!(res.join("multiqc/multiqc_report.html").is_file());
     }
     assert_repo_clean();
@@ -301,12 +317,24 @@ fn cohort_workflow_merges_calls_and_runs_multiqc() {
 fn cohort_and_longitudinal_dry_runs() {
     let Some(sm) = snakemake() else { return };
     for (workflow, rules) in [
-        ("cohort", &["simulate_example", "call", "merge", "multiqc"][..]),
+        (
+            "cohort",
+            &["simulate_example", "call", "merge", "multiqc"][..],
+        ),
         (
             "longitudinal",
-            &["simulate", "call_baseline", "baseline_mutations", "call_informed", "trajectory"][..],
+            &[
+                "simulate",
+                "call_baseline",
+                "baseline_mutations",
+                "call_informed",
+                "trajectory",
+            ][..],
         ),
-        ("dilution", &["simulate", "call", "sheet", "eval", "plot"][..]),
+        (
+            "dilution",
+            &["simulate", "call", "sheet", "eval", "plot"][..],
+        ),
     ] {
         let dir = scratch(&format!("dry-{workflow}"));
         let config = format!(r#"{{"cfspot": {}}}"#, cfspot());
@@ -318,7 +346,8 @@ fn cohort_and_longitudinal_dry_runs() {
         );
         for rule in rules {
             assert!(
-                text.lines().any(|l| l.split_whitespace().next() == Some(rule)),
+                text.lines()
+                    .any(|l| l.split_whitespace().next() == Some(rule)),
                 "{workflow}: rule {rule} not planned:\n{text}"
             );
         }
