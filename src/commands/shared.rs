@@ -137,20 +137,6 @@ pub fn parse_flags(s: &str) -> Result<u16, String> {
     Ok(bits)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn flag_syntax() {
-        assert_eq!(parse_flags("0xF04"), Ok(0xf04));
-        assert_eq!(parse_flags("3844"), Ok(3844));
-        assert_eq!(parse_flags("07404"), Ok(0o7404));
-        assert_eq!(parse_flags("UNMAP,DUP"), Ok(0x404));
-        assert!(parse_flags("NOPE").is_err());
-    }
-}
-
 /// A spinner with the elapsed time on stderr while a long step runs, only
 /// when stderr is a terminal (never in pipes, logs or CI). Cleared on drop.
 pub struct Activity(Option<indicatif::ProgressBar>);
@@ -176,5 +162,19 @@ impl Drop for Activity {
         if let Some(bar) = self.0.take() {
             bar.finish_and_clear();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flag_syntax() {
+        assert_eq!(parse_flags("0xF04"), Ok(0xf04));
+        assert_eq!(parse_flags("3844"), Ok(3844));
+        assert_eq!(parse_flags("07404"), Ok(0o7404));
+        assert_eq!(parse_flags("UNMAP,DUP"), Ok(0x404));
+        assert!(parse_flags("NOPE").is_err());
     }
 }

@@ -13,6 +13,8 @@ use rust_htslib::bam::{self, Read as _};
 use rustc_hash::FxHashMap;
 use std::io::{Read as _, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 impl AlignedRead for bam::Record {
     fn ref_start(&self) -> i64 {
@@ -243,21 +245,44 @@ pub fn count_bam_with_background(
             Ok(Some(background_window(g, panel, models, reference)))
         })
         .collect::<Result<_, CountError>>()?;
-    let per_group: Vec<Result<GroupCounts, CountError>> = groups
-        .par_iter()
-        .zip(windows)
-        .map_init(
-            || input.open_indexed(),
-            |reader, (group, window)| {
-                let reader = reader.as_mut().map_err(|e| CountError::Open {
+    // Largest groups first, each worker taking the next one left: the
+    // longest-processing-time rule, which keeps two threads evenly busy
+    // where an even split of the list would not (one group of seven TP53
+    // sites outweighs several single-site groups). Results land in their
+    // group's slot, so the order of work never shows in the output.
+    let mut order: Vec<usize> = (0..groups.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(groups[i].end - groups[i].start));
+    let next = AtomicUsize::new(0);
+    let windows: Vec<Mutex<Option<BackgroundWindow>>> =
+        windows.into_iter().map(Mutex::new).collect();
+    let slots: Vec<Mutex<Option<Result<GroupCounts, CountError>>>> =
+        groups.iter().map(|_| Mutex::new(None)).collect();
+    let workers = rayon::current_num_threads().min(groups.len()).max(1);
+    (0..workers).into_par_iter().for_each(|_| {
+        let mut reader = input.open_indexed();
+        loop {
+            let k = next.fetch_add(1, Ordering::Relaxed);
+            let Some(&i) = order.get(k) else { break };
+            let group = &groups[i];
+            let result = match reader.as_mut() {
+                Ok(reader) => {
+                    let tid = header.tid(group.contig.as_bytes()).expect("checked above");
+                    let window = windows[i].lock().expect("no panic holds it").take();
+                    count_group(reader, tid, group, models, window, opts, &input.path)
+                }
+                Err(e) => Err(CountError::Open {
                     path: input.path.clone(),
                     detail: e.to_string(),
-                })?;
-                let tid = header.tid(group.contig.as_bytes()).expect("checked above");
-                count_group(reader, tid, group, models, window, opts, &input.path)
-            },
-        )
-        .collect();
+                }),
+            };
+            *slots[i].lock().expect("no panic holds it") = Some(result);
+        }
+    });
+    let per_group = slots.into_iter().map(|s| {
+        s.into_inner()
+            .expect("no panic holds it")
+            .expect("every group was counted")
+    });
     let mut out: Vec<Option<SiteCounts>> = vec![None; models.len()];
     let mut background = Vec::new();
     let mut reads = ReadTally::default();
