@@ -599,79 +599,46 @@ mod tests {
     #[test]
     fn overlapping_mates_count_once_and_disagreeing_mates_are_discordant() {
         let dir = tempfile::tempdir().unwrap();
+        // A 70 bp fragment over KRAS G12D: read 1 forward from 25245321,
+        // read 2 reverse from 25245331; each mate shows alt (T) or ref (C).
+        let mate2 =
+            |alt: bool| kras_read(alt)[10..].to_string() + &demo_ref("chr12", 25245381, 25245390);
+        let r1 = |name: &str, qual: Option<&str>| {
+            sam(
+                name,
+                R1F,
+                "chr12",
+                25245321,
+                60,
+                "60M",
+                25245331,
+                70,
+                &kras_read(true),
+                qual,
+            )
+        };
+        let r2 = |name: &str, alt: bool| {
+            sam(
+                name,
+                R2R,
+                "chr12",
+                25245331,
+                60,
+                "60M",
+                25245321,
+                -70,
+                &mate2(alt),
+                None,
+            )
+        };
+        let low_at_site = format!("{}#{}", "I".repeat(29), "I".repeat(30));
         let recs = vec![
-            sam(
-                "agree",
-                R1F,
-                "chr12",
-                25245321,
-                60,
-                "60M",
-                25245331,
-                70,
-                &kras_read(true),
-                None,
-            ),
-            sam(
-                "disagree",
-                R1F,
-                "chr12",
-                25245321,
-                60,
-                "60M",
-                25245331,
-                70,
-                &kras_read(true),
-                None,
-            ),
-            sam(
-                "lowq",
-                R1F,
-                "chr12",
-                25245321,
-                60,
-                "60M",
-                25245331,
-                70,
-                &kras_read(true),
-                Some(&format!("{}#{}", "I".repeat(29), "I".repeat(30))),
-            ),
-            sam(
-                "agree",
-                R2R,
-                "chr12",
-                25245331,
-                60,
-                "60M",
-                25245321,
-                -70,
-                &(kras_read(true)[10..].to_string() + &demo_ref("chr12", 25245381, 25245390)),
-                None,
-            ),
-            sam(
-                "disagree",
-                R2R,
-                "chr12",
-                25245331,
-                60,
-                "60M",
-                25245321,
-                -70,
-                &(kras_read(false)[10..].to_string() + &demo_ref("chr12", 25245381, 25245390)),
-                None,
-            ),
-            sam(
-                "lowq",
-                R2R,
-                "chr12",
-                25245331,
-                60,
-                "60M",
-                25245321,
-                -70,
-                &(kras_read(false)[10..].to_string() + &demo_ref("chr12", 25245381, 25245390)),
-                None,
-            ),
+            r1("agree", None),
+            r1("disagree", None),
+            r1("lowq", Some(&low_at_site)),
+            r2("agree", true),
+            r2("disagree", false),
+            r2("lowq", false),
         ];
         let path = bam(
             dir.path(),
