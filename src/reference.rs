@@ -72,6 +72,43 @@ pub trait Reference: Send + Sync {
 
 /// Opens a reference: `demo` for the embedded demo windows, otherwise a
 /// FASTA path (see [`open_with_notes`]).
+/// Fetch the 0-based interval `[start, end)` widened by up to `pad` bases
+/// on each side, as far as the reference holds bases on that side (a
+/// regional reference ends at its windows, a contig at its end). Returns
+/// the 0-based start of what was fetched, or `None` when `[start, end)`
+/// itself is not in the reference.
+pub fn fetch_around(
+    r: &dyn Reference,
+    contig: &str,
+    start: i64,
+    end: i64,
+    pad: i64,
+) -> Option<(i64, Vec<u8>)> {
+    let ok = |a: i64, b: i64| r.fetch(contig, a.max(0) as u64, b as u64).is_ok();
+    if start < 0 || !ok(start, end) {
+        return None;
+    }
+    // Fetchable pads on one side are a prefix of 0..=pad: bisect each side.
+    let widest = |fits: &dyn Fn(i64) -> bool, limit: i64| {
+        let (mut lo, mut hi) = (0i64, limit);
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2;
+            if fits(mid) {
+                lo = mid
+            } else {
+                hi = mid - 1
+            }
+        }
+        lo
+    };
+    let left = widest(&|p| ok(start - p, end), pad.min(start));
+    let right = widest(&|p| ok(start - left, end + p), pad);
+    let seq = r
+        .fetch(contig, (start - left) as u64, (end + right) as u64)
+        .ok()?;
+    Some((start - left, seq))
+}
+
 pub fn open(spec: &str) -> Result<Box<dyn Reference>, ReferenceError> {
     open_with_notes(spec).map(|(reference, _notes)| reference)
 }
@@ -820,6 +857,25 @@ impl Reference for IndexedFasta {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fetch_around_widens_each_side_as_far_as_the_window_goes() {
+        // One window, chrT:11-30 (0-based 10..30).
+        let r = RegionalFasta::from_bytes("t", b">chrT:11-30\nACGTACGTACGTACGTACGT\n").unwrap();
+        // 8 bases asked around [15, 17): the left side stops at the window
+        // start (10), the right gets all 8 (to 25).
+        let (start, seq) = fetch_around(&r, "chrT", 15, 17, 8).unwrap();
+        assert_eq!((start, seq.len()), (10, 15));
+        assert_eq!(seq, r.fetch("chrT", 10, 25).unwrap());
+        // Both sides clipped; no pad; the interval itself outside: None.
+        assert_eq!(fetch_around(&r, "chrT", 12, 28, 50).unwrap().1.len(), 20);
+        assert_eq!(
+            fetch_around(&r, "chrT", 12, 14, 0).unwrap(),
+            (12, b"GT".to_vec())
+        );
+        assert!(fetch_around(&r, "chrT", 5, 12, 3).is_none());
+        assert!(fetch_around(&r, "chrX", 12, 14, 3).is_none());
+    }
     use std::io::Write;
 
     fn regional(text: &str) -> Result<RegionalFasta, ReferenceError> {

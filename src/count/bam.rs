@@ -321,13 +321,16 @@ pub(crate) fn background_window(
         .filter(|(h, _)| h.contig == group.contig)
         .map(|(_, m)| m.footprint())
         .collect();
-    for pad in [BACKGROUND_PAD, 300, 150, 50, 0] {
-        let start = (group.start - pad).max(0);
-        if let Ok(seq) = reference.fetch(&group.contig, start as u64, (group.end + pad) as u64) {
-            return BackgroundWindow::new(&group.contig, start, seq, &hotspots);
-        }
+    match crate::reference::fetch_around(
+        reference,
+        &group.contig,
+        group.start,
+        group.end,
+        BACKGROUND_PAD,
+    ) {
+        Some((start, seq)) => BackgroundWindow::new(&group.contig, start, seq, &hotspots),
+        None => BackgroundWindow::new(&group.contig, group.start, Vec::new(), &hotspots),
     }
-    BackgroundWindow::new(&group.contig, group.start, Vec::new(), &hotspots)
 }
 
 /// Reference end (exclusive) of an alignment.

@@ -14,7 +14,7 @@ pub mod fragment;
 pub mod site;
 
 use crate::panel::{Panel, PanelError};
-use crate::reference::{Reference, ReferenceError};
+use crate::reference::{fetch_around, Reference, ReferenceError};
 pub use allele::{AlignedRead, Allele, SiteModel};
 pub use site::SiteCounts;
 use std::path::PathBuf;
@@ -206,7 +206,7 @@ pub fn count_inputs(
 
 /// How far around a site the reference is fetched to widen indels over
 /// repeats (a longer repeat is widened only this far).
-const WIDEN_PAD: u64 = 200;
+const WIDEN_PAD: i64 = 200;
 
 /// Prepare one model per hotspot, in panel order.
 pub fn prepare_sites(panel: &Panel, reference: Option<&dyn Reference>) -> Vec<SiteModel> {
@@ -214,26 +214,22 @@ pub fn prepare_sites(panel: &Panel, reference: Option<&dyn Reference>) -> Vec<Si
         .hotspots
         .iter()
         .map(|h| {
-            let window =
-                reference.and_then(|r| fetch_around(r, &h.contig, h.pos, h.ref_allele.len()));
+            let window = reference.and_then(|r| {
+                let start = h.pos as i64 - 1;
+                fetch_around(
+                    r,
+                    &h.contig,
+                    start,
+                    start + h.ref_allele.len() as i64,
+                    WIDEN_PAD,
+                )
+            });
             let win = window
                 .as_ref()
                 .map(|(start, seq)| allele::RefWindow { start: *start, seq });
             SiteModel::new(h.pos, h.ref_allele.as_bytes(), h.alt_allele.as_bytes(), win)
         })
         .collect()
-}
-
-/// Reference bases around an allele: as much of ±WIDEN_PAD as the reference
-/// holds (regional windows may end sooner).
-fn fetch_around(r: &dyn Reference, contig: &str, pos: u64, len: usize) -> Option<(i64, Vec<u8>)> {
-    let (s, e) = (pos - 1, pos - 1 + len as u64);
-    [WIDEN_PAD, 50, 10, 0].iter().find_map(|&pad| {
-        let start = s.saturating_sub(pad);
-        r.fetch(contig, start, e + pad)
-            .ok()
-            .map(|seq| (start as i64, seq))
-    })
 }
 
 /// Sites whose footprints lie within `gap` bp of each other, fetched together.

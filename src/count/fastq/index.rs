@@ -151,40 +151,13 @@ fn fetch_padded(
     e: i64,
     pad: i64,
 ) -> Result<(i64, Vec<u8>), FastqError> {
-    let ok = |a: i64, b: i64| r.fetch(contig, a.max(0) as u64, b as u64).is_ok();
-    if !ok(s, e) {
-        return Err(FastqError::Reference(format!(
+    crate::reference::fetch_around(r, contig, s, e, pad).ok_or_else(|| {
+        FastqError::Reference(format!(
             "{contig}:{}-{e} is not in the reference {}; FASTQ reads are placed on the reference around each hotspot",
             s + 1,
             r.describe()
-        )));
-    }
-    // Largest left pad that still fetches (fetchable pads are a prefix).
-    let (mut lo, mut hi) = (0i64, pad.min(s));
-    while lo < hi {
-        let mid = (lo + hi + 1) / 2;
-        if ok(s - mid, e) {
-            lo = mid
-        } else {
-            hi = mid - 1
-        }
-    }
-    let left = lo;
-    let (mut lo, mut hi) = (0i64, pad);
-    while lo < hi {
-        let mid = (lo + hi + 1) / 2;
-        if ok(s - left, e + mid) {
-            lo = mid
-        } else {
-            hi = mid - 1
-        }
-    }
-    let (a, b) = (s - left, e + lo);
-    let seq = r
-        .fetch(contig, a as u64, b as u64)
-        .map_err(|e| FastqError::Reference(e.to_string()))?;
-    // Some readers return fewer bases at a contig end than asked for.
-    Ok((a, seq))
+        ))
+    })
 }
 
 impl PanelIndex {
