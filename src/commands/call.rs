@@ -5,11 +5,10 @@ use anyhow::{bail, Context, Result};
 use cfspot::calling::{call_counted, verdict, write_outputs, Background};
 use cfspot::count::{count_inputs, prepare_sites, ReadTally, SiteCounts};
 use cfspot::panel::Panel;
-use cfspot::report::count_tsv::CountRow;
+use cfspot::report::count_tsv;
 use cfspot::stats::background::ErrorModel;
 use cfspot::stats::call::CallOptions;
 use clap::Args;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 const AFTER_HELP: &str = "\
@@ -86,64 +85,6 @@ pub struct CallArgs {
     pub background_rate: Option<f64>,
     #[command(flatten)]
     pub filters: ReadFilterArgs,
-}
-
-/// True when the file starts like a `cfspot count` TSV.
-fn is_count_tsv(path: &Path) -> bool {
-    std::fs::File::open(path)
-        .ok()
-        .and_then(|f| BufReader::new(f).lines().next())
-        .and_then(|l| l.ok())
-        .is_some_and(|l| l.starts_with("id\tcontig\tpos\tref\talt\tdepth"))
-}
-
-/// Counts from a `cfspot count` TSV, matched to the panel by id.
-fn counts_from_tsv(path: &Path, panel: &Panel) -> Result<Vec<SiteCounts>> {
-    let mut r = csv::ReaderBuilder::new()
-        .delimiter(b'\t')
-        .from_path(path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    let mut by_id = std::collections::HashMap::new();
-    for (i, row) in r.deserialize::<CountRow>().enumerate() {
-        let row =
-            row.with_context(|| format!("{}:{}: not a cfspot count row", path.display(), i + 2))?;
-        let c = SiteCounts {
-            ref_fwd: row.ref_fwd,
-            ref_rev: row.ref_rev,
-            alt_fwd: row.alt_fwd,
-            alt_rev: row.alt_rev,
-            other: row.other_count,
-            discordant: row.discordant,
-            low_quality: row.low_quality,
-            overlaps_merged: row.overlaps_merged,
-            ..SiteCounts::default()
-        };
-        by_id.insert(row.id, c);
-    }
-    let missing: Vec<&str> = panel
-        .hotspots
-        .iter()
-        .filter(|h| !by_id.contains_key(&h.id))
-        .map(|h| h.id.as_str())
-        .collect();
-    if !missing.is_empty() {
-        bail!(
-            "{} has no row for {} of the panel's hotspots ({}); count with the same --panel",
-            path.display(),
-            missing.len(),
-            missing
-                .iter()
-                .take(5)
-                .copied()
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-    }
-    Ok(panel
-        .hotspots
-        .iter()
-        .map(|h| by_id.remove(&h.id).expect("checked"))
-        .collect())
 }
 
 /// Panel indices of the patient's mutations: IDs, or a VCF matched by
@@ -255,14 +196,18 @@ impl CallArgs {
 
         // Counts and background.
         let (counts, model, reads): (Vec<SiteCounts>, Option<ErrorModel>, Option<ReadTally>) =
-            if is_count_tsv(first) {
+            if count_tsv::looks_like(first) {
                 if self.background_rate.is_none() {
                     bail!(
                         "{} is a count TSV, which holds no background positions: give --background-rate (e.g. 1e-3), or call the BAM itself",
                         first.display()
                     );
                 }
-                (counts_from_tsv(first, &panel)?, None, None)
+                (
+                    count_tsv::read(first, &panel).map_err(anyhow::Error::msg)?,
+                    None,
+                    None,
+                )
             } else {
                 let models = prepare_sites(&panel, reference.as_deref());
                 let mut count_opts = self.filters.options();

@@ -2,8 +2,11 @@
 
 use crate::count::site::{summarise_lengths, SiteCounts};
 use crate::panel::Hotspot;
+use crate::panel::Panel;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
 
 /// One row of the count TSV. Column names are part of cfspot's interface
 /// (README, "Output: count TSV"); empty cells mean "cannot be known".
@@ -92,4 +95,63 @@ pub fn write<W: Write>(out: W, hotspots: &[Hotspot], counts: &[SiteCounts]) -> c
     }
     w.flush()?;
     Ok(())
+}
+
+/// True when the file starts like a `cfspot count` TSV.
+pub fn looks_like(path: &Path) -> bool {
+    std::fs::File::open(path)
+        .ok()
+        .and_then(|f| BufReader::new(f).lines().next())
+        .and_then(|l| l.ok())
+        .is_some_and(|l| l.starts_with("id\tcontig\tpos\tref\talt\tdepth"))
+}
+
+/// Counts from a `cfspot count` TSV, matched to `panel` by id (the strand
+/// and fragment counts; lengths and per-base columns are not read back).
+pub fn read(path: &Path, panel: &Panel) -> Result<Vec<SiteCounts>, String> {
+    let mut r = csv::ReaderBuilder::new()
+        .delimiter(b'\t')
+        .from_path(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut by_id = std::collections::HashMap::new();
+    for (i, row) in r.deserialize::<CountRow>().enumerate() {
+        let row =
+            row.map_err(|e| format!("{}:{}: not a cfspot count row: {e}", path.display(), i + 2))?;
+        let c = SiteCounts {
+            ref_fwd: row.ref_fwd,
+            ref_rev: row.ref_rev,
+            alt_fwd: row.alt_fwd,
+            alt_rev: row.alt_rev,
+            other: row.other_count,
+            discordant: row.discordant,
+            low_quality: row.low_quality,
+            overlaps_merged: row.overlaps_merged,
+            ..SiteCounts::default()
+        };
+        by_id.insert(row.id, c);
+    }
+    let missing: Vec<&str> = panel
+        .hotspots
+        .iter()
+        .filter(|h| !by_id.contains_key(&h.id))
+        .map(|h| h.id.as_str())
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "{} has no row for {} of the panel's hotspots ({}); count with the same --panel",
+            path.display(),
+            missing.len(),
+            missing
+                .iter()
+                .take(5)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    Ok(panel
+        .hotspots
+        .iter()
+        .map(|h| by_id.remove(&h.id).expect("checked"))
+        .collect())
 }
