@@ -1,9 +1,12 @@
-//! The BAM/CRAM engine: each group of nearby sites is fetched once through
-//! the index; groups run in parallel (rayon), one reader per worker.
+//! The BAM/CRAM engine: each group of nearby sites is read in one pass
+//! through the index (only the records that touch a site, see
+//! [`super::regions`]); groups run in parallel (rayon), one reader per
+//! worker.
 
 use super::allele::{AlignedRead, SiteModel};
 use super::background::BackgroundWindow;
 use super::fragment::{merge_mates, FragmentCall, Observation};
+use super::regions::RegionReader;
 use super::site::SiteCounts;
 use super::{flag, group_sites, CountError, CountOptions, ReadTally, SiteGroup};
 use crate::panel::{contig_style_hint_in, Panel};
@@ -136,6 +139,15 @@ impl AlignmentInput {
         Ok(r)
     }
 
+    /// A reader for several regions at once through the index; one per
+    /// worker.
+    fn open_regions(&self) -> Result<RegionReader, CountError> {
+        RegionReader::new(self.open_plain()?, &self.path).map_err(|detail| CountError::Open {
+            path: self.path.clone(),
+            detail,
+        })
+    }
+
     fn open_error(&self, e: rust_htslib::errors::Error) -> CountError {
         CountError::Open {
             path: self.path.clone(),
@@ -245,55 +257,64 @@ pub fn count_bam_with_background(
             Ok(Some(background_window(g, panel, models, reference)))
         })
         .collect::<Result<_, CountError>>()?;
-    // Largest groups first, each worker taking the next one left: the
+    let mut windows = windows.into_iter();
+    let units: Vec<Unit> = fetch_units(&groups)
+        .into_iter()
+        .map(|members| Unit {
+            tid: header
+                .tid(groups[members[0]].contig.as_bytes())
+                .expect("checked above"),
+            windows: Mutex::new(members.iter().map(|_| windows.next().flatten()).collect()),
+            intervals: members
+                .iter()
+                .flat_map(|&g| match opts.background {
+                    true => vec![(groups[g].start, groups[g].end)],
+                    false => groups[g]
+                        .sites
+                        .iter()
+                        .map(|&i| models[i].footprint())
+                        .collect(),
+                })
+                .collect(),
+            members,
+        })
+        .collect();
+    // Largest units first, each worker taking the next one left: the
     // longest-processing-time rule, which keeps two threads evenly busy
     // where an even split of the list would not (one group of seven TP53
     // sites outweighs several single-site groups). Results land in their
-    // group's slot, so the order of work never shows in the output.
-    let mut order: Vec<usize> = (0..groups.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(groups[i].end - groups[i].start));
+    // unit's slot, so the order of work never shows in the output.
+    let mut order: Vec<usize> = (0..units.len()).collect();
+    order.sort_by_key(|&u| std::cmp::Reverse(units[u].weight()));
     let next = AtomicUsize::new(0);
-    let windows: Vec<Mutex<Option<BackgroundWindow>>> =
-        windows.into_iter().map(Mutex::new).collect();
-    let slots: Vec<Mutex<Option<Result<GroupCounts, CountError>>>> =
-        groups.iter().map(|_| Mutex::new(None)).collect();
-    let workers = rayon::current_num_threads().min(groups.len()).max(1);
-    (0..workers).into_par_iter().for_each(|_| {
-        let mut reader = input.open_indexed();
-        loop {
-            let k = next.fetch_add(1, Ordering::Relaxed);
-            let Some(&i) = order.get(k) else { break };
-            let group = &groups[i];
-            let result = match reader.as_mut() {
-                Ok(reader) => {
-                    let tid = header.tid(group.contig.as_bytes()).expect("checked above");
-                    let window = windows[i].lock().expect("no panic holds it").take();
-                    count_group(reader, tid, group, models, window, opts, &input.path)
-                }
-                Err(e) => Err(CountError::Open {
-                    path: input.path.clone(),
-                    detail: e.to_string(),
-                }),
-            };
-            *slots[i].lock().expect("no panic holds it") = Some(result);
-        }
-    });
-    let per_group = slots.into_iter().map(|s| {
-        s.into_inner()
-            .expect("no panic holds it")
-            .expect("every group was counted")
+    let slots: Vec<Mutex<Option<Result<UnitCounts, CountError>>>> =
+        units.iter().map(|_| Mutex::new(None)).collect();
+    let workers = rayon::current_num_threads().min(units.len()).max(1);
+    let readers: Vec<RegionReader> = (0..workers)
+        .map(|_| input.open_regions())
+        .collect::<Result<_, _>>()?;
+    readers.into_par_iter().for_each(|mut reader| loop {
+        let k = next.fetch_add(1, Ordering::Relaxed);
+        let Some(&u) = order.get(k) else { break };
+        let result = count_unit(&mut reader, &units[u], &groups, models, opts, &input.path);
+        *slots[u].lock().expect("no panic holds it") = Some(result);
     });
     let mut out: Vec<Option<SiteCounts>> = vec![None; models.len()];
     let mut background = Vec::new();
     let mut reads = ReadTally::default();
-    for (group, counted) in groups.iter().zip(per_group) {
-        let counted = counted?;
+    for (unit, slot) in units.iter().zip(slots) {
+        let counted = slot
+            .into_inner()
+            .expect("no panic holds it")
+            .expect("every unit was counted")?;
         reads.primary += counted.reads.primary;
         reads.duplicates += counted.reads.duplicates;
-        for (&i, c) in group.sites.iter().zip(counted.sites) {
-            out[i] = Some(c);
+        for (&g, group) in unit.members.iter().zip(counted.groups) {
+            for (&i, c) in groups[g].sites.iter().zip(group.sites) {
+                out[i] = Some(c);
+            }
+            background.extend(group.background);
         }
-        background.extend(counted.background);
     }
     let sites = out
         .into_iter()
@@ -343,6 +364,65 @@ fn ref_end(pos: i64, cigar: &[u32]) -> i64 {
         .sum::<i64>()
 }
 
+/// Groups closer than this on a contig are read in one pass. A BAI's linear
+/// index has 16 kb windows: separate fetches of two groups in one window
+/// start from the same file offset and would read the blocks between them
+/// twice (15 MB of 135 on the deep benchmark BAM).
+const SHARED_WINDOW: i64 = 1 << 14;
+
+/// About how far beyond an interval the reads that overlap it start or end
+/// (a read length); only weighs units for scheduling.
+const READ_REACH: i64 = 150;
+
+/// Site groups read in one pass of the multi-region iterator.
+struct Unit {
+    tid: u32,
+    /// Indices into the groups, in position order.
+    members: Vec<usize>,
+    /// What the pass reads: each group's span when the background is
+    /// tallied (every fragment around it), else only the sites' footprints
+    /// (a read that counts spans one).
+    intervals: Vec<(i64, i64)>,
+    /// Each member's empty background window, taken by the worker.
+    windows: Mutex<Vec<Option<BackgroundWindow>>>,
+}
+
+impl Unit {
+    /// Roughly proportional to the records the pass reads at even depth:
+    /// the bases within a read length of its intervals.
+    fn weight(&self) -> i64 {
+        let mut padded: Vec<(i64, i64)> = self
+            .intervals
+            .iter()
+            .map(|&(s, e)| (s - READ_REACH, e + READ_REACH))
+            .collect();
+        padded.sort_unstable();
+        let (mut total, mut reach) = (0, i64::MIN);
+        for (s, e) in padded {
+            total += (e - s.max(reach)).max(0);
+            reach = reach.max(e);
+        }
+        total
+    }
+}
+
+/// Consecutive groups (of `group_sites`, ordered by contig and position)
+/// bundled into units by [`SHARED_WINDOW`].
+fn fetch_units(groups: &[SiteGroup]) -> Vec<Vec<usize>> {
+    let mut units: Vec<Vec<usize>> = Vec::new();
+    for (i, g) in groups.iter().enumerate() {
+        let joins = units.last().is_some_and(|u| {
+            let last = &groups[*u.last().expect("units are never empty")];
+            last.contig == g.contig && g.start - last.end < SHARED_WINDOW
+        });
+        match units.last_mut() {
+            Some(u) if joins => u.push(i),
+            _ => units.push(vec![i]),
+        }
+    }
+    units
+}
+
 /// Observations of one read, keyed by the site's index within its group.
 type ReadObs = Vec<(u16, Observation)>;
 
@@ -357,43 +437,191 @@ struct Pending {
 struct GroupCounts {
     sites: Vec<SiteCounts>,
     background: Option<BackgroundWindow>,
+}
+
+/// What one unit yields: its groups' counts, in member order, and the reads
+/// it read.
+struct UnitCounts {
+    groups: Vec<GroupCounts>,
     reads: ReadTally,
 }
 
-fn count_group(
-    reader: &mut bam::IndexedReader,
-    tid: u32,
-    group: &SiteGroup,
+/// What every group needs to know of a read that passed the filters.
+struct ReadFacts {
+    pos: i64,
+    end: i64,
+    /// Its fragment's strand: read 1's.
+    fragment_reverse: bool,
+    /// Paired, and its mate may still come in this pass (or came already).
+    mate_may_come: bool,
+    paired: bool,
+    observation: Observation,
+}
+
+/// One group's counts while its unit is read.
+struct GroupState<'a> {
+    start: i64,
+    end: i64,
+    sites: Vec<&'a SiteModel>,
+    counts: Vec<SiteCounts>,
+    /// Reads waiting for their mate, by name.
+    pending: FxHashMap<Vec<u8>, Pending>,
+    background: Option<BackgroundWindow>,
+}
+
+impl<'a> GroupState<'a> {
+    fn new(
+        group: &SiteGroup,
+        models: &'a [SiteModel],
+        background: Option<BackgroundWindow>,
+    ) -> Self {
+        let sites: Vec<&SiteModel> = group.sites.iter().map(|&i| &models[i]).collect();
+        GroupState {
+            start: group.start,
+            end: group.end,
+            counts: sites.iter().map(|m| SiteCounts::new(m)).collect(),
+            sites,
+            pending: FxHashMap::default(),
+            background,
+        }
+    }
+
+    /// Whether the fetch of this group alone would have returned the read
+    /// (htslib's overlap rule: a read without reference bases covers one).
+    fn overlaps(&self, read: &ReadFacts) -> bool {
+        read.pos < self.end && read.end.max(read.pos + 1) > self.start
+    }
+
+    fn add(&mut self, obs: &[(u16, Observation)]) {
+        for &(j, o) in obs {
+            self.counts[j as usize].add(self.sites[j as usize], FragmentCall::Observed(o));
+        }
+    }
+
+    /// Classify the read at every site it spans, and merge it with its mate
+    /// or leave it waiting for it.
+    fn observe(
+        &mut self,
+        record: &bam::Record,
+        read: &ReadFacts,
+        obs: &mut ReadObs,
+        opts: &CountOptions,
+    ) {
+        obs.clear();
+        for (j, site) in self.sites.iter().enumerate() {
+            let (s, e) = site.footprint();
+            if s < read.pos || e > read.end {
+                continue;
+            }
+            if let Some(allele) = site.classify(record, opts.min_baseq) {
+                obs.push((
+                    j as u16,
+                    Observation {
+                        allele,
+                        ..read.observation
+                    },
+                ));
+            }
+        }
+        if obs.is_empty() && self.background.is_none() {
+            return;
+        }
+        if let Some(mate) = read
+            .mate_may_come
+            .then(|| self.pending.remove(record.qname()))
+            .flatten()
+        {
+            for &(j, o) in obs.iter() {
+                match mate.obs.iter().find(|(k, _)| *k == j) {
+                    Some(&(_, m)) => {
+                        self.counts[j as usize].overlaps_merged += 1;
+                        self.counts[j as usize].add(self.sites[j as usize], merge_mates(m, o));
+                    }
+                    None => self.add(&[(j, o)]),
+                }
+            }
+            for &(k, m) in &mate.obs {
+                if !obs.iter().any(|(j, _)| *j == k) {
+                    self.add(&[(k, m)]);
+                }
+            }
+            if let Some(bg) = self.background.as_mut() {
+                bg.add_fragment(
+                    record,
+                    mate.record.as_ref(),
+                    read.fragment_reverse,
+                    opts.min_baseq,
+                );
+            }
+        } else if read.mate_may_come && record.mpos() >= read.pos {
+            // The mate is still ahead: wait for it.
+            let waiting = Pending {
+                obs: std::mem::take(obs),
+                record: self.background.is_some().then(|| record.clone()),
+            };
+            self.pending.insert(record.qname().to_vec(), waiting);
+        } else {
+            // No mate to wait for (unpaired, read mode, or the mate came
+            // earlier and showed nothing here).
+            self.add(obs);
+            // The background takes whole fragments only: a read alone when
+            // it is one (unpaired, or read mode), never half a pair whose
+            // other half was not fetched.
+            if let Some(bg) = self.background.as_mut().filter(|_| !read.mate_may_come) {
+                if !(opts.fragments && read.paired) {
+                    bg.add_fragment(record, None, read.fragment_reverse, opts.min_baseq);
+                }
+            }
+        }
+    }
+
+    /// Mates that never came (filtered, or outside the fetched regions):
+    /// their observations count alone; the background takes whole
+    /// fragments only.
+    fn finish(mut self) -> GroupCounts {
+        for (_, w) in std::mem::take(&mut self.pending) {
+            self.add(&w.obs);
+        }
+        GroupCounts {
+            sites: self.counts,
+            background: self.background,
+        }
+    }
+}
+
+/// Count the groups of one unit in one pass over its intervals.
+fn count_unit(
+    reader: &mut RegionReader,
+    unit: &Unit,
+    groups: &[SiteGroup],
     models: &[SiteModel],
-    mut background: Option<BackgroundWindow>,
     opts: &CountOptions,
     path: &Path,
-) -> Result<GroupCounts, CountError> {
-    let region = || format!("{}:{}-{}", group.contig, group.start + 1, group.end);
+) -> Result<UnitCounts, CountError> {
+    let windows = std::mem::take(&mut *unit.windows.lock().expect("no panic holds it"));
+    let groups: Vec<&SiteGroup> = unit.members.iter().map(|&g| &groups[g]).collect();
+    let contig = &groups[0].contig;
+    let region = || {
+        let (first, last) = (groups[0], groups[groups.len() - 1]);
+        format!("{contig}:{}-{}", first.start + 1, last.end)
+    };
     let read_error = |detail: String| CountError::Read {
         path: path.to_owned(),
         region: region(),
         detail,
     };
-    reader
-        .fetch((tid, group.start, group.end))
-        .map_err(|e| read_error(e.to_string()))?;
-    let sites: Vec<&SiteModel> = group.sites.iter().map(|&i| &models[i]).collect();
-    let mut counts: Vec<SiteCounts> = sites.iter().map(|m| SiteCounts::new(m)).collect();
-    let add = |obs: &[(u16, Observation)], counts: &mut Vec<SiteCounts>| {
-        for &(j, o) in obs {
-            counts[j as usize].add(sites[j as usize], FragmentCall::Observed(o));
-        }
-    };
-    let tally_background = background.is_some();
-    // Reads waiting for their mate, by name.
-    let mut pending: FxHashMap<Vec<u8>, Pending> = FxHashMap::default();
+    let mut states: Vec<GroupState> = groups
+        .iter()
+        .zip(windows)
+        .map(|(g, w)| GroupState::new(g, models, w))
+        .collect();
+    reader.fetch(contig, &unit.intervals).map_err(read_error)?;
     let mut record = bam::Record::new();
     let mut obs: ReadObs = Vec::new();
     let mut last_pos = i64::MIN;
     let mut reads = ReadTally::default();
     while let Some(r) = reader.read(&mut record) {
-        r.map_err(|e| read_error(e.to_string()))?;
+        r.map_err(read_error)?;
         let pos = record.pos();
         if pos < last_pos {
             return Err(CountError::Unsorted {
@@ -415,102 +643,38 @@ fn count_group(
         if !opts.keeps(flags, record.mapq()) {
             continue;
         }
-        let end = ref_end(pos, record.raw_cigar());
         let paired = flags & flag::PAIRED != 0;
         let reverse = flags & flag::REVERSE != 0;
-        // Fragment orientation is read 1's strand.
         let fragment_reverse = if opts.fragments && paired && flags & flag::READ2 != 0 {
             !reverse
         } else {
             reverse
         };
-        let observation_template = Observation {
-            allele: super::Allele::Ref,
-            reverse: fragment_reverse,
-            fragment_length: if paired && flags & flag::PROPER_PAIR != 0 {
-                u32::try_from(record.insert_size().unsigned_abs()).unwrap_or(u32::MAX)
-            } else {
-                0
+        let read = ReadFacts {
+            pos,
+            end: ref_end(pos, record.raw_cigar()),
+            fragment_reverse,
+            mate_may_come: opts.fragments
+                && paired
+                && flags & flag::MATE_UNMAPPED == 0
+                && record.mtid() == unit.tid as i32,
+            paired,
+            observation: Observation {
+                allele: super::Allele::Ref,
+                reverse: fragment_reverse,
+                fragment_length: if paired && flags & flag::PROPER_PAIR != 0 {
+                    u32::try_from(record.insert_size().unsigned_abs()).unwrap_or(u32::MAX)
+                } else {
+                    0
+                },
             },
         };
-        obs.clear();
-        for (j, site) in sites.iter().enumerate() {
-            let (s, e) = site.footprint();
-            if s < pos || e > end {
-                continue;
-            }
-            if let Some(allele) = site.classify(&record, opts.min_baseq) {
-                obs.push((
-                    j as u16,
-                    Observation {
-                        allele,
-                        ..observation_template
-                    },
-                ));
-            }
-        }
-        if obs.is_empty() && !tally_background {
-            continue;
-        }
-        let mate_may_come = opts.fragments
-            && paired
-            && flags & flag::MATE_UNMAPPED == 0
-            && record.mtid() == tid as i32;
-        if let Some(mate) = mate_may_come
-            .then(|| pending.remove(record.qname()))
-            .flatten()
-        {
-            for &(j, o) in &obs {
-                match mate.obs.iter().find(|(k, _)| *k == j) {
-                    Some(&(_, m)) => {
-                        counts[j as usize].overlaps_merged += 1;
-                        counts[j as usize].add(sites[j as usize], merge_mates(m, o));
-                    }
-                    None => add(&[(j, o)], &mut counts),
-                }
-            }
-            for &(k, m) in &mate.obs {
-                if !obs.iter().any(|(j, _)| *j == k) {
-                    add(&[(k, m)], &mut counts);
-                }
-            }
-            if let Some(bg) = background.as_mut() {
-                bg.add_fragment(
-                    &record,
-                    mate.record.as_ref(),
-                    fragment_reverse,
-                    opts.min_baseq,
-                );
-            }
-        } else if mate_may_come && record.mpos() >= pos {
-            // The mate is still ahead: wait for it.
-            let waiting = Pending {
-                obs: std::mem::take(&mut obs),
-                record: tally_background.then(|| record.clone()),
-            };
-            pending.insert(record.qname().to_vec(), waiting);
-        } else {
-            // No mate to wait for (unpaired, read mode, or the mate came
-            // earlier and showed nothing here).
-            add(&obs, &mut counts);
-            // The background takes whole fragments only: a read alone when
-            // it is one (unpaired, or read mode), never half a pair whose
-            // other half was not fetched.
-            if let Some(bg) = background.as_mut().filter(|_| !mate_may_come) {
-                if !(opts.fragments && paired) {
-                    bg.add_fragment(&record, None, fragment_reverse, opts.min_baseq);
-                }
-            }
+        for state in states.iter_mut().filter(|g| g.overlaps(&read)) {
+            state.observe(&record, &read, &mut obs, opts);
         }
     }
-    // Mates that never came (filtered, or outside the fetched region): their
-    // observations count alone; the background takes whole fragments only.
-    for (_, w) in pending {
-        add(&w.obs, &mut counts);
-    }
-    Ok(GroupCounts {
-        sites: counts,
-        background,
+    Ok(UnitCounts {
+        groups: states.into_iter().map(GroupState::finish).collect(),
         reads,
     })
 }
@@ -584,6 +748,62 @@ mod tests {
     fn site<'a>(panel: &Panel, counts: &'a [SiteCounts], id: &str) -> &'a SiteCounts {
         let i = panel.hotspots.iter().position(|h| h.id == id).unwrap();
         &counts[i]
+    }
+
+    #[test]
+    fn region_reader_returns_each_overlapping_record_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let seq = "A".repeat(50);
+        // 1-based starts of 50 bp reads on chr12: r1 touches only the first
+        // interval, r2 both, r3 none (between them), r4 only the second.
+        let records: Vec<String> = [("r1", 1000), ("r2", 1040), ("r3", 1100), ("r4", 1160)]
+            .iter()
+            .map(|&(n, p)| sam(n, 0, "chr12", p, 60, "50M", 0, 0, &seq, None))
+            .collect();
+        let path = bam(
+            dir.path(),
+            "regions",
+            &format!("@HD\tVN:1.6\tSO:coordinate\n{CONTIGS}"),
+            &records,
+        );
+        let input = AlignmentInput::open(&path, None).unwrap();
+        let mut reader = input.open_regions().unwrap();
+        let names = |reader: &mut RegionReader, intervals: &[(i64, i64)]| {
+            reader.fetch("chr12", intervals).unwrap();
+            let mut record = bam::Record::new();
+            let mut names = Vec::new();
+            while let Some(r) = reader.read(&mut record) {
+                r.unwrap();
+                names.push(String::from_utf8(record.qname().to_vec()).unwrap());
+            }
+            names
+        };
+        // 0-based half-open: [1045, 1050) and [1189, 1190), given out of
+        // order; each record once, in file order.
+        assert_eq!(
+            names(&mut reader, &[(1189, 1190), (1045, 1050)]),
+            ["r1", "r2", "r4"]
+        );
+        // A second fetch on the same reader starts afresh.
+        assert_eq!(names(&mut reader, &[(1085, 1101)]), ["r2", "r3"]);
+        assert!(reader.fetch("chrUn", &[(0, 1)]).is_err());
+    }
+
+    #[test]
+    fn groups_sharing_an_index_window_are_read_in_one_unit() {
+        let group = |contig: &str, start: i64, end: i64| SiteGroup {
+            contig: contig.into(),
+            start,
+            end,
+            sites: vec![],
+        };
+        let groups = [
+            group("chr1", 100, 200),
+            group("chr1", 200 + SHARED_WINDOW - 1, 200 + SHARED_WINDOW),
+            group("chr1", 200 + 3 * SHARED_WINDOW, 200 + 3 * SHARED_WINDOW + 1),
+            group("chr2", 300, 301),
+        ];
+        assert_eq!(fetch_units(&groups), vec![vec![0, 1], vec![2], vec![3]]);
     }
 
     /// KRAS G12D is chr12:25245350 C>T. A 60 bp read from 25245321.

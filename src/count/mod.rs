@@ -11,6 +11,7 @@ pub mod background;
 pub mod bam;
 pub mod fastq;
 pub mod fragment;
+mod regions;
 pub mod site;
 
 use crate::panel::{Panel, PanelError};
