@@ -41,10 +41,12 @@
 # Needs: bash, python3, samtools (checks, floor). Optional: bcftools, perbase
 # (cargo install perbase), /usr/bin/time (apt-get install -y time) for RSS.
 # No network. A missing optional tool's rows are skipped with a note.
+# Shared helpers (timing, medians, ratios, inputs): benches/lib.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source benches/lib.sh
 
-CFSPOT=${CFSPOT:-target/release/cfspot}
+CFSPOT=${CFSPOT:-${CARGO_TARGET_DIR:-target}/release/cfspot}
 WORK=${WORK:-bench-work}
 RUNS=${RUNS:-5}
 DEEP=${DEEP:-20000}
@@ -56,9 +58,6 @@ SIM_THREADS=${SIM_THREADS:-2}
 CHECK_ONLY=${CHECK_ONLY:-0}
 FF=UNMAP,SECONDARY,QCFAIL,DUP,SUPPLEMENTARY # cfspot's default -F (0xf04)
 
-die() { echo "compare.sh: $*" >&2; exit 1; }
-note() { echo "compare.sh: $*" >&2; }
-
 [[ -x "$CFSPOT" ]] || die "no cfspot binary at '$CFSPOT': run 'cargo build --release' or set CFSPOT=/path/to/cfspot"
 command -v python3 >/dev/null || die "python3 is needed (for the checks and the bcftools FASTA)"
 command -v samtools >/dev/null || die "samtools is needed for the checks and the floor: apt-get install -y samtools"
@@ -66,7 +65,7 @@ HAVE_BCFTOOLS=1; command -v bcftools >/dev/null || { HAVE_BCFTOOLS=0; note "bcft
 if [[ -n "${PERBASE:-}" && -d "$PERBASE" ]]; then PERBASE=$PERBASE/perbase; fi
 PERBASE=${PERBASE:-$(command -v perbase || true)}
 HAVE_PERBASE=1; [[ -n "$PERBASE" && -x "$PERBASE" ]] || { HAVE_PERBASE=0; note "perbase not found: its rows are skipped (cargo install perbase; PERBASE=/path/to/bin)"; }
-TIMEV=/usr/bin/time; [[ -x $TIMEV ]] || { TIMEV=; note "/usr/bin/time missing: no peak RSS (apt-get install -y time)"; }
+find_timev
 [[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer, got '$RUNS'"
 
 mkdir -p "$WORK"
@@ -76,8 +75,8 @@ log=$WORK/logs; mkdir -p "$log"
 cf_version=$("$CFSPOT" --version)
 echo "## Machine and tools"
 echo
-echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores; RAM $(awk '/MemTotal/ {printf "%.1f GB", $2/1048576}' /proc/meminfo); $(uname -sr)"
-echo "- load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "- CPU: $(cpu_line)"
+echo "- load average at start: $(loadavg)"
 echo "- $cf_version ($CFSPOT); $(samtools --version | head -1)"
 [[ $HAVE_BCFTOOLS == 1 ]] && echo "- $(bcftools --version | head -1)"
 [[ $HAVE_PERBASE == 1 ]] && echo "- $("$PERBASE" --version 2>&1 | head -1)"
@@ -92,20 +91,6 @@ grep -v '^#' "$vcf" | awk -v OFS='\t' '{ print $1, $2 - 1, $2 - 1 + length($4) }
   | sort -u -k1,1V -k2,2n > "$WORK/spans.bed"
 
 # ---------------------------------------------------------------- inputs
-simulate() { # name depth
-  local name=$1 depth=$2 dir=$WORK/$1
-  local stamp="$cf_version ($(cksum < "$CFSPOT" | cut -d' ' -f1)) -d $depth -t $TF -s $SEED"
-  if [[ -s $dir/$name.bam && -s $dir/$name.bam.bai && "$(cat "$dir/stamp" 2>/dev/null)" == "$stamp" ]]; then
-    note "reusing $dir/$name.bam ($stamp)"
-    return
-  fi
-  rm -rf "$dir"
-  note "simulating $name: cfspot simulate -d $depth -t $TF -s $SEED"
-  "$CFSPOT" simulate -o "$dir" -n "$name" -d "$depth" -t "$TF" -s "$SEED" -@ "$SIM_THREADS" 2> "$log/simulate.$name.log" \
-    || die "cfspot simulate failed; see $log/simulate.$name.log"
-  echo "$stamp" > "$dir/stamp"
-}
-
 # Full-length FASTA for bcftools: the BAM's contigs, N outside the demo windows.
 fake_reference() { # bam
   local fa=$WORK/fake_ref.fa.gz
@@ -147,8 +132,8 @@ for line in sys.stdin:
 
 for p in $PANELS; do
   case $p in
-    deep) simulate deep "$DEEP" ;;
-    shallow) simulate shallow "$SHALLOW" ;;
+    deep) simulate_once "$WORK/deep" deep -d "$DEEP" -t "$TF" -s "$SEED" ;;
+    shallow) simulate_once "$WORK/shallow" shallow -d "$SHALLOW" -t "$TF" -s "$SEED" ;;
     *) die "unknown panel '$p' in PANELS (deep, shallow)" ;;
   esac
 done
@@ -300,51 +285,7 @@ echo
 [[ $CHECK_ONLY == 1 ]] && exit 0
 
 # ---------------------------------------------------------------- timing
-now() { date +%s.%N; }
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-max() { printf '%s\n' "$@" | sort -g | tail -1; }
-
-# time_cmd LABEL COUNTS -- CMD...: sets WALL CPU RSS; a failed command gives empty values.
-time_cmd() {
-  local label=$1 counts=$2; shift 3
-  local walls=() cpus=() rsss=() i s e tf=$log/time.txt
-  WALL=; CPU=; RSS=
-  for i in $(seq 0 "$RUNS"); do
-    s=$(now)
-    if [[ -n $TIMEV ]]; then
-      if ! $TIMEV -f '%U %S %M' -o "$tf" "$@" > /dev/null 2> "$log/run.err"; then
-        note "'$label' failed: $(tail -3 "$log/run.err")"; return 0
-      fi
-    else
-      if ! "$@" > /dev/null 2> "$log/run.err"; then note "'$label' failed: $(tail -3 "$log/run.err")"; return 0; fi
-    fi
-    e=$(now)
-    (( i == 0 )) && continue # warm-up
-    walls+=("$(awk -v a="$s" -v b="$e" 'BEGIN { printf "%.3f", b - a }')")
-    if [[ -n $TIMEV ]]; then
-      cpus+=("$(awk '{ printf "%.2f", $1 + $2 }' "$tf")")
-      rsss+=("$(awk '{ printf "%.0f", $3 / 1024 }' "$tf")")
-    fi
-  done
-  WALL=$(median "${walls[@]}")
-  if [[ -n $TIMEV ]]; then CPU=$(median "${cpus[@]}"); RSS=$(max "${rsss[@]}"); fi
-}
-
-declare -A T C # T[panel/key] = median wall, C[panel/key] = median CPU
-ratio() { # a b -> a/b (2 decimals) when both are numbers
-  [[ ${1:-} =~ ^[0-9.]+$ && ${2:-} =~ ^[0-9.]+$ ]] && awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b }' || true
-}
-rows=()
-row() { # panel key label counts cmd...
-  local panel=$1 key=$2 label=$3 counts=$4; shift 4
-  note "timing $panel: $label"
-  time_cmd "$label" "$counts" -- "$@"
-  T[$panel/$key]=$WALL
-  C[$panel/$key]=$CPU
-  rows+=("$panel|$key|$label|$counts|$WALL|$CPU|$RSS")
-}
-skip() { rows+=("$1|$2|$3|$4|skipped: $5|||"); }
-
+# (time_cmd, row, skip, ratio, goal and the T, C, rows they fill: benches/lib.sh)
 for p in $PANELS; do
   bam=$WORK/$p/$p.bam
   spans=$WORK/spans.bed
@@ -385,23 +326,16 @@ echo
 echo "| BAM | command | counts | wall s | CPU s | peak RSS MB | wall / cfspot -@ 1 | CPU / cfspot -@ 1 |"
 echo "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |"
 for r in "${rows[@]}"; do
-  IFS='|' read -r panel key label counts wall cpu rss <<< "$r"
+  IFS=$US read -r panel key label counts wall cpu rss <<< "$r"
   echo "| $panel | $label | $counts | $wall | $cpu | $rss | $(ratio "$wall" "${T[$panel/cf1]:-}") | $(ratio "$cpu" "${C[$panel/cf1]:-}") |"
 done
 echo
-echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "load average at end: $(loadavg)"
 echo
 
 # ---------------------------------------------------------------- goals (issue 7)
 echo "## Goals of issue 7 (ratios of median wall times; CPU-time ratio in parentheses)"
 echo
-goal() { # panel text key-a key-b op target: the ratio a/b judged against the target
-  local v c ok
-  v=$(ratio "${T[$1/$3]:-}" "${T[$1/$4]:-}"); c=$(ratio "${C[$1/$3]:-}" "${C[$1/$4]:-}")
-  if [[ -z $v ]]; then echo "- $1: $2: n/a"; return; fi
-  ok=$(awk -v v="$v" -v t="$6" -v op="$5" 'BEGIN { print ((op == "<=" ? v <= t : v >= t) ? "met" : "NOT met") }')
-  echo "- $1: $2 = $v ($c CPU), goal $5 $6: $ok"
-}
 for p in $PANELS; do
   goal "$p" "cfspot -@ 1 / samtools view -c floor" cf1 floor "<=" 1.2
   goal "$p" "bcftools mpileup / cfspot -@ 1" bcftools cf1 ">=" 5

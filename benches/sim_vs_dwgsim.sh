@@ -14,17 +14,19 @@
 # Usage: benches/sim_vs_dwgsim.sh [DEPTH]
 #   DEPTH (default 9510: ~686,000 pairs on the demo panel, about the
 #   680,000 of issue 3); env THREADS (2), LEVEL (1), REPS (3),
-#   CFSPOT (a cfspot binary; default: build target/release/cfspot).
+#   CFSPOT (a cfspot binary; default: build ${CARGO_TARGET_DIR:-target}/release/cfspot).
+#   benches/compare.sh runs it as its "sim" section. Helpers: benches/lib.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source benches/lib.sh
 DEPTH=${1:-9510}
 THREADS=${THREADS:-2}
 LEVEL=${LEVEL:-1}
 REPS=${REPS:-3}
-command -v dwgsim >/dev/null || { echo "dwgsim is not on PATH: apt-get install -y dwgsim" >&2; exit 1; }
+command -v dwgsim >/dev/null || die "dwgsim is not on PATH: apt-get install -y dwgsim"
 if [[ -z "${CFSPOT:-}" ]]; then
   cargo build --release --quiet
-  CFSPOT=target/release/cfspot
+  CFSPOT=${CARGO_TARGET_DIR:-target}/release/cfspot
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -33,7 +35,10 @@ timed() { local f=$1; shift; /usr/bin/time -a -o "$f" -f '%e %U %S' "$@"; }
 best() { awk '{ c = $2 + $3; if (NR == 1 || $1 < w) { w = $1; cpu = c } } END { printf "%.2f %.2f\n", w, cpu }' "$1"; }
 runs() { awk '{ printf "%s%s", (NR > 1 ? " " : ""), $1 }' "$1"; }
 
-echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); cores: $(nproc)"
+echo "## cfspot simulate vs dwgsim (benches/sim_vs_dwgsim.sh)"
+echo
+echo "CPU: $(cpu_line)"
+echo "load average before: $(loadavg)"
 for _ in $(seq "$REPS"); do
   rm -rf "$work/cf"
   timed "$work/cf.times" "$CFSPOT" simulate -o "$work/cf" -n cf -d "$DEPTH" -@ "$THREADS" --level "$LEVEL" 2> "$work/cf.log"
@@ -59,4 +64,4 @@ awk -v p="$pairs" -v t="$t_dw" -v c="$c_dw" -v runs="$(runs "$work/dw.times")" -
   'BEGIN { printf "| dwgsim 0.1.14 | %d | %s (%s) | %s | %.0f | FASTQ.gz x2, %.0f MB |\n", p, t, runs, c, p / t, b / 1e6 }'
 awk -v a="$t_dw" -v b="$t_cf" -v x="$c_dw" -v y="$c_cf" \
   'BEGIN { printf "\ncfspot is %.1fx faster by wall time, %.1fx by CPU time\n", a / b, x / y }'
-echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "load average after: $(loadavg)"
