@@ -1,7 +1,19 @@
 #!/usr/bin/env bash
-# Counting at hotspots: `cfspot count` side by side with samtools, bcftools
-# and perbase, on the same simulated BAMs and the same sites (issue 7).
+# The benchmark driver of issue 7. Sections (SECTIONS, default all three):
+#   count  counting at hotspots: `cfspot count` side by side with samtools,
+#          bcftools and perbase, on the same simulated BAMs and the same sites
+#          (this script; steps 1-4 below)
+#   fastq  FASTQ mode vs `bwa mem | samtools sort | cfspot count` and vs
+#          `gzip -dc` (benches/fastq_vs_bwa.sh, run with this WORK, RUNS and
+#          CFSPOT; its DEPTH is FASTQ_DEPTH, default 9300: 671,397 pairs)
+#   sim    `cfspot simulate` vs dwgsim (benches/sim_vs_dwgsim.sh, with this
+#          CFSPOT; its DEPTH is SIM_DEPTH, default 9510; REPS its own, 3)
+# Each section prints its own markdown; the fastq and sim sections run after
+# the count section, and the driver fails at the end if any section failed.
+# TF, SEED and DEPTH apply to the count section only: the other scripts keep
+# their own defaults (run them directly to change those).
 #
+# The count section:
 # 1. Inputs: `cfspot simulate` on the embedded demo panel (31 hotspots),
 #    a deep sample (DEEP fragments per site, default 20,000) and a shallow one
 #    (SHALLOW, default 2,000), tumour fraction TF (0.02), seed SEED (1).
@@ -35,13 +47,16 @@
 # Usage: benches/compare.sh            (from anywhere; runs in the repo root)
 # Env:   CFSPOT   cfspot binary (default target/release/cfspot)
 #        PERBASE  perbase binary, or the bin folder that holds it (default: PATH)
+#        SECTIONS ("count fastq sim")  FASTQ_DEPTH (9300)  SIM_DEPTH (9510)
 #        WORK (bench-work)  RUNS (5)  DEEP (20000)  SHALLOW (2000)  TF (0.02)
 #        SEED (1)  PANELS ("deep shallow")  SIM_THREADS (2)
-#        CHECK_ONLY=1 stops after the checks.
+#        CHECK_ONLY=1 stops after the checks (the count and fastq sections'
+#        checks; the sim section has none and is skipped).
 # Needs: bash, python3, samtools (checks, floor). Optional: bcftools, perbase
 # (cargo install perbase), /usr/bin/time (apt-get install -y time) for RSS.
-# No network. A missing optional tool's rows are skipped with a note.
-# Shared helpers (timing, medians, ratios, inputs): benches/lib.sh.
+# The fastq section needs bwa, the sim section dwgsim (apt-get install -y
+# bwa dwgsim). No network. A missing optional tool's rows are skipped with a
+# note. Shared helpers (timing, medians, ratios, inputs): benches/lib.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source benches/lib.sh
@@ -56,9 +71,36 @@ SEED=${SEED:-1}
 PANELS=${PANELS:-deep shallow}
 SIM_THREADS=${SIM_THREADS:-2}
 CHECK_ONLY=${CHECK_ONLY:-0}
+SECTIONS=${SECTIONS:-count fastq sim}
 FF=UNMAP,SECONDARY,QCFAIL,DUP,SUPPLEMENTARY # cfspot's default -F (0xf04)
 
 [[ -x "$CFSPOT" ]] || die "no cfspot binary at '$CFSPOT': run 'cargo build --release' or set CFSPOT=/path/to/cfspot"
+for sec in $SECTIONS; do
+  [[ $sec == count || $sec == fastq || $sec == sim ]] || die "unknown section '$sec' in SECTIONS (count, fastq, sim)"
+done
+section() { [[ " $SECTIONS " == *" $1 "* ]]; }
+
+# The fastq and sim sections, each its own script; called once the count
+# section is done (or skipped). A failed section is reported, the next one
+# still runs, and the driver fails at the end.
+other_sections() {
+  local failed=()
+  if section fastq; then
+    echo
+    env -u TF -u SEED -u DEPTH CFSPOT="$CFSPOT" WORK="$WORK" RUNS="$RUNS" CHECK_ONLY="$CHECK_ONLY" \
+      ${FASTQ_DEPTH:+DEPTH="$FASTQ_DEPTH"} benches/fastq_vs_bwa.sh || failed+=(fastq)
+  fi
+  if section sim && [[ $CHECK_ONLY != 1 ]]; then
+    echo
+    CFSPOT="$CFSPOT" benches/sim_vs_dwgsim.sh ${SIM_DEPTH:+"$SIM_DEPTH"} || failed+=(sim)
+  fi
+  (( ${#failed[@]} == 0 )) || die "section(s) failed: ${failed[*]}"
+}
+if ! section count; then
+  other_sections
+  exit 0
+fi
+
 command -v python3 >/dev/null || die "python3 is needed (for the checks and the bcftools FASTA)"
 command -v samtools >/dev/null || die "samtools is needed for the checks and the floor: apt-get install -y samtools"
 HAVE_BCFTOOLS=1; command -v bcftools >/dev/null || { HAVE_BCFTOOLS=0; note "bcftools not on PATH: its rows are skipped (apt-get install -y bcftools)"; }
@@ -282,7 +324,10 @@ for p in $PANELS; do
   check "$p" || die "the tools disagree on $p (see above; outputs in $WORK/$p/check)"
 done
 echo
-[[ $CHECK_ONLY == 1 ]] && exit 0
+if [[ $CHECK_ONLY == 1 ]]; then
+  other_sections
+  exit 0
+fi
 
 # ---------------------------------------------------------------- timing
 # (time_cmd, row, skip, ratio, goal and the T, C, rows they fill: benches/lib.sh)
@@ -342,3 +387,5 @@ for p in $PANELS; do
   goal "$p" "perbase --mate-fix -t 1 / cfspot -@ 1" perbase_mf cf1 ">=" 3
   goal "$p" "cfspot -@ 1 / cfspot -@ 2" cf1 cf2 ">=" 1.8
 done
+
+other_sections
