@@ -20,7 +20,8 @@
 //! is too short to tell an indel from the reference does not span the
 //! allele and is not counted there.
 
-use super::index::{code, complement, PanelIndex, K};
+use super::index::{complement, PanelIndex, K};
+use crate::bases::{CODES, NO_CODE};
 use crate::count::allele::cigar_op::{DEL, INS, MATCH, SOFT_CLIP};
 use crate::count::allele::AlignedRead;
 
@@ -116,7 +117,6 @@ pub fn fragment_length(a: &Placement, b: &Placement) -> Option<u32> {
 #[derive(Debug, Default)]
 pub struct Placer {
     votes: Vec<(bool, usize, i64, u32)>,
-    scores: Vec<i32>,
     dp_h: Vec<i32>,
     dp_e: Vec<i32>,
     dp_f: Vec<i32>,
@@ -125,22 +125,27 @@ pub struct Placer {
     ops: Vec<u32>,
 }
 
+/// The k-mer at `off`, `None` when it holds a base other than A/C/G/T.
 #[inline]
 fn kmer_at(seq: &[u8], off: usize) -> Option<u32> {
-    let mut k = 0u32;
+    let (mut k, mut any) = (0u32, 0u8);
     for &b in &seq[off..off + K] {
-        k = k << 2 | code(b)? as u32;
+        let c = CODES[b as usize];
+        // Codes are 0..=3, so one NO_CODE among them shows in the OR.
+        any |= c;
+        k = k << 2 | (c & 3) as u32;
     }
-    Some(k)
+    (any < NO_CODE).then_some(k)
 }
 
+/// A read base against a window base: a match (or a panel alt allele
+/// there) scores +1, N or any other non-base −1, a mismatch −4.
 #[inline]
 fn score_base(read: u8, refb: u8, alt_ok: u8) -> i32 {
-    if read == refb && code(read).is_some() {
-        MATCH_SCORE
-    } else if read == b'N' || code(refb).is_none() || code(read).is_none() {
+    let (r, f) = (CODES[read as usize], CODES[refb as usize]);
+    if r >= NO_CODE || f >= NO_CODE {
         N_SCORE
-    } else if alt_ok & (1 << code(read).unwrap_or(0)) != 0 {
+    } else if r == f || alt_ok >> r & 1 != 0 {
         MATCH_SCORE
     } else {
         MISMATCH
@@ -226,8 +231,9 @@ impl Placer {
         }
         // 2. Ungapped, clipped to the best segment (Kadane).
         let wlen = window.seq.len() as i64;
-        self.scores.clear();
         let mut mismatches = 0;
+        let (mut best, mut best_s, mut best_e) = (0i32, 0usize, 0usize);
+        let (mut run, mut run_s) = (0i32, 0usize);
         for (i, &b) in read.iter().enumerate() {
             let j = diag + i as i64;
             let s = if j < 0 || j >= wlen {
@@ -236,11 +242,6 @@ impl Placer {
                 score_base(b, window.seq[j as usize], window.alt_ok[j as usize])
             };
             mismatches += (s == MISMATCH) as u32;
-            self.scores.push(s);
-        }
-        let (mut best, mut best_s, mut best_e) = (0i32, 0usize, 0usize);
-        let (mut run, mut run_s) = (0i32, 0usize);
-        for (i, &s) in self.scores.iter().enumerate() {
             if run <= 0 {
                 run = 0;
                 run_s = i;
