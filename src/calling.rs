@@ -5,6 +5,7 @@ use crate::count::{ReadTally, SiteCounts};
 use crate::output::Output;
 use crate::panel::Panel;
 use crate::report::calls::{self, BackgroundSummary, CallRow, FragmentLengths, Summary};
+use crate::report::percent::{percent, Digits, Gap};
 use crate::report::{html, multiqc};
 use crate::stats::background::{ErrorModel, SiteBackground};
 use crate::stats::call::{call_sample, call_sites, CallOptions};
@@ -157,7 +158,7 @@ pub fn verdict(summary: &Summary) -> String {
             summary.status,
             summary
                 .sample_lod
-                .map(|l| format!("{:.2} %", l * 100.0))
+                .map(|l| percent(l, Digits::Fixed(2), Gap::Space))
                 .unwrap_or_else(|| "(no depth)".into())
         )
     } else {

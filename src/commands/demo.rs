@@ -8,6 +8,7 @@ use cfspot::output::Output;
 use cfspot::panel::Panel;
 use cfspot::report::calls::CallRow;
 use cfspot::report::count_tsv;
+use cfspot::report::percent::{percent, Digits, Gap};
 use cfspot::sim::mutations::MutationRequest;
 use cfspot::sim::truth::TruthRow;
 use cfspot::sim::{SimParams, Simulation};
@@ -54,8 +55,9 @@ pub struct DemoArgs {
     pub threads: usize,
 }
 
+/// The demo's percentages, two decimals so its table's columns line up.
 fn pct(x: f64) -> String {
-    format!("{:.2}%", 100.0 * x)
+    percent(x, Digits::Fixed(2), Gap::Tight)
 }
 
 impl DemoArgs {

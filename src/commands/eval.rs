@@ -4,6 +4,7 @@ use anyhow::{bail, Context, Result};
 use cfspot::eval::{evaluate, lod_curve, pair, read_truth, CurvePoint, SampleContext, SampleEval};
 use cfspot::output::Output;
 use cfspot::report::calls::read_tsv;
+use cfspot::report::percent::{percent, Digits, Gap};
 use clap::Args;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -83,8 +84,9 @@ fn read_sheet(path: &Path) -> Result<Vec<(String, PathBuf, PathBuf)>> {
         .collect()
 }
 
+/// A rate or tumour fraction in the table, `-` where it cannot be known.
 fn pct(v: Option<f64>) -> String {
-    v.map(|v| format!("{:.1}%", v * 100.0))
+    v.map(|v| percent(v, Digits::Fixed(1), Gap::Tight))
         .unwrap_or_else(|| "-".into())
 }
 
@@ -178,7 +180,7 @@ impl EvalArgs {
                     out,
                     "{:>8} {:>9} {:>6} {:>9} {:>7} {:>17} {:>10}",
                     depth,
-                    format!("{:.3}%", p.expected_vaf * 100.0),
+                    percent(p.expected_vaf, Digits::Fixed(3), Gap::Tight),
                     p.sites,
                     p.detected,
                     pct(Some(p.sensitivity)),
@@ -188,7 +190,7 @@ impl EvalArgs {
                         pct(Some(p.sensitivity_hi))
                     ),
                     p.mean_lod95
-                        .map(|l| format!("{:.3}%", l * 100.0))
+                        .map(|l| percent(l, Digits::Fixed(3), Gap::Tight))
                         .unwrap_or_else(|| "-".into())
                 )?;
             }

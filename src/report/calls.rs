@@ -3,6 +3,7 @@
 //! Every number in the VCF and the summary is also in `calls.tsv` (or is
 //! computed from it as the summary says), so reports can be recomputed.
 
+use super::percent::{percent, Digits, Gap};
 use crate::count::site::summarise_lengths;
 use crate::count::{ReadTally, SiteCounts};
 use crate::panel::{Hotspot, Panel};
@@ -69,30 +70,20 @@ pub struct CallRow {
     pub note: String,
 }
 
-/// `0.0021` → `0.21 %`.
-fn percent(v: f64) -> String {
-    let p = v * 100.0;
-    if p >= 10.0 {
-        format!("{p:.0} %")
-    } else if p >= 1.0 {
-        format!("{p:.1} %")
-    } else {
-        format!("{p:.2} %")
-    }
-}
-
 impl CallRow {
     pub fn new(h: &Hotspot, c: &SiteCounts, call: &SiteCall) -> Self {
+        // A VAF or LoD in the note's sentence: `0.0021` → `0.21 %`.
+        let in_words = |v| percent(v, Digits::Rounded, Gap::Space);
         let lod = call
             .lod95
-            .map(percent)
+            .map(in_words)
             .unwrap_or_else(|| "not reachable".into());
         let note = match call.status {
             SiteStatus::Detected => format!(
                 "detected at VAF {} ({}–{})",
-                percent(call.vaf.unwrap_or(0.0)),
-                percent(call.vaf_lo),
-                percent(call.vaf_hi)
+                in_words(call.vaf.unwrap_or(0.0)),
+                in_words(call.vaf_lo),
+                in_words(call.vaf_hi)
             ),
             SiteStatus::NotDetected => format!("not detected; LoD95 here {lod}"),
             SiteStatus::LowDepth => {

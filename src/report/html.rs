@@ -20,6 +20,7 @@
 //! markers differ in shape.
 
 use super::calls::{CallRow, Summary};
+use super::percent::{percent, Digits, Gap};
 use std::fmt::Write as _;
 
 // Okabe–Ito.
@@ -47,21 +48,10 @@ pub fn esc(s: &str) -> String {
     out
 }
 
-/// A proportion as a percentage with sensible digits: `0.0295` → `2.95 %`
-/// (with a no-break space, so the sign never wraps onto its own line).
+/// The report's percentages: `0.0295` → `2.95 %`, two significant digits
+/// however small, the sign kept on the number's line.
 fn pct(v: f64) -> String {
-    let p = v * 100.0;
-    if p == 0.0 {
-        "0\u{a0}%".into()
-    } else if p >= 10.0 {
-        format!("{p:.1}\u{a0}%")
-    } else if p >= 0.1 {
-        format!("{p:.2}\u{a0}%")
-    } else {
-        // Two significant digits.
-        let decimals = (1 - p.log10().floor() as i32).clamp(2, 12) as usize;
-        format!("{p:.decimals$}\u{a0}%")
-    }
+    percent(v, Digits::Significant, Gap::NoBreak)
 }
 
 /// `10^d` as a percentage: `-3` → `0.1 %`.
@@ -868,7 +858,7 @@ fn fragment_plot(h: &mut String, s: &Summary) -> std::fmt::Result {
             f1(py(t)),
             x0 - 6.0,
             f1(py(t) + 4.0),
-            esc(&format!("{:.1} %", t * 100.0))
+            esc(&percent(t, Digits::Fixed(1), Gap::Space))
         )?;
         t += ystep;
     }
@@ -996,10 +986,6 @@ mod tests {
     #[test]
     fn percentages_and_axes() {
         assert_eq!(pct(0.0295), "2.95\u{a0}%");
-        assert_eq!(pct(0.0), "0\u{a0}%");
-        assert_eq!(pct(0.5), "50.0\u{a0}%");
-        assert_eq!(pct(0.0008), "0.080\u{a0}%");
-        assert_eq!(pct(8.57e-6), "0.00086\u{a0}%");
         assert_eq!(nice_axis(2030.0), (3000.0, 1000.0));
         assert_eq!(nice_axis(90.0), (100.0, 25.0));
         assert_eq!(decade_label(-3), "0.1\u{a0}%");

@@ -3,3 +3,4 @@ pub mod calls;
 pub mod count_tsv;
 pub mod html;
 pub mod multiqc;
+pub mod percent;
