@@ -34,7 +34,7 @@ pub mod cigar_op {
 use cigar_op::*;
 
 /// One aligned read as the classifier needs it. Implemented for htslib
-/// records and for the FASTQ engine's own placements.
+/// records, for the FASTQ engine's own placements and for [`OwnedRead`].
 #[allow(clippy::len_without_is_empty)] // a read is never empty here
 pub trait AlignedRead {
     /// 0-based reference position of the first aligned base.
@@ -47,6 +47,43 @@ pub trait AlignedRead {
     fn qual(&self, qpos: usize) -> u8;
     /// Number of query bases (soft clips included).
     fn len(&self) -> usize;
+}
+
+/// An aligned read that owns its CIGAR, bases and qualities, in reference
+/// orientation as a BAM stores them: the simulator's reads and the tests'.
+///
+/// The FASTQ engine's `Placement` implements [`AlignedRead`] itself rather
+/// than holding one of these: it is that engine's per-read hot path, due to
+/// be optimised, and how it holds a read's bases (owned, or borrowed from
+/// the placer's buffers) should stay free to change with it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OwnedRead {
+    /// 0-based reference position of the first aligned base.
+    pub start: i64,
+    /// CIGAR in BAM encoding (`len << 4 | op`).
+    pub cigar: Vec<u32>,
+    /// Upper-case ASCII bases, soft clips included.
+    pub seq: Vec<u8>,
+    /// Phred base qualities, one a base.
+    pub qual: Vec<u8>,
+}
+
+impl AlignedRead for OwnedRead {
+    fn ref_start(&self) -> i64 {
+        self.start
+    }
+    fn cigar(&self) -> &[u32] {
+        &self.cigar
+    }
+    fn base(&self, qpos: usize) -> u8 {
+        self.seq[qpos]
+    }
+    fn qual(&self, qpos: usize) -> u8 {
+        self.qual[qpos]
+    }
+    fn len(&self) -> usize {
+        self.seq.len()
+    }
 }
 
 /// What one read (or one fragment) shows at a site.
@@ -487,14 +524,7 @@ fn widen_insertion(s: i64, ins: &[u8], window: Option<RefWindow>) -> (i64, i64) 
 pub(crate) mod tests {
     use super::*;
 
-    /// A read for tests: CIGAR as text, bases, one quality for all.
-    pub struct TestRead {
-        pub pos: i64,
-        pub cigar: Vec<u32>,
-        pub seq: Vec<u8>,
-        pub qual: Vec<u8>,
-    }
-
+    /// A CIGAR written as text (`"4M2D3M"`) in BAM encoding.
     pub fn parse_cigar(text: &str) -> Vec<u32> {
         let mut out = Vec::new();
         let mut n = 0u32;
@@ -510,36 +540,22 @@ pub(crate) mod tests {
         out
     }
 
-    impl TestRead {
-        pub fn new(pos1: i64, cigar: &str, seq: &str) -> Self {
-            TestRead {
-                pos: pos1 - 1,
-                cigar: parse_cigar(cigar),
-                seq: seq.as_bytes().to_vec(),
-                qual: vec![30; seq.len()],
-            }
-        }
-        pub fn with_qual_at(mut self, qpos: usize, q: u8) -> Self {
-            self.qual[qpos] = q;
-            self
+    /// A read for tests: 1-based position, CIGAR as text, bases, quality
+    /// 30 at every base.
+    pub fn test_read(pos1: i64, cigar: &str, seq: &str) -> OwnedRead {
+        OwnedRead {
+            start: pos1 - 1,
+            cigar: parse_cigar(cigar),
+            seq: seq.as_bytes().to_vec(),
+            qual: vec![30; seq.len()],
         }
     }
 
-    impl AlignedRead for TestRead {
-        fn ref_start(&self) -> i64 {
-            self.pos
-        }
-        fn cigar(&self) -> &[u32] {
-            &self.cigar
-        }
-        fn base(&self, q: usize) -> u8 {
-            self.seq[q]
-        }
-        fn qual(&self, q: usize) -> u8 {
-            self.qual[q]
-        }
-        fn len(&self) -> usize {
-            self.seq.len()
+    impl OwnedRead {
+        /// The read with the quality of base `qpos` set to `q`.
+        pub fn with_qual_at(mut self, qpos: usize, q: u8) -> Self {
+            self.qual[qpos] = q;
+            self
         }
     }
 
@@ -558,28 +574,22 @@ pub(crate) mod tests {
     #[test]
     fn snv_ref_alt_other_and_uncovered() {
         let site = SiteModel::new(5, b"A", b"G", win());
-        let r = TestRead::new(1, "10M", &refseq(1, 10));
+        let r = test_read(1, "10M", &refseq(1, 10));
         assert_eq!(site.classify(&r, 20), Some(Allele::Ref));
-        let r = TestRead::new(1, "10M", "ACGTGCGTAA");
+        let r = test_read(1, "10M", "ACGTGCGTAA");
         assert_eq!(site.classify(&r, 20), Some(Allele::Alt));
-        let r = TestRead::new(1, "10M", "ACGTTCGTAA");
+        let r = test_read(1, "10M", "ACGTTCGTAA");
         assert_eq!(site.classify(&r, 20), Some(Allele::Other(b'T')));
         // Read starting right after, or ending right before, the site.
-        assert_eq!(
-            site.classify(&TestRead::new(6, "5M", &refseq(6, 10)), 20),
-            None
-        );
-        assert_eq!(
-            site.classify(&TestRead::new(1, "4M", &refseq(1, 4)), 20),
-            None
-        );
+        assert_eq!(site.classify(&test_read(6, "5M", &refseq(6, 10)), 20), None);
+        assert_eq!(site.classify(&test_read(1, "4M", &refseq(1, 4)), 20), None);
         // Read ending exactly at the site counts.
         assert_eq!(
-            site.classify(&TestRead::new(1, "5M", &refseq(1, 5)), 20),
+            site.classify(&test_read(1, "5M", &refseq(1, 5)), 20),
             Some(Allele::Ref)
         );
         assert_eq!(
-            site.classify(&TestRead::new(5, "5M", &refseq(5, 9)), 20),
+            site.classify(&test_read(5, "5M", &refseq(5, 9)), 20),
             Some(Allele::Ref)
         );
     }
@@ -587,11 +597,11 @@ pub(crate) mod tests {
     #[test]
     fn snv_base_quality() {
         let site = SiteModel::new(5, b"A", b"G", win());
-        let r = TestRead::new(1, "10M", "ACGTGCGTAA").with_qual_at(4, 19);
+        let r = test_read(1, "10M", "ACGTGCGTAA").with_qual_at(4, 19);
         assert_eq!(site.classify(&r, 20), Some(Allele::LowQuality));
         assert_eq!(site.classify(&r, 19), Some(Allele::Alt));
         // A low-quality base elsewhere does not matter.
-        let r = TestRead::new(1, "10M", "ACGTGCGTAA").with_qual_at(3, 2);
+        let r = test_read(1, "10M", "ACGTGCGTAA").with_qual_at(3, 2);
         assert_eq!(site.classify(&r, 20), Some(Allele::Alt));
     }
 
@@ -599,13 +609,13 @@ pub(crate) mod tests {
     fn soft_clipped_bases_do_not_count() {
         let site = SiteModel::new(5, b"A", b"G", win());
         // Bases 1-5 soft-clipped; alignment starts at 6: the G at query 4 is not aligned.
-        let r = TestRead::new(6, "5S5M", "ACGTGCGTAA");
+        let r = test_read(6, "5S5M", "ACGTGCGTAA");
         assert_eq!(site.classify(&r, 20), None);
         // Clipped at the end: aligned 1-4 only.
-        let r = TestRead::new(1, "4M6S", "ACGTGCGTAA");
+        let r = test_read(1, "4M6S", "ACGTGCGTAA");
         assert_eq!(site.classify(&r, 20), None);
         // Clip before the site, base aligned.
-        let r = TestRead::new(3, "2S8M", "ACGTGCGTAA");
+        let r = test_read(3, "2S8M", "ACGTGCGTAA");
         assert_eq!(site.classify(&r, 20), Some(Allele::Alt));
     }
 
@@ -614,11 +624,11 @@ pub(crate) mod tests {
         let site = SiteModel::new(10, b"A", b"T", win());
         // Insertion of 2 bases after ref 4: query is 2 longer before the site.
         let seq = format!("{}GG{}", refseq(1, 4), "ACGTAT");
-        let r = TestRead::new(1, "4M2I6M", &seq);
+        let r = test_read(1, "4M2I6M", &seq);
         assert_eq!(site.classify(&r, 20), Some(Allele::Alt));
         // Deletion of ref 5-6 before the site.
         let seq = format!("{}{}", refseq(1, 4), "GTAT");
-        let r = TestRead::new(1, "4M2D4M", &seq);
+        let r = test_read(1, "4M2D4M", &seq);
         assert_eq!(site.classify(&r, 20), Some(Allele::Alt));
     }
 
@@ -626,13 +636,13 @@ pub(crate) mod tests {
     fn deletion_spanning_snv_is_del() {
         let site = SiteModel::new(10, b"A", b"T", win());
         let seq = format!("{}{}", refseq(1, 8), refseq(12, 15));
-        let r = TestRead::new(1, "8M3D4M", &seq);
+        let r = test_read(1, "8M3D4M", &seq);
         assert_eq!(site.classify(&r, 20), Some(Allele::Other(DELETED)));
         assert_eq!(site.base_of(Allele::Other(DELETED)), Some(b'*'));
         // Judged by the quality of the first base after the deletion (query 8).
-        let r = TestRead::new(1, "8M3D4M", &seq).with_qual_at(8, 10);
+        let r = test_read(1, "8M3D4M", &seq).with_qual_at(8, 10);
         assert_eq!(site.classify(&r, 20), Some(Allele::LowQuality));
-        let r = TestRead::new(1, "8M3D4M", &seq).with_qual_at(7, 10);
+        let r = test_read(1, "8M3D4M", &seq).with_qual_at(7, 10);
         assert_eq!(site.classify(&r, 20), Some(Allele::Other(DELETED)));
     }
 
@@ -640,29 +650,29 @@ pub(crate) mod tests {
     fn mnv_all_bases_needed() {
         // Positions 23-24 "TT" -> "CC".
         let site = SiteModel::new(23, b"TT", b"CC", win());
-        let r = TestRead::new(20, "10M", "GCACCTTGCA");
+        let r = test_read(20, "10M", "GCACCTTGCA");
         assert_eq!(site.classify(&r, 20), Some(Allele::Alt));
-        let r = TestRead::new(20, "10M", "GCACTTTGCA");
+        let r = test_read(20, "10M", "GCACTTTGCA");
         assert_eq!(site.classify(&r, 20), Some(Allele::Other(OTHER)));
-        let r = TestRead::new(20, "10M", &refseq(20, 29));
+        let r = test_read(20, "10M", &refseq(20, 29));
         assert_eq!(site.classify(&r, 20), Some(Allele::Ref));
         // Ends inside the MNV: first base seen only.
-        let r = TestRead::new(20, "4M", "GCAC");
+        let r = test_read(20, "4M", "GCAC");
         assert_eq!(site.classify(&r, 20), None);
         // Starts inside the MNV.
-        let r = TestRead::new(24, "4M", "CTTG");
+        let r = test_read(24, "4M", "CTTG");
         assert_eq!(site.classify(&r, 20), None);
         // Soft clip covering the second base.
-        let r = TestRead::new(20, "4M3S", "GCACCTT");
+        let r = test_read(20, "4M3S", "GCACCTT");
         assert_eq!(site.classify(&r, 20), None);
         // Insertion between the two bases: other.
-        let r = TestRead::new(20, "4M1I5M", "GCACACTGCA");
+        let r = test_read(20, "4M1I5M", "GCACACTGCA");
         assert_eq!(site.classify(&r, 20), Some(Allele::Other(OTHER)));
         // One base deleted: other, not DEL (multi-base).
-        let r = TestRead::new(20, "4M1D5M", "GCACTGCAA");
+        let r = test_read(20, "4M1D5M", "GCACTGCAA");
         assert_eq!(site.classify(&r, 20), Some(Allele::Other(OTHER)));
         // Low quality on either base.
-        let r = TestRead::new(20, "10M", "GCACCTTGCA").with_qual_at(4, 5);
+        let r = test_read(20, "10M", "GCACCTTGCA").with_qual_at(4, 5);
         assert_eq!(site.classify(&r, 20), Some(Allele::LowQuality));
         assert!(!site.is_single_base());
     }
@@ -678,23 +688,23 @@ pub(crate) mod tests {
             ("11M1D8M", "mid"),
             ("13M1D6M", "right"),
         ] {
-            let r = TestRead::new(1, cigar, &del_seq);
+            let r = test_read(1, cigar, &del_seq);
             assert_eq!(site.classify(&r, 20), Some(Allele::Alt), "{pos_desc}");
         }
-        let r = TestRead::new(1, "20M", &refseq(1, 20));
+        let r = test_read(1, "20M", &refseq(1, 20));
         assert_eq!(site.classify(&r, 20), Some(Allele::Ref));
         // Two C deleted: a different event.
-        let r = TestRead::new(
+        let r = test_read(
             1,
             "10M2D8M",
             &format!("{}{}", refseq(1, 10), refseq(13, 20)),
         );
         assert_eq!(site.classify(&r, 20), Some(Allele::Other(OTHER)));
         // Read ending inside the homopolymer cannot tell: not counted.
-        let r = TestRead::new(1, "13M", &refseq(1, 13));
+        let r = test_read(1, "13M", &refseq(1, 13));
         assert_eq!(site.classify(&r, 20), None);
         // Read ending at the right anchor counts.
-        let r = TestRead::new(1, "15M", &refseq(1, 15));
+        let r = test_read(1, "15M", &refseq(1, 15));
         assert_eq!(site.classify(&r, 20), Some(Allele::Ref));
     }
 
@@ -712,14 +722,14 @@ pub(crate) mod tests {
         let site = SiteModel::new(10, b"A", b"AC", win());
         let ins_seq = format!("{}C{}", refseq(1, 14), refseq(15, 20));
         for cigar in ["10M1I10M", "12M1I8M", "14M1I6M"] {
-            let r = TestRead::new(1, cigar, &ins_seq);
+            let r = test_read(1, cigar, &ins_seq);
             assert_eq!(site.classify(&r, 20), Some(Allele::Alt), "{cigar}");
         }
         // An insertion of a different base is other.
         let other = format!("{}G{}", refseq(1, 14), refseq(15, 20));
-        let r = TestRead::new(1, "14M1I6M", &other);
+        let r = test_read(1, "14M1I6M", &other);
         assert_eq!(site.classify(&r, 20), Some(Allele::Other(OTHER)));
-        let r = TestRead::new(1, "20M", &refseq(1, 20));
+        let r = test_read(1, "20M", &refseq(1, 20));
         assert_eq!(site.classify(&r, 20), Some(Allele::Ref));
         // Same model from a right-shifted record.
         assert_eq!(site, SiteModel::new(14, b"C", b"CC", win()));
@@ -731,16 +741,16 @@ pub(crate) mod tests {
         let site = SiteModel::new(4, b"T", b"TG", win());
         let seq = format!("{}G{}", refseq(1, 4), refseq(5, 12));
         assert_eq!(
-            site.classify(&TestRead::new(1, "4M1I8M", &seq), 20),
+            site.classify(&test_read(1, "4M1I8M", &seq), 20),
             Some(Allele::Alt)
         );
         let no_ref = SiteModel::new(4, b"T", b"TG", None);
         assert_eq!(
-            no_ref.classify(&TestRead::new(1, "4M1I8M", &seq), 20),
+            no_ref.classify(&test_read(1, "4M1I8M", &seq), 20),
             Some(Allele::Alt)
         );
         assert_eq!(
-            no_ref.classify(&TestRead::new(1, "12M", &refseq(1, 12)), 20),
+            no_ref.classify(&test_read(1, "12M", &refseq(1, 12)), 20),
             Some(Allele::Ref)
         );
     }
@@ -750,7 +760,7 @@ pub(crate) mod tests {
         let site = SiteModel::new(10, b"AC", b"A", win());
         let del_seq = format!("{}{}", refseq(1, 10), refseq(12, 20));
         // Query index 9 is the left anchor (ref 10).
-        let r = TestRead::new(1, "10M1D9M", &del_seq).with_qual_at(9, 10);
+        let r = test_read(1, "10M1D9M", &del_seq).with_qual_at(9, 10);
         assert_eq!(site.classify(&r, 20), Some(Allele::LowQuality));
     }
 
@@ -759,11 +769,11 @@ pub(crate) mod tests {
         // Ref 17-18 "TT" -> "GGG".
         let site = SiteModel::new(17, b"TT", b"GGG", win());
         let seq = format!("{}GGG{}", refseq(12, 16), refseq(19, 24));
-        let r = TestRead::new(12, "5M3I2D6M", &seq);
+        let r = test_read(12, "5M3I2D6M", &seq);
         assert_eq!(site.classify(&r, 20), Some(Allele::Alt));
-        let r = TestRead::new(12, "5M1I2X6M", &seq);
+        let r = test_read(12, "5M1I2X6M", &seq);
         assert_eq!(site.classify(&r, 20), Some(Allele::Alt));
-        let r = TestRead::new(12, "13M", &refseq(12, 24));
+        let r = test_read(12, "13M", &refseq(12, 24));
         assert_eq!(site.classify(&r, 20), Some(Allele::Ref));
     }
 
@@ -772,7 +782,7 @@ pub(crate) mod tests {
         let site = SiteModel::new(10, b"AC", b"A", win());
         // Deletes ref 9-12 (covers left anchor 10).
         let seq = format!("{}{}", refseq(1, 8), refseq(13, 20));
-        let r = TestRead::new(1, "8M4D8M", &seq);
+        let r = test_read(1, "8M4D8M", &seq);
         assert_eq!(site.classify(&r, 20), Some(Allele::Other(OTHER)));
     }
 
@@ -781,10 +791,10 @@ pub(crate) mod tests {
         let site = SiteModel::new(5, b"A", b".", win());
         assert!(site.is_single_base());
         assert_eq!(
-            site.classify(&TestRead::new(1, "10M", &refseq(1, 10)), 20),
+            site.classify(&test_read(1, "10M", &refseq(1, 10)), 20),
             Some(Allele::Ref)
         );
-        let r = TestRead::new(1, "10M", "ACGTGCGTAA");
+        let r = test_read(1, "10M", "ACGTGCGTAA");
         assert_eq!(site.classify(&r, 20), Some(Allele::Other(b'G')));
     }
 
@@ -797,8 +807,8 @@ pub(crate) mod tests {
             [&reference[..at], &reference[at + len..]].concat()
         }
 
-        fn read_over(seq: &[u8], cigar: String) -> TestRead {
-            TestRead::new(1, &cigar, std::str::from_utf8(seq).unwrap())
+        fn read_over(seq: &[u8], cigar: String) -> OwnedRead {
+            test_read(1, &cigar, std::str::from_utf8(seq).unwrap())
         }
 
         proptest! {
@@ -879,7 +889,7 @@ pub(crate) mod tests {
                     1 => SiteModel::new(p as u64 + 1, &reference[p..p + 2], b"NN", w),
                     _ => SiteModel::new(p as u64, &reference[p - 1..p + 2], &reference[p - 1..p], w),
                 };
-                let read = TestRead::new(from as i64 + 1, &format!("{}M", to - from), std::str::from_utf8(&reference[from..to]).unwrap());
+                let read = test_read(from as i64 + 1, &format!("{}M", to - from), std::str::from_utf8(&reference[from..to]).unwrap());
                 let (fs, fe) = site.footprint();
                 let spans = from as i64 <= fs && fe <= to as i64;
                 prop_assert_eq!(site.classify(&read, 20).is_some(), spans);

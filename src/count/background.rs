@@ -157,7 +157,7 @@ fn for_each_aligned<R: AlignedRead + ?Sized>(read: &R, mut f: impl FnMut(i64, us
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::count::allele::tests::TestRead;
+    use crate::count::allele::tests::test_read;
 
     const REF: &[u8] = b"ACGTACGTACGTACGTACGT";
 
@@ -184,10 +184,10 @@ mod tests {
     #[test]
     fn overlapping_mates_count_once_and_disagreements_drop() {
         let mut w = BackgroundWindow::new("c", 0, REF.to_vec(), &[]);
-        let r1 = TestRead::new(1, "10M", "ACGTACGTAC"); // 0..10
+        let r1 = test_read(1, "10M", "ACGTACGTAC"); // 0..10
         let mut mate_seq = b"TACGTACGTA".to_vec(); // 0-based 7..17
         mate_seq[1] = b'T'; // position 8: A vs T → discordant
-        let r2 = TestRead::new(8, "10M", std::str::from_utf8(&mate_seq).unwrap());
+        let r2 = test_read(8, "10M", std::str::from_utf8(&mate_seq).unwrap());
         w.add_fragment(&r1, Some(&r2), false, 20);
         // Positions 0..17 once each, except 8 (discordant): 16 observations.
         assert_eq!(total(&w).iter().sum::<u32>(), 16);
@@ -198,14 +198,14 @@ mod tests {
     #[test]
     fn low_quality_defers_and_strand_is_kept() {
         let mut w = BackgroundWindow::new("c", 0, REF.to_vec(), &[]);
-        let r1 = TestRead::new(1, "4M", "ACGT").with_qual_at(2, 5);
-        let r2 = TestRead::new(1, "4M", "ACCT"); // position 2: confident C vs low G
+        let r1 = test_read(1, "4M", "ACGT").with_qual_at(2, 5);
+        let r2 = test_read(1, "4M", "ACCT"); // position 2: confident C vs low G
         w.add_fragment(&r1, Some(&r2), true, 20);
         assert_eq!(w.counts[2][1], [0, 1, 0, 0]);
         assert_eq!(total(&w).iter().sum::<u32>(), 4);
         // A single read with an insertion and a deletion: aligned bases only.
         let mut w = BackgroundWindow::new("c", 0, REF.to_vec(), &[]);
-        let r = TestRead::new(1, "2M1I2M2D2M", "ACGGTCG");
+        let r = test_read(1, "2M1I2M2D2M", "ACGGTCG");
         w.add_fragment(&r, None, false, 20);
         assert_eq!(total(&w), [1, 2, 2, 1]);
     }

@@ -16,7 +16,7 @@ pub mod site;
 
 use crate::panel::{Panel, PanelError};
 use crate::reference::{fetch_around, Reference, ReferenceError};
-pub use allele::{AlignedRead, Allele, SiteModel};
+pub use allele::{AlignedRead, Allele, OwnedRead, SiteModel};
 pub use site::SiteCounts;
 use std::path::PathBuf;
 

@@ -5,8 +5,8 @@
 //! BGZF block boundaries follow from the record bytes alone, so the file is
 //! the same for any thread count (checked by the tests).
 
-use super::reads::SimRead;
 use crate::count::allele::cigar_op::{DEL, INS, MATCH, SOFT_CLIP};
+use crate::count::OwnedRead;
 use rust_htslib::bam::header::HeaderRecord;
 use rust_htslib::bam::record::{Aux, Cigar, CigarString};
 use rust_htslib::bam::{self, Header};
@@ -81,7 +81,7 @@ pub struct RecordInfo<'a> {
     pub mi: Option<&'a str>,
 }
 
-pub fn record(read: &SimRead, info: &RecordInfo) -> bam::Record {
+pub fn record(read: &OwnedRead, info: &RecordInfo) -> bam::Record {
     let mut r = bam::Record::new();
     r.set(
         info.qname.as_bytes(),
@@ -90,7 +90,7 @@ pub fn record(read: &SimRead, info: &RecordInfo) -> bam::Record {
         &read.qual,
     );
     r.set_tid(info.tid);
-    r.set_pos(read.pos as i64);
+    r.set_pos(read.start);
     r.set_mapq(60);
     r.set_flags(info.flags);
     r.set_mtid(info.tid);

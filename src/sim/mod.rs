@@ -41,7 +41,7 @@ pub mod reads;
 pub mod rng;
 pub mod truth;
 
-use crate::count::{flag, prepare_sites, SiteModel};
+use crate::count::{flag, prepare_sites, OwnedRead, SiteModel};
 use crate::panel::Panel;
 use crate::reference::{list_problems, Reference};
 use errors::ErrorModel;
@@ -49,7 +49,7 @@ use fragments::{Discrete, LengthModel, LengthParams};
 use layout::Block;
 use mutations::{MutationRequest, Mutations};
 use rayon::prelude::*;
-use reads::{Event, Molecule, RefSpan, SimRead};
+use reads::{Event, Molecule, RefSpan};
 use rng::SimRng;
 use rust_htslib::bam;
 use serde::Serialize;
@@ -610,14 +610,14 @@ impl<'a> Simulation<'a> {
                 // Back to reference orientation for the BAM.
                 reads::reverse_complement_in_place(&mut rseq);
                 rq.reverse();
-                let left = SimRead {
-                    pos: lpos,
+                let left = OwnedRead {
+                    start: lpos as i64,
                     cigar: lcig.clone(),
                     seq: lseq,
                     qual: lq,
                 };
-                let right = SimRead {
-                    pos: rpos,
+                let right = OwnedRead {
+                    start: rpos as i64,
                     cigar: rcig.clone(),
                     seq: rseq,
                     qual: rq,
@@ -649,7 +649,7 @@ impl<'a> Simulation<'a> {
                         rx: rx.as_deref(),
                         mi: mi.as_deref(),
                     };
-                    out.keys.push((read.pos as i64, m, c, k as u8));
+                    out.keys.push((read.start, m, c, k as u8));
                     out.records.push(bam_out::record(read, &info));
                 }
                 out.pairs += 1;

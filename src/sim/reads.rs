@@ -12,7 +12,7 @@
 //! the read end becomes a soft clip.
 
 use crate::count::allele::cigar_op::{DEL, INS, MATCH, SOFT_CLIP};
-use crate::count::AlignedRead;
+use crate::count::OwnedRead;
 use crate::panel::Hotspot;
 
 /// An allele as a reference edit: `[start, end)` (0-based) reads `alt`.
@@ -198,39 +198,6 @@ pub fn ref_end(pos: u64, cigar: &[u32]) -> u64 {
         .sum::<u64>()
 }
 
-/// One read in reference orientation, as the BAM stores it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SimRead {
-    pub pos: u64,
-    pub cigar: Vec<u32>,
-    pub seq: Vec<u8>,
-    pub qual: Vec<u8>,
-}
-
-impl SimRead {
-    pub fn end(&self) -> u64 {
-        ref_end(self.pos, &self.cigar)
-    }
-}
-
-impl AlignedRead for SimRead {
-    fn ref_start(&self) -> i64 {
-        self.pos as i64
-    }
-    fn cigar(&self) -> &[u32] {
-        &self.cigar
-    }
-    fn base(&self, qpos: usize) -> u8 {
-        self.seq[qpos]
-    }
-    fn qual(&self, qpos: usize) -> u8 {
-        self.qual[qpos]
-    }
-    fn len(&self) -> usize {
-        self.seq.len()
-    }
-}
-
 pub use crate::bases::complement;
 
 pub fn reverse_complement_in_place(s: &mut [u8]) {
@@ -240,11 +207,11 @@ pub fn reverse_complement_in_place(s: &mut [u8]) {
 
 /// NM (edit distance) and MD of a read against the reference, as
 /// `samtools calmd` computes them (an N never matches).
-pub fn nm_md(read: &SimRead, r: &RefSpan) -> (u32, String) {
+pub fn nm_md(read: &OwnedRead, r: &RefSpan) -> (u32, String) {
     let mut nm = 0u32;
     let mut md = String::with_capacity(8);
     let mut run = 0u32;
-    let (mut q, mut p) = (0usize, read.pos);
+    let (mut q, mut p) = (0usize, read.start as u64);
     for &c in &read.cigar {
         let (op, len) = (c & 0xf, (c >> 4) as usize);
         match op {
@@ -290,20 +257,7 @@ fn itoa(n: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn parse_cigar(text: &str) -> Vec<u32> {
-        let mut out = Vec::new();
-        let mut n = 0u32;
-        for ch in text.bytes() {
-            if ch.is_ascii_digit() {
-                n = n * 10 + (ch - b'0') as u32;
-            } else {
-                out.push(n << 4 | b"MIDNSHP=X".iter().position(|&c| c == ch).unwrap() as u32);
-                n = 0;
-            }
-        }
-        out
-    }
+    use crate::count::allele::tests::parse_cigar;
 
     fn cig(c: &[u32]) -> String {
         c.iter()
@@ -392,13 +346,13 @@ mod tests {
         assert_eq!((pos, cig(&c).as_str()), (114, "16M"));
         let (pos, c) = m.alignment(4, 12);
         assert_eq!((pos, cig(&c).as_str()), (106, "4M4D4M"));
-        let read = SimRead {
-            pos,
+        assert_eq!(ref_end(pos, &c), 118);
+        let read = OwnedRead {
+            start: pos as i64,
             cigar: c,
             seq: m.seq[4..12].to_vec(),
             qual: vec![30; 8],
         };
-        assert_eq!(read.end(), 118);
         assert_eq!(nm_md(&read, &r), (4, "4^CCCC4".to_string()));
         // Indels touching the molecule ends are left out; substitutions are not.
         let m2 = Molecule::build(&r, 110, 130, &[&del]);
@@ -427,8 +381,8 @@ mod tests {
     fn md_with_mismatches_after_deletion() {
         let r = span();
         // ref 100..: ACGTACGTAA
-        let read = SimRead {
-            pos: 100,
+        let read = OwnedRead {
+            start: 100,
             cigar: parse_cigar("2M2D3M"),
             seq: b"ACTCG".to_vec(),
             qual: vec![30; 5],

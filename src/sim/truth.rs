@@ -10,7 +10,6 @@
 //! BAM written says the same.
 
 use super::mutations::Mutations;
-use super::reads::SimRead;
 use crate::count::fragment::{merge_mates, FragmentCall, Observation};
 use crate::count::{AlignedRead, Allele, SiteModel};
 use crate::panel::Hotspot;
@@ -108,15 +107,6 @@ impl SiteTruth {
                 Allele::Other(_) | Allele::LowQuality => self.other_fragments += 1,
             },
         }
-    }
-}
-
-/// Helper for callers holding [`SimRead`]s.
-pub fn true_read(r: &SimRead) -> TrueRead<'_> {
-    TrueRead {
-        pos: r.pos,
-        cigar: &r.cigar,
-        seq: &r.seq,
     }
 }
 

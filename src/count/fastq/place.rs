@@ -79,6 +79,8 @@ impl Placement {
     }
 }
 
+// Not an `OwnedRead` inside: see that type for why a placement keeps its
+// own fields.
 impl AlignedRead for Placement {
     fn ref_start(&self) -> i64 {
         self.ref_start
