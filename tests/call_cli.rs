@@ -1,38 +1,13 @@
 //! `cfspot call` and `cfspot eval` end to end: inputs, modes and errors.
 
+mod common;
+
+use common::{cfspot_fails, cfspot_ok, json};
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn cfspot(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cfspot"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = cfspot(args);
-    assert!(
-        out.status.success(),
-        "cfspot {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn fails(args: &[&str], needles: &[&str]) {
-    let out = cfspot(args);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "{args:?} should fail");
-    assert!(!err.contains("panicked"), "{err}");
-    for n in needles {
-        assert!(err.contains(n), "expected {n:?} in {err}");
-    }
-}
 
 fn simulate(dir: &Path, name: &str, tf: &str, seed: &str) -> String {
     let d = dir.to_str().unwrap();
-    ok(&[
+    cfspot_ok(&[
         "simulate",
         "-o",
         d,
@@ -50,17 +25,13 @@ fn simulate(dir: &Path, name: &str, tf: &str, seed: &str) -> String {
     format!("{d}/{name}")
 }
 
-fn json(path: &str) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
 #[test]
 fn bam_count_tsv_and_tumour_informed_inputs() {
     let dir = tempfile::tempdir().unwrap();
     let s = simulate(dir.path(), "s", "0.08", "5");
     let bam = format!("{s}.bam");
-    ok(&["call", "-o", &format!("{s}_bam"), &bam]);
-    let sum = json(&format!("{s}_bam.summary.json"));
+    cfspot_ok(&["call", "-o", &format!("{s}_bam"), &bam]);
+    let sum = json(format!("{s}_bam.summary.json"));
     assert_eq!(sum["mode"], "de_novo");
     assert_eq!(
         sum["detected"],
@@ -70,12 +41,12 @@ fn bam_count_tsv_and_tumour_informed_inputs() {
     assert!(sum["qc"]["fragment_length_mode"].as_u64().is_some());
     // The same counts as a count TSV, with a fixed background.
     let counts = format!("{s}.counts.tsv");
-    ok(&["count", "-o", &counts, &bam]);
-    fails(
+    cfspot_ok(&["count", "-o", &counts, &bam]);
+    cfspot_fails(
         &["call", "-o", &format!("{s}_tsv"), &counts],
         &["--background-rate", "counts.tsv"],
     );
-    ok(&[
+    cfspot_ok(&[
         "call",
         "--background-rate",
         "1e-4",
@@ -89,7 +60,7 @@ fn bam_count_tsv_and_tumour_informed_inputs() {
         .any(|l| l.starts_with("KRAS_G12D\t") && l.contains("\tDETECTED\t")));
     assert!(rows.lines().nth(1).unwrap().contains("\tfixed\t"));
     // Tumour-informed by IDs and by the truth VCF give the same estimate.
-    ok(&[
+    cfspot_ok(&[
         "call",
         "--tumour-informed",
         "KRAS_G12D,TP53_R175H",
@@ -101,7 +72,7 @@ fn bam_count_tsv_and_tumour_informed_inputs() {
     let vcf_text = std::fs::read_to_string(&truth_vcf).unwrap();
     // Keep only the mutated records (the truth VCF lists the tumour's mutations).
     assert!(vcf_text.contains("KRAS_G12D"));
-    ok(&[
+    cfspot_ok(&[
         "call",
         "--tumour-informed",
         &truth_vcf,
@@ -109,8 +80,8 @@ fn bam_count_tsv_and_tumour_informed_inputs() {
         &format!("{s}_vcf"),
         &bam,
     ]);
-    let a = json(&format!("{s}_ids.summary.json"));
-    let b = json(&format!("{s}_vcf.summary.json"));
+    let a = json(format!("{s}_ids.summary.json"));
+    let b = json(format!("{s}_vcf.summary.json"));
     assert_eq!(a["mode"], "tumour_informed");
     assert_eq!(a["tumour_fraction"], b["tumour_fraction"]);
     assert_eq!(a["status"], "CTDNA_DETECTED");
@@ -122,11 +93,11 @@ fn call_errors_leave_no_files() {
     let s = simulate(dir.path(), "e", "0", "6");
     let bam = format!("{s}.bam");
     let prefix = format!("{s}_x");
-    fails(
+    cfspot_fails(
         &["call", "--tumour-informed", "NOPE_X1", "-o", &prefix, &bam],
         &["NOPE_X1"],
     );
-    fails(
+    cfspot_fails(
         &["call", "--tf-threshold", "2", "-o", &prefix, &bam],
         &["--tf-threshold"],
     );
@@ -144,11 +115,11 @@ fn eval_one_pair_and_a_sheet() {
     let mut sheet = String::from("truth\tcalls\n");
     for (name, tf, seed) in [("a", "0.1", "1"), ("b", "0", "2")] {
         let s = simulate(dir.path(), name, tf, seed);
-        ok(&["call", "-o", &s, &format!("{s}.bam")]);
+        cfspot_ok(&["call", "-o", &s, &format!("{s}.bam")]);
         sheet.push_str(&format!("{name}.truth.tsv\t{name}.calls.tsv\n"));
     }
     let d = dir.path().display().to_string();
-    let out = ok(&[
+    let out = cfspot_ok(&[
         "eval",
         "--truth",
         &format!("{d}/a.truth.tsv"),
@@ -161,7 +132,7 @@ fn eval_one_pair_and_a_sheet() {
     assert_eq!(&f[1..5], ["2", "0", "0", "29"], "{out}");
     std::fs::write(dir.path().join("pairs.tsv"), sheet).unwrap();
     let prefix = format!("{d}/ev");
-    ok(&["eval", "--sheet", &format!("{d}/pairs.tsv"), "-o", &prefix]);
+    cfspot_ok(&["eval", "--sheet", &format!("{d}/pairs.tsv"), "-o", &prefix]);
     let table = std::fs::read_to_string(format!("{prefix}.eval.tsv")).unwrap();
     assert_eq!(table.lines().count(), 3);
     assert!(table
@@ -179,7 +150,7 @@ fn eval_one_pair_and_a_sheet() {
         "{curve}"
     );
     // Mismatched pairs are an error naming the files.
-    fails(
+    cfspot_fails(
         &["eval", "--truth", &format!("{d}/a.truth.tsv")],
         &["pairs"],
     );
@@ -189,8 +160,8 @@ fn eval_one_pair_and_a_sheet() {
 fn fastq_input_reaches_the_bam_statuses() {
     let dir = tempfile::tempdir().unwrap();
     let s = simulate(dir.path(), "f", "0.06", "9");
-    ok(&["call", "-o", &format!("{s}_bam"), &format!("{s}.bam")]);
-    ok(&[
+    cfspot_ok(&["call", "-o", &format!("{s}_bam"), &format!("{s}.bam")]);
+    cfspot_ok(&[
         "call",
         "-o",
         &format!("{s}_fq"),
@@ -210,11 +181,11 @@ fn fastq_input_reaches_the_bam_statuses() {
     };
     assert_eq!(status(&format!("{s}_fq")), status(&format!("{s}_bam")));
     assert_eq!(
-        json(&format!("{s}_fq.summary.json"))["status"],
-        json(&format!("{s}_bam.summary.json"))["status"]
+        json(format!("{s}_fq.summary.json"))["status"],
+        json(format!("{s}_bam.summary.json"))["status"]
     );
     assert!(
-        json(&format!("{s}_fq.summary.json"))["background"]["positions"]
+        json(format!("{s}_fq.summary.json"))["background"]["positions"]
             .as_u64()
             .unwrap()
             > 1000
@@ -225,7 +196,7 @@ fn fastq_input_reaches_the_bam_statuses() {
 fn demo_needs_no_input_and_gives_a_verdict() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().display().to_string();
-    let out = ok(&["demo", "-o", &d]);
+    let out = cfspot_ok(&["demo", "-o", &d]);
     // 4 % tumour fraction, ~2,000 fragments per site: the three clonal
     // mutations (VAF 2 %, ~40 alt fragments against a LoD95 near 0.3 %) are
     // detected, and the sample is judged.

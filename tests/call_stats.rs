@@ -3,62 +3,35 @@
 //! estimate with its interval. Fixed seeds; every tolerance is a binomial
 //! quantile derived in the comment next to it, never tuned to pass.
 
+mod common;
+
 use cfspot::stats::distributions::beta_binomial_sf;
+use common::{cfspot_ok, have_tool, json, tsv_rows};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn cfspot(args: &[&str]) {
-    let out = Command::new(env!("CARGO_BIN_EXE_cfspot"))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "cfspot {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 /// Simulate and call one sample; returns the prefix of the call outputs.
 fn simulate_and_call(dir: &Path, name: &str, sim: &[&str], call: &[&str]) -> PathBuf {
     let d = dir.to_str().unwrap();
     let mut args = vec!["simulate", "-o", d, "-n", name];
     args.extend_from_slice(sim);
-    cfspot(&args);
+    cfspot_ok(&args);
     let prefix = dir.join(name);
     let bam = format!("{}.bam", prefix.display());
     let p = prefix.to_str().unwrap();
     let mut args = vec!["call", "-o", p, &bam];
     args.extend_from_slice(call);
-    cfspot(&args);
+    cfspot_ok(&args);
     prefix
 }
 
 /// calls.tsv as rows of column → value.
 fn calls(prefix: &Path) -> Vec<std::collections::HashMap<String, String>> {
-    let text = std::fs::read_to_string(format!("{}.calls.tsv", prefix.display())).unwrap();
-    let mut lines = text.lines();
-    let head: Vec<String> = lines
-        .next()
-        .unwrap()
-        .split('\t')
-        .map(String::from)
-        .collect();
-    lines
-        .map(|l| {
-            head.iter()
-                .cloned()
-                .zip(l.split('\t').map(String::from))
-                .collect()
-        })
-        .collect()
+    tsv_rows(&std::fs::read_to_string(format!("{}.calls.tsv", prefix.display())).unwrap())
 }
 
 fn summary(prefix: &Path) -> serde_json::Value {
-    serde_json::from_str(
-        &std::fs::read_to_string(format!("{}.summary.json", prefix.display())).unwrap(),
-    )
-    .unwrap()
+    json(format!("{}.summary.json", prefix.display()))
 }
 
 /// A one- or few-hotspot panel (TSV) on the demo reference, so that many
@@ -277,12 +250,7 @@ fn tumour_fraction_is_unbiased_and_its_interval_covers() {
 
 #[test]
 fn vcf_is_read_by_bcftools() {
-    if Command::new("bcftools").arg("--version").output().is_err() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "bcftools is required in CI"
-        );
-        eprintln!("note: bcftools not on PATH; skipped");
+    if !have_tool("bcftools") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

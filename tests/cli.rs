@@ -3,16 +3,12 @@
 //! Expected numbers are worked out by hand from `test-data/make_mini.py`
 //! (see the comments there), not taken from a previous run.
 
+mod common;
+
+use common::{cfspot, cfspot_fails, cfspot_ok, have_tool, tsv_rows};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn cfspot(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cfspot"))
-        .args(args)
-        .output()
-        .expect("run cfspot")
-}
+use std::process::Command;
 
 fn data(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -24,22 +20,9 @@ fn data(name: &str) -> String {
 
 /// Rows of a count TSV by id, each a column → value map.
 fn rows(tsv: &str) -> HashMap<String, HashMap<String, String>> {
-    let mut lines = tsv.lines();
-    let head: Vec<String> = lines
-        .next()
-        .expect("header")
-        .split('\t')
-        .map(String::from)
-        .collect();
-    lines
-        .map(|l| {
-            let row: HashMap<String, String> = head
-                .iter()
-                .cloned()
-                .zip(l.split('\t').map(String::from))
-                .collect();
-            (row["id"].clone(), row)
-        })
+    tsv_rows(tsv)
+        .into_iter()
+        .map(|row| (row["id"].clone(), row))
         .collect()
 }
 
@@ -49,13 +32,7 @@ fn get<'a>(rows: &'a HashMap<String, HashMap<String, String>>, id: &str, col: &s
 
 #[test]
 fn count_mini_bam_by_hand() {
-    let out = cfspot(&["count", &data("mini.bam")]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = cfspot_ok(&["count", &data("mini.bam")]);
     let header = text.lines().next().unwrap();
     assert!(header
         .starts_with("id\tcontig\tpos\tref\talt\tdepth\tref_count\talt_count\tother_count\tvaf\t"));
@@ -115,9 +92,7 @@ fn count_mini_bam_by_hand() {
 
 #[test]
 fn count_reads_mode_counts_every_read() {
-    let out = cfspot(&["count", "--count-reads", &data("mini.bam")]);
-    assert!(out.status.success());
-    let r = rows(&String::from_utf8(out.stdout).unwrap());
+    let r = rows(&cfspot_ok(&["count", "--count-reads", &data("mini.bam")]));
     // 3 pairs × 2 mates + the discordant pair's T mate = 7 alt reads;
     // 6 ref reads + the discordant pair's C mate = 7 ref reads.
     assert_eq!(
@@ -133,26 +108,33 @@ fn count_reads_mode_counts_every_read() {
 #[test]
 fn filter_flags_change_what_counts() {
     // Keeping duplicates adds the duplicate T read; -q 0 adds the MAPQ-10 one.
-    let out = cfspot(&["count", "--keep-duplicates", "-q", "0", &data("mini.bam")]);
-    let r = rows(&String::from_utf8(out.stdout).unwrap());
+    let r = rows(&cfspot_ok(&[
+        "count",
+        "--keep-duplicates",
+        "-q",
+        "0",
+        &data("mini.bam"),
+    ]));
     assert_eq!(get(&r, "KRAS_G12D", "alt_count"), "5");
     // -Q 10 lets the Q10 base count.
-    let out = cfspot(&["count", "-Q", "10", &data("mini.bam")]);
-    let r = rows(&String::from_utf8(out.stdout).unwrap());
+    let r = rows(&cfspot_ok(&["count", "-Q", "10", &data("mini.bam")]));
     assert_eq!(
         ["alt_count", "low_quality"].map(|c| get(&r, "KRAS_G12D", c)),
         ["4", "0"]
     );
     // -f PROPER_PAIR keeps only the pairs: 3 alt fragments, 1 discordant, no ref.
-    let out = cfspot(&["count", "-f", "PROPER_PAIR", &data("mini.bam")]);
-    let r = rows(&String::from_utf8(out.stdout).unwrap());
+    let r = rows(&cfspot_ok(&[
+        "count",
+        "-f",
+        "PROPER_PAIR",
+        &data("mini.bam"),
+    ]));
     assert_eq!(
         ["alt_count", "ref_count", "discordant"].map(|c| get(&r, "KRAS_G12D", c)),
         ["3", "0", "1"]
     );
     // -F 0 with nothing else: duplicates count too (unmapped never does).
-    let out = cfspot(&["count", "-F", "0", &data("mini.bam")]);
-    let r = rows(&String::from_utf8(out.stdout).unwrap());
+    let r = rows(&cfspot_ok(&["count", "-F", "0", &data("mini.bam")]));
     assert_eq!(get(&r, "KRAS_G12D", "alt_count"), "4");
 }
 
@@ -161,40 +143,25 @@ fn output_file_and_threads_give_identical_bytes() {
     let dir = tempfile::tempdir().unwrap();
     let a = dir.path().join("a.tsv");
     let b = dir.path().join("b.tsv");
-    assert!(cfspot(&[
+    cfspot_ok(&[
         "count",
         "-@",
         "1",
         "-o",
         a.to_str().unwrap(),
-        &data("mini.bam")
-    ])
-    .status
-    .success());
-    assert!(cfspot(&[
+        &data("mini.bam"),
+    ]);
+    cfspot_ok(&[
         "count",
         "-@",
         "2",
         "-o",
         b.to_str().unwrap(),
-        &data("mini.bam")
-    ])
-    .status
-    .success());
-    let stdout = cfspot(&["count", &data("mini.bam")]).stdout;
+        &data("mini.bam"),
+    ]);
+    let stdout = cfspot_ok(&["count", &data("mini.bam")]);
     assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
-    assert_eq!(std::fs::read(&a).unwrap(), stdout);
-}
-
-fn fails_with(args: &[&str], needles: &[&str]) -> String {
-    let out = cfspot(args);
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(!out.status.success(), "{args:?} should fail");
-    assert!(!err.contains("panicked"), "{err}");
-    for n in needles {
-        assert!(err.contains(n), "{args:?}: expected {n:?} in:\n{err}");
-    }
-    err
+    assert_eq!(std::fs::read_to_string(&a).unwrap(), stdout);
 }
 
 #[test]
@@ -203,7 +170,7 @@ fn bad_input_is_a_clear_error_and_leaves_no_output() {
     let out = dir.path().join("out.tsv");
     let o = out.to_str().unwrap();
     let missing = dir.path().join("missing.bam");
-    fails_with(
+    cfspot_fails(
         &["count", "-o", o, missing.to_str().unwrap()],
         &["missing.bam"],
     );
@@ -214,7 +181,7 @@ fn bad_input_is_a_clear_error_and_leaves_no_output() {
         "contig\tpos\tref\talt\nchr12\t25245350\tC\tT\nchr12\tx\tC\tT\n",
     )
     .unwrap();
-    fails_with(
+    cfspot_fails(
         &[
             "count",
             "-p",
@@ -228,7 +195,7 @@ fn bad_input_is_a_clear_error_and_leaves_no_output() {
     // An empty panel.
     let empty = dir.path().join("empty.tsv");
     std::fs::write(&empty, "contig\tpos\tref\talt\n").unwrap();
-    fails_with(
+    cfspot_fails(
         &[
             "count",
             "-p",
@@ -243,7 +210,7 @@ fn bad_input_is_a_clear_error_and_leaves_no_output() {
     let bytes = std::fs::read(data("mini.bam")).unwrap();
     let cut = dir.path().join("cut.bam");
     std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
-    fails_with(
+    cfspot_fails(
         &["count", "-o", o, cut.to_str().unwrap()],
         &["cut.bam", "truncated"],
     );
@@ -254,7 +221,7 @@ fn bad_input_is_a_clear_error_and_leaves_no_output() {
         "contig\tpos\tref\talt\tid\n12\t25245350\tC\tT\tG12D\n",
     )
     .unwrap();
-    fails_with(
+    cfspot_fails(
         &[
             "count",
             "-p",
@@ -266,7 +233,7 @@ fn bad_input_is_a_clear_error_and_leaves_no_output() {
         &["mini.bam", "'12'", "chr12"],
     );
     // SAM text is not indexable.
-    fails_with(
+    cfspot_fails(
         &["count", "-o", o, &data("mini.sam")],
         &["mini.sam", "samtools sort"],
     );
@@ -302,8 +269,7 @@ fn missing_index_is_built() {
 
 #[test]
 fn help_shows_examples_and_defaults() {
-    let out = cfspot(&["count", "--help"]);
-    let help = String::from_utf8(out.stdout).unwrap();
+    let help = cfspot_ok(&["count", "--help"]);
     for needle in [
         "Examples:",
         "Outputs:",
@@ -320,12 +286,7 @@ fn help_shows_examples_and_defaults() {
 /// panel and a BED panel on it, and the same reads as BAM and CRAM.
 #[test]
 fn cram_tsv_and_bed_panels_on_an_indexed_fasta() {
-    if Command::new("samtools").arg("--version").output().is_err() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "samtools is required in CI"
-        );
-        eprintln!("note: samtools not on PATH; CRAM test skipped");
+    if !have_tool("samtools") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -385,19 +346,13 @@ fn cram_tsv_and_bed_panels_on_an_indexed_fasta() {
     std::fs::write(d("panel.bed"), "chrT\t1499\t1501\tpair\n").unwrap();
 
     // CRAM without a reference: told what to do.
-    fails_with(
+    cfspot_fails(
         &["count", "-p", &d("panel.tsv"), &d("reads.cram")],
         &["reads.cram", "--reference"],
     );
     // With it: the CRAM counts as the BAM does (indexes of both built on the fly).
     let run = |input: &str, panel: &str| {
-        let out = cfspot(&["count", "-p", &d(panel), "-r", &d("genome.fa"), &d(input)]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+        cfspot_ok(&["count", "-p", &d(panel), "-r", &d("genome.fa"), &d(input)])
     };
     let bam = run("reads.bam", "panel.tsv");
     assert_eq!(run("reads.cram", "panel.tsv"), bam);
@@ -426,7 +381,7 @@ fn cram_tsv_and_bed_panels_on_an_indexed_fasta() {
         format!("contig\tpos\tref\talt\tid\nchrT\t1500\t{alt_base}\t{ref_base}\tW\n"),
     )
     .unwrap();
-    fails_with(
+    cfspot_fails(
         &[
             "count",
             "-p",

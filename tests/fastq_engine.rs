@@ -2,18 +2,15 @@
 //! reads, once as FASTQ (placed by cfspot) and once as the simulator's
 //! truthful BAM, must give the same counts.
 
+mod common;
+
 use cfspot::count::bam::{count_bam, AlignmentInput};
 use cfspot::count::fastq::{count_fastq, detect_layout, Layout};
 use cfspot::count::{count_inputs, prepare_sites, CountOptions, SiteCounts};
-use cfspot::panel::Panel;
-use cfspot::reference::{self, Reference};
 use cfspot::sim::{simulate, SimParams};
+use common::demo;
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
-
-fn demo() -> (Panel, Box<dyn Reference>) {
-    (Panel::demo(), reference::open("demo").unwrap())
-}
 
 struct Sample {
     _dir: tempfile::TempDir,

@@ -2,26 +2,17 @@
 //! parsed with an HTML parser (the report) and serde_json (MultiQC), and,
 //! when `multiqc` is installed, aggregated by MultiQC itself.
 
+mod common;
+
+use common::{cfspot_ok, json};
 use scraper::{Html, Selector};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn cfspot(args: &[&str]) {
-    let out = Command::new(env!("CARGO_BIN_EXE_cfspot"))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "cfspot {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// A small simulated sample (fast: ~300 fragments per hotspot); returns
 /// the BAM.
 fn simulate(dir: &Path, name: &str, tf: &str) -> PathBuf {
-    cfspot(&[
+    cfspot_ok(&[
         "simulate",
         "-o",
         dir.to_str().unwrap(),
@@ -43,16 +34,11 @@ fn call(bam: &Path, prefix: &Path, extra: &[&str]) {
     let mut args = vec!["call", "-o", prefix.to_str().unwrap()];
     args.extend_from_slice(extra);
     args.push(bam.to_str().unwrap());
-    cfspot(&args);
+    cfspot_ok(&args);
 }
 
 fn with_ext(prefix: &Path, ext: &str) -> PathBuf {
     PathBuf::from(format!("{}{ext}", prefix.display()))
-}
-
-fn json(path: &Path) -> serde_json::Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 fn sel(s: &str) -> Selector {
@@ -110,7 +96,7 @@ fn report_has_verdict_one_row_per_hotspot_inline_svg_and_loads_nothing() {
     let raw = std::fs::read_to_string(with_ext(&prefix, ".report.html")).unwrap();
     let doc = Html::parse_document(&raw);
     assert!(doc.errors.is_empty(), "HTML parse errors: {:?}", doc.errors);
-    let summary = json(&with_ext(&prefix, ".summary.json"));
+    let summary = json(with_ext(&prefix, ".summary.json"));
 
     // Verdict: the sample status from summary.json, with the TF estimate.
     let verdict: String = doc
@@ -202,7 +188,7 @@ fn user_text_is_escaped_and_an_empty_sample_still_renders() {
     assert_offline(&doc, &raw);
 
     // JSON escapes the name too, and MultiQC keys the row by it.
-    let gs = json(&with_ext(&prefix, "_mqc.json"));
+    let gs = json(with_ext(&prefix, "_mqc.json"));
     assert!(gs["data"].get(nasty).is_some());
 }
 
@@ -212,10 +198,10 @@ fn multiqc_content_follows_the_custom_content_spec() {
     let bam = simulate(dir.path(), "m", "0.1");
     let prefix = dir.path().join("m");
     call(&bam, &prefix, &[]);
-    let summary = json(&with_ext(&prefix, ".summary.json"));
+    let summary = json(with_ext(&prefix, ".summary.json"));
     let ids = call_ids(&prefix);
 
-    let gs = json(&with_ext(&prefix, "_mqc.json"));
+    let gs = json(with_ext(&prefix, "_mqc.json"));
     assert_eq!(gs["plot_type"], "generalstats");
     assert_eq!(gs["id"], "cfspot_general_stats");
     // Columns in order, as a list of one-key objects.
@@ -254,7 +240,7 @@ fn multiqc_content_follows_the_custom_content_spec() {
     );
     assert_eq!(row["cfspot_median_depth"], summary["qc"]["median_depth"]);
 
-    let vaf = json(&with_ext(&prefix, ".hotspots_mqc.json"));
+    let vaf = json(with_ext(&prefix, ".hotspots_mqc.json"));
     for key in [
         "id",
         "section_name",

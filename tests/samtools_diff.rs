@@ -27,6 +27,9 @@
 //!   confident, disagreeing mates — which this test recomputes from the
 //!   generated reads, independently of both tools.
 
+mod common;
+
+use common::{cfspot_ok, have_tool, run_ok, tsv_rows};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -341,13 +344,6 @@ fn random_reads(seed: u64, pairs_per_site: usize, low_high_q: bool) -> Vec<Read>
     reads
 }
 
-fn have_samtools() -> bool {
-    Command::new("samtools")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 fn write_bam(dir: &Path, name: &str, reads: &[Read]) -> PathBuf {
     let mut sam = header();
     for r in reads {
@@ -418,14 +414,8 @@ fn samtools_counts(
     if !overlap_detection {
         cmd.arg("-x");
     }
-    let out = cmd.arg(bam).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let mut counts = HashMap::new();
-    for line in String::from_utf8(out.stdout).unwrap().lines() {
+    for line in run_ok(cmd.arg(bam)).lines() {
         let f: Vec<&str> = line.split('\t').collect();
         let mut c = [0u64; 6];
         let b = f[4].as_bytes();
@@ -459,52 +449,26 @@ fn samtools_counts(
 
 /// cfspot's A C G T N DEL and discordant per (contig, pos), from its TSV.
 fn cfspot_counts(bam: &Path, read_mode: bool) -> HashMap<(String, u64), ([u64; 6], u64)> {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cfspot"));
-    cmd.arg("count").arg("-@").arg("2");
+    let mut args = vec!["count", "-@", "2"];
     if read_mode {
-        cmd.arg("--count-reads");
+        args.push("--count-reads");
     }
-    let out = cmd.arg(bam).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
-    let mut lines = text.lines();
-    let head: Vec<&str> = lines.next().unwrap().split('\t').collect();
-    let col = |name: &str| head.iter().position(|h| *h == name).unwrap();
+    args.push(bam.to_str().unwrap());
     let mut counts = HashMap::new();
-    for line in lines {
-        let f: Vec<&str> = line.split('\t').collect();
-        if f[col("A")].is_empty() {
+    for row in tsv_rows(&cfspot_ok(&args)) {
+        if row["A"].is_empty() {
             continue; // multi-base site
         }
-        let mut c = [0u64; 6];
-        for (k, name) in ["A", "C", "G", "T", "N", "DEL"].iter().enumerate() {
-            c[k] = f[col(name)].parse().unwrap();
-        }
-        let key = (f[col("contig")].to_string(), f[col("pos")].parse().unwrap());
-        counts.insert(key, (c, f[col("discordant")].parse().unwrap()));
+        let c = ["A", "C", "G", "T", "N", "DEL"].map(|b| row[b].parse().unwrap());
+        let key = (row["contig"].clone(), row["pos"].parse().unwrap());
+        counts.insert(key, (c, row["discordant"].parse().unwrap()));
     }
     counts
 }
 
-fn require_samtools() -> bool {
-    if have_samtools() {
-        return true;
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "samtools is required in CI (.ci/run installs it)"
-    );
-    eprintln!("note: samtools not on PATH; differential test skipped");
-    false
-}
-
 #[test]
 fn read_mode_equals_samtools_mpileup_without_overlap_detection() {
-    if !require_samtools() {
+    if !have_tool("samtools") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -527,7 +491,7 @@ fn read_mode_equals_samtools_mpileup_without_overlap_detection() {
 
 #[test]
 fn fragment_mode_matches_samtools_overlap_handling_except_discordant_pairs() {
-    if !require_samtools() {
+    if !have_tool("samtools") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -2,14 +2,16 @@
 //! derived from the sampling distribution (written beside it) and set at
 //! 4.5 standard deviations (two-sided p ≈ 7e-6 per check), never tuned.
 
+mod common;
+
 use cfspot::count::bam::{count_bam, AlignmentInput};
 use cfspot::count::{flag, prepare_sites, CountOptions, SiteCounts};
 use cfspot::panel::Panel;
-use cfspot::reference;
 use cfspot::sim::errors::ErrorModel;
 use cfspot::sim::fragments::LengthModel;
 use cfspot::sim::mutations::MutationRequest;
 use cfspot::sim::{simulate, SimParams, SimSummary};
+use common::demo;
 use rust_htslib::bam::{self, Read as _};
 
 const Z: f64 = 4.5;
@@ -31,8 +33,7 @@ fn run(
         ..SimParams::default()
     };
     f(&mut p);
-    let panel = Panel::demo();
-    let r = reference::open("demo").unwrap();
+    let (panel, r) = demo();
     let s = simulate(&p, &panel, r.as_ref()).unwrap();
     let input = AlignmentInput::open(&s.bam, Some(r.as_ref())).unwrap();
     let models = prepare_sites(&panel, Some(r.as_ref()));
@@ -134,7 +135,7 @@ fn error_rate_and_qualities_match_the_request() {
         p.mutations = MutationRequest::None;
     });
     let model = ErrorModel::new(rate, rl);
-    let reference = reference::open("demo").unwrap();
+    let (_, reference) = demo();
     let mut reader = bam::Reader::from_path(&s.bam).unwrap();
     let header = reader.header().to_owned();
     let mut per_cycle_err = vec![0u64; rl];

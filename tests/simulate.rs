@@ -2,21 +2,18 @@
 //! with each other, with `cfspot count`, with samtools, and across thread
 //! counts.
 
+mod common;
+
 use cfspot::count::bam::{count_bam, AlignmentInput};
 use cfspot::count::{flag, prepare_sites, CountOptions, SiteCounts};
-use cfspot::panel::Panel;
-use cfspot::reference::{self, Reference};
 use cfspot::sim::mutations::MutationRequest;
 use cfspot::sim::{simulate, SimParams, SimSummary};
+use common::{cfspot_fails, cfspot_ok, demo, have_tool, json, tsv_rows};
 use rust_htslib::bam::{self, Read as _};
 use std::collections::HashMap;
 use std::io::Read as _;
 use std::path::Path;
 use std::process::Command;
-
-fn demo() -> (Panel, Box<dyn Reference>) {
-    (Panel::demo(), reference::open("demo").unwrap())
-}
 
 fn params(dir: &Path, f: impl FnOnce(&mut SimParams)) -> SimParams {
     let mut p = SimParams {
@@ -95,59 +92,32 @@ fn error_free_count_equals_truth_at_every_hotspot() {
 #[test]
 fn binary_simulate_then_count() {
     let dir = tempfile::tempdir().unwrap();
-    let exe = env!("CARGO_BIN_EXE_cfspot");
-    let out = Command::new(exe)
-        .args(["simulate", "-o"])
-        .arg(dir.path())
-        .args([
-            "-n",
-            "bin",
-            "-d",
-            "80",
-            "-e",
-            "0",
-            "-t",
-            "0.2",
-            "-m",
-            "KRAS_G12D,EGFR_E746_A750del,EGFR_L747P:0.5",
-            "-@",
-            "2",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let d = dir.path().to_str().unwrap();
+    cfspot_ok(&[
+        "simulate",
+        "-o",
+        d,
+        "-n",
+        "bin",
+        "-d",
+        "80",
+        "-e",
+        "0",
+        "-t",
+        "0.2",
+        "-m",
+        "KRAS_G12D,EGFR_E746_A750del,EGFR_L747P:0.5",
+        "-@",
+        "2",
+    ]);
     let counts_path = dir.path().join("counts.tsv");
-    let out = Command::new(exe)
-        .arg("count")
-        .arg(dir.path().join("bin.bam"))
-        .arg("-o")
-        .arg(&counts_path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let read = |p: &Path| -> Vec<HashMap<String, String>> {
-        let mut r = csv::ReaderBuilder::new()
-            .delimiter(b'\t')
-            .from_path(p)
-            .unwrap();
-        let h = r.headers().unwrap().clone();
-        r.records()
-            .map(|x| {
-                h.iter()
-                    .zip(x.unwrap().iter())
-                    .map(|(a, b)| (a.to_string(), b.to_string()))
-                    .collect()
-            })
-            .collect()
-    };
+    cfspot_ok(&[
+        "count",
+        &format!("{d}/bin.bam"),
+        "-o",
+        counts_path.to_str().unwrap(),
+    ]);
+    let read = |p: &Path| tsv_rows(&std::fs::read_to_string(p).unwrap());
     let truth = read(&dir.path().join("bin.truth.tsv"));
     let counted = read(&counts_path);
     assert_eq!(truth.len(), counted.len());
@@ -172,12 +142,10 @@ fn binary_simulate_then_count() {
             "vaf"
         ]
     );
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("bin.params.json")).unwrap())
-            .unwrap();
-    assert_eq!(json["parameters"]["seed"], 1);
-    assert_eq!(json["cfspot_version"], env!("CARGO_PKG_VERSION"));
-    assert_eq!(json["mutations"][1]["ccf"], 0.5);
+    let sim_params = json(dir.path().join("bin.params.json"));
+    assert_eq!(sim_params["parameters"]["seed"], 1);
+    assert_eq!(sim_params["cfspot_version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(sim_params["mutations"][1]["ccf"], 0.5);
     let vcf = std::fs::read_to_string(dir.path().join("bin.truth.vcf")).unwrap();
     let records: Vec<&str> = vcf.lines().filter(|l| !l.starts_with('#')).collect();
     assert_eq!(records.len(), 3);
@@ -444,21 +412,10 @@ fn bam_and_fastq_agree() {
     );
 }
 
-fn samtools() -> bool {
-    let ok = Command::new("samtools")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!("NOTE: samtools is not on PATH; skipping the samtools checks (CI installs it)");
-    }
-    ok
-}
-
 /// samtools quickcheck and flagstat accept the BAM; mpileup sees the alt.
 #[test]
 fn samtools_accepts_the_bam() {
-    if !samtools() {
+    if !have_tool("samtools") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -562,14 +519,15 @@ fn bad_input_is_reported_and_writes_nothing() {
     );
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     // The binary exits non-zero with the message.
-    let out = Command::new(env!("CARGO_BIN_EXE_cfspot"))
-        .args(["simulate", "-o"])
-        .arg(dir.path())
-        .args(["--mutations", "EGFR_T790M:2"])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let msg = String::from_utf8_lossy(&out.stderr);
-    assert!(msg.contains("CCF must be in (0, 1]"), "{msg}");
+    cfspot_fails(
+        &[
+            "simulate",
+            "-o",
+            dir.path().to_str().unwrap(),
+            "--mutations",
+            "EGFR_T790M:2",
+        ],
+        &["CCF must be in (0, 1]"],
+    );
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }

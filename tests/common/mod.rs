@@ -1,0 +1,98 @@
+//! What the integration tests share: running the `cfspot` binary (and other
+//! tools), reading the tables and JSON it writes, the embedded demo panel,
+//! and the rule for an external tool that may be absent.
+//!
+//! Every test file is a crate of its own that uses some of these, hence
+//! `dead_code` is allowed here.
+#![allow(dead_code)]
+
+use cfspot::panel::Panel;
+use cfspot::reference::{self, Reference};
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// The binary under test.
+pub const CFSPOT: &str = env!("CARGO_BIN_EXE_cfspot");
+
+/// Runs `cfspot args`, whatever comes of it.
+pub fn cfspot(args: &[&str]) -> Output {
+    Command::new(CFSPOT)
+        .args(args)
+        .output()
+        .expect("run cfspot")
+}
+
+/// Runs `cmd`, which must succeed (else the panic shows its stderr);
+/// returns its stdout.
+pub fn run_ok(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Runs `cfspot args`, which must succeed; returns its stdout.
+pub fn cfspot_ok(args: &[&str]) -> String {
+    run_ok(Command::new(CFSPOT).args(args))
+}
+
+/// Runs `cfspot args`, which must fail as a user error, not a panic, with
+/// every one of `needles` in its message; returns the message.
+pub fn cfspot_fails(args: &[&str], needles: &[&str]) -> String {
+    let out = cfspot(args);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!out.status.success(), "{args:?} should fail");
+    assert!(!err.contains("panicked"), "{err}");
+    for n in needles {
+        assert!(err.contains(n), "{args:?}: expected {n:?} in:\n{err}");
+    }
+    err
+}
+
+/// The rows of a TSV with a header line, each a column → value map.
+pub fn tsv_rows(text: &str) -> Vec<HashMap<String, String>> {
+    let mut lines = text.lines();
+    let head: Vec<&str> = lines.next().expect("header").split('\t').collect();
+    lines
+        .map(|l| {
+            head.iter()
+                .map(|h| h.to_string())
+                .zip(l.split('\t').map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+/// A JSON file, parsed (a failure names the file).
+pub fn json(path: impl AsRef<Path>) -> serde_json::Value {
+    let path = path.as_ref();
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The embedded demo panel and its reference windows.
+pub fn demo() -> (Panel, Box<dyn Reference>) {
+    (Panel::demo(), reference::open("demo").unwrap())
+}
+
+/// Whether `tool --version` runs. A test that needs the tool returns early
+/// when it does not, with a note, except in CI (`CI` set), where `.ci/run`
+/// installs it and its absence is an error rather than a silent skip.
+pub fn have_tool(tool: &str) -> bool {
+    let runs = Command::new(tool)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !runs {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{tool} is required in CI (.ci/run installs it)"
+        );
+        eprintln!("note: {tool} is not on PATH; the test that needs it is skipped");
+    }
+    runs
+}
