@@ -5,6 +5,7 @@ pub mod bases;
 pub mod calling;
 pub mod count;
 pub mod eval;
+pub mod gzip;
 pub mod output;
 pub mod panel;
 pub mod reference;

@@ -141,7 +141,7 @@ impl Panel {
     /// `source` is the file name used in messages and origins.
     pub fn from_bytes(source: &str, bytes: &[u8]) -> Result<Panel, PanelError> {
         let decompressed;
-        let bytes = if bytes.len() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b {
+        let bytes = if crate::gzip::is_gzip(bytes) {
             let mut out = Vec::new();
             if let Err(e) = flate2::read::MultiGzDecoder::new(bytes).read_to_end(&mut out) {
                 return Err(PanelError::Io {

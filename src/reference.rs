@@ -14,6 +14,7 @@
 //!   the file when its folder is writable.
 //!
 //! [`open`] picks the right one from a spec: `demo`, or a path.
+use crate::gzip::{is_bgzf, is_gzip, read_up_to};
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
@@ -194,33 +195,6 @@ pub fn open_with_notes(spec: &str) -> Result<(Box<dyn Reference>, Vec<String>), 
         let (indexed, notes) = IndexedFasta::open_with_notes(path)?;
         Ok((Box::new(indexed), notes))
     }
-}
-
-fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match reader.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
-}
-
-fn is_gzip(magic: &[u8]) -> bool {
-    magic.len() >= 2 && magic[0] == 0x1f && magic[1] == 0x8b
-}
-
-/// BGZF: gzip with FEXTRA and a `BC` subfield.
-fn is_bgzf(magic: &[u8]) -> bool {
-    magic.len() >= 14
-        && is_gzip(magic)
-        && magic[2] == 8
-        && magic[3] & 4 != 0
-        && magic[12] == b'B'
-        && magic[13] == b'C'
 }
 
 fn strip_gz(spec: &str) -> &str {

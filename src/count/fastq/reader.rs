@@ -7,9 +7,10 @@
 //! record number.
 
 use super::FastqError;
+use crate::gzip::{is_gzip, read_up_to};
 use flate2::read::MultiGzDecoder;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 /// Bytes read from the file per `read` call, compressed side.
@@ -81,11 +82,6 @@ impl Batch {
     }
 }
 
-/// True when `bytes` start with the gzip magic.
-pub fn is_gzip(bytes: &[u8]) -> bool {
-    bytes.len() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b
-}
-
 /// Open `path` as a stream of decompressed bytes.
 pub fn open_stream(path: &Path) -> Result<Box<dyn BufRead + Send>, FastqError> {
     let io = |source| FastqError::Io {
@@ -94,7 +90,7 @@ pub fn open_stream(path: &Path) -> Result<Box<dyn BufRead + Send>, FastqError> {
     };
     let mut f = File::open(path).map_err(io)?;
     let mut magic = [0u8; 2];
-    let n = read_full(&mut f, &mut magic).map_err(io)?;
+    let n = read_up_to(&mut f, &mut magic).map_err(io)?;
     let f = File::open(path).map_err(io)?;
     Ok(if is_gzip(&magic[..n]) {
         Box::new(BufReader::with_capacity(
@@ -104,19 +100,6 @@ pub fn open_stream(path: &Path) -> Result<Box<dyn BufRead + Send>, FastqError> {
     } else {
         Box::new(BufReader::with_capacity(IO_BUFFER, f))
     })
-}
-
-fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
 }
 
 /// A FASTQ file read record by record into batches.
