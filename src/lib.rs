@@ -12,3 +12,4 @@ pub mod reference;
 pub mod report;
 pub mod sim;
 pub mod stats;
+pub mod tsv;

@@ -5,7 +5,9 @@ use cfspot::eval::{evaluate, lod_curve, pair, read_truth, CurvePoint, SampleCont
 use cfspot::output::Output;
 use cfspot::report::calls::read_tsv;
 use cfspot::report::percent::{percent, Digits, Gap};
+use cfspot::tsv::write_rows;
 use clap::Args;
+use serde::Serialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -82,6 +84,15 @@ fn read_sheet(path: &Path) -> Result<Vec<(String, PathBuf, PathBuf)>> {
             Ok((name, truth, calls))
         })
         .collect()
+}
+
+/// `rows` written as a TSV to `path`, not yet put in place
+/// ([`Output::finish`]).
+fn table<T: Serialize>(path: &Path, rows: &[T]) -> Result<Output> {
+    let mut out =
+        Output::create(Some(path)).with_context(|| format!("cannot write {}", path.display()))?;
+    write_rows(&mut out, rows)?;
+    Ok(out)
 }
 
 /// A rate or tumour fraction in the table, `-` where it cannot be known.
@@ -200,26 +211,10 @@ impl EvalArgs {
         if let Some(prefix) = &self.output {
             let path = |ext: &str| PathBuf::from(format!("{}.{ext}", prefix.display()));
             let (eval_path, curve_path) = (path("eval.tsv"), path("lod_curve.tsv"));
-            let mut a = Output::create(Some(&eval_path))
-                .with_context(|| format!("cannot write {}", eval_path.display()))?;
-            let mut w = csv::WriterBuilder::new()
-                .delimiter(b'\t')
-                .from_writer(&mut a);
-            for e in &evals {
-                w.serialize(e)?;
-            }
-            w.flush()?;
-            drop(w);
-            let mut b = Output::create(Some(&curve_path))
-                .with_context(|| format!("cannot write {}", curve_path.display()))?;
-            let mut w = csv::WriterBuilder::new()
-                .delimiter(b'\t')
-                .from_writer(&mut b);
-            for p in &curve {
-                w.serialize(p)?;
-            }
-            w.flush()?;
-            drop(w);
+            // Both tables are written before either is put in place, so a
+            // failure leaves neither.
+            let a = table(&eval_path, &evals)?;
+            let b = table(&curve_path, &curve)?;
             a.finish()?;
             b.finish()?;
             eprintln!(

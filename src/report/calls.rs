@@ -124,12 +124,7 @@ impl CallRow {
 
 /// Write `calls.tsv`.
 pub fn write_tsv<W: Write>(out: W, rows: &[CallRow]) -> csv::Result<()> {
-    let mut w = csv::WriterBuilder::new().delimiter(b'\t').from_writer(out);
-    for r in rows {
-        w.serialize(r)?;
-    }
-    w.flush()?;
-    Ok(())
+    crate::tsv::write_rows(out, rows)
 }
 
 /// Read a `calls.tsv` back (for `eval` and reports).

@@ -89,12 +89,13 @@ impl CountRow {
 
 /// Write the table (header + one row per hotspot).
 pub fn write<W: Write>(out: W, hotspots: &[Hotspot], counts: &[SiteCounts]) -> csv::Result<()> {
-    let mut w = csv::WriterBuilder::new().delimiter(b'\t').from_writer(out);
-    for (h, c) in hotspots.iter().zip(counts) {
-        w.serialize(CountRow::new(h, c))?;
-    }
-    w.flush()?;
-    Ok(())
+    crate::tsv::write_rows(
+        out,
+        hotspots
+            .iter()
+            .zip(counts)
+            .map(|(h, c)| CountRow::new(h, c)),
+    )
 }
 
 /// True when the file starts like a `cfspot count` TSV.

@@ -170,13 +170,9 @@ impl TruthRow {
     }
 }
 
+/// Write `NAME.truth.tsv`.
 pub fn write_tsv<W: Write>(out: W, rows: &[TruthRow]) -> csv::Result<()> {
-    let mut w = csv::WriterBuilder::new().delimiter(b'\t').from_writer(out);
-    for r in rows {
-        w.serialize(r)?;
-    }
-    w.flush()?;
-    Ok(())
+    crate::tsv::write_rows(out, rows)
 }
 
 /// Read a truth TSV back (for `eval` and tests).
