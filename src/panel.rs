@@ -5,7 +5,7 @@
 //! only; the reference bases are filled in by [`Panel::resolve`]). The format
 //! is detected from the content, see [`Panel::from_path`]. Every problem of a
 //! file is reported together, each as `FILE:LINE: what is wrong (what to do)`.
-use crate::reference::{list_problems, Reference, ReferenceError};
+use crate::reference::{list_names, list_problems, Reference, ReferenceError};
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -275,15 +275,9 @@ impl Panel {
                     msg.push_str(&hint);
                 }
                 None => {
-                    let shown: Vec<&str> = available.iter().take(10).map(String::as_str).collect();
-                    let more = if available.len() > 10 {
-                        format!(", ... ({} in all)", available.len())
-                    } else {
-                        String::new()
-                    };
                     msg.push_str(&format!(
-                        " (its contigs: {}{more}); use the reference the panel was made for",
-                        shown.join(", ")
+                        " (its contigs: {}); use the reference the panel was made for",
+                        list_names(&available)
                     ));
                 }
             }

@@ -285,7 +285,7 @@ fn upper(mut bases: Vec<u8>) -> Vec<u8> {
 }
 
 /// Lists names for messages: the first 10, then "... (N in all)".
-fn list_names<S: AsRef<str>>(names: &[S]) -> String {
+pub fn list_names<S: AsRef<str>>(names: &[S]) -> String {
     if names.is_empty() {
         return "none".to_string();
     }
