@@ -89,30 +89,12 @@ mod tests {
 
     #[test]
     fn streams_are_reproducible_and_distinct() {
-        let a: Vec<u64> = (0..4)
-            .map({
-                let mut r = SimRng::stream(7, &[1, 2]);
-                move |_| r.next_u64()
-            })
-            .collect();
-        let b: Vec<u64> = (0..4)
-            .map({
-                let mut r = SimRng::stream(7, &[1, 2]);
-                move |_| r.next_u64()
-            })
-            .collect();
-        let c: Vec<u64> = (0..4)
-            .map({
-                let mut r = SimRng::stream(7, &[2, 1]);
-                move |_| r.next_u64()
-            })
-            .collect();
-        let d: Vec<u64> = (0..4)
-            .map({
-                let mut r = SimRng::stream(8, &[1, 2]);
-                move |_| r.next_u64()
-            })
-            .collect();
+        let first4 = |seed, path: &[u64]| {
+            let mut r = SimRng::stream(seed, path);
+            [(); 4].map(|_| r.next_u64())
+        };
+        let (a, b) = (first4(7, &[1, 2]), first4(7, &[1, 2]));
+        let (c, d) = (first4(7, &[2, 1]), first4(8, &[1, 2]));
         assert_eq!(a, b);
         assert_ne!(a, c);
         assert_ne!(a, d);
