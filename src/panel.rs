@@ -656,7 +656,7 @@ impl<'a> Parser<'a> {
             let n = checked.len();
             for (k, (r, a)) in checked.into_iter().enumerate() {
                 let id = if id.is_empty() || id == "." {
-                    format!("{contig}:{pos}{r}>{a}")
+                    unnamed_id(contig, pos, &r, &a)
                 } else if n > 1 {
                     format!("{id}_{a}")
                 } else {
@@ -790,7 +790,7 @@ impl<'a> Parser<'a> {
                 continue;
             };
             let id = if id.is_empty() || id == "." {
-                format!("{contig}:{pos}{r}>{a}")
+                unnamed_id(contig, pos, &r, &a)
             } else {
                 id
             };
@@ -908,6 +908,12 @@ fn info_value<'s>(info: &'s str, key: &str) -> &'s str {
         })
         .filter(|v| *v != ".")
         .unwrap_or("")
+}
+
+/// The id of a VCF or TSV hotspot whose file gives none (empty or `.`):
+/// `chr12:25245350C>T`, one rule for both formats.
+fn unnamed_id(contig: &str, pos: u64, r: &str, a: &str) -> String {
+    format!("{contig}:{pos}{r}>{a}")
 }
 
 /// For a split multi-ALT record: a value with one comma-separated entry per
