@@ -53,9 +53,9 @@ pub trait AlignedRead {
 /// orientation as a BAM stores them: the simulator's reads and the tests'.
 ///
 /// The FASTQ engine's `Placement` implements [`AlignedRead`] itself rather
-/// than holding one of these: it is that engine's per-read hot path, due to
-/// be optimised, and how it holds a read's bases (owned, or borrowed from
-/// the placer's buffers) should stay free to change with it.
+/// than holding one of these: it is that engine's per-read hot path, still
+/// being optimised, and how it holds a read's bases (owned, or borrowed
+/// from the placer's buffers) should stay free to change with it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OwnedRead {
     /// 0-based reference position of the first aligned base.
