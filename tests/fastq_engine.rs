@@ -272,3 +272,72 @@ fn bad_fastq_gives_errors_with_file_and_record() {
         "{e}"
     );
 }
+
+#[test]
+fn progress_reaches_the_whole_input_and_changes_nothing() {
+    use cfspot::count::{count_inputs_with_progress, fastq::count_fastq_with_background};
+    use cfspot::progress::{Progress, Unit};
+    use cfspot::sim::Simulation;
+    // The simulator counts the fragments it plans, all of them.
+    let dir = tempfile::tempdir().unwrap();
+    let (panel, r) = demo();
+    let params = SimParams {
+        out_dir: dir.path().to_owned(),
+        name: "s".into(),
+        depth: 150.0,
+        tumour_fraction: 0.1,
+        seed: 11,
+        ..SimParams::default()
+    };
+    let sim = Simulation::new(&params, &panel, r.as_ref()).unwrap();
+    let progress = Progress::new();
+    let summary = sim.run_with_progress(&progress).unwrap();
+    let s = progress.snapshot();
+    assert_eq!(s.unit, Some(Unit::Items("fragments")));
+    assert_eq!((s.done, s.total), (sim.molecules(), Some(sim.molecules())));
+    assert!(summary.molecules <= sim.molecules());
+    // The FASTQ engine: compressed bytes of both files, every one of them
+    // (gzip trailers included), and the counts are those without progress.
+    let (r1, r2) = (
+        dir.path().join("s_R1.fastq.gz"),
+        dir.path().join("s_R2.fastq.gz"),
+    );
+    let size = |p: &Path| std::fs::metadata(p).unwrap().len();
+    let models = prepare_sites(&panel, Some(r.as_ref()));
+    let opts = CountOptions::default();
+    let inputs = [r1.clone(), r2.clone()];
+    let progress = Progress::new();
+    let counted =
+        count_inputs_with_progress(&inputs, &panel, &models, Some(r.as_ref()), &opts, &progress)
+            .unwrap();
+    let s = progress.snapshot();
+    let total = size(&r1) + size(&r2);
+    assert_eq!(s.unit, Some(Unit::Bytes));
+    assert_eq!((s.done, s.total), (total, Some(total)));
+    assert_eq!(counted.sites, count_fq(&inputs, &opts));
+    // Plain text, interleaved, in several batches: its size in bytes.
+    let (a, b) = (records(&gunzip(&r1)), records(&gunzip(&r2)));
+    assert!(a.len() > 2 * 4096, "the test needs more than one batch");
+    let inter = dir.path().join("reads.fq");
+    let text: Vec<u8> = a
+        .iter()
+        .zip(&b)
+        .flat_map(|(x, y)| [x, y])
+        .flatten()
+        .copied()
+        .collect();
+    std::fs::write(&inter, &text).unwrap();
+    let progress = Progress::new();
+    let inputs = std::slice::from_ref(&inter);
+    let (sites, _) =
+        count_fastq_with_background(inputs, &panel, &models, r.as_ref(), &opts, &progress).unwrap();
+    let s = progress.snapshot();
+    assert_eq!(
+        (s.done, s.total),
+        (text.len() as u64, Some(text.len() as u64))
+    );
+    assert_eq!(sites, counted.sites);
+    // A device has no size to measure against: the total is unknown.
+    #[cfg(unix)]
+    assert_eq!(Layout::Single("/dev/null".into()).stored_size(), None);
+}

@@ -2,7 +2,7 @@
 
 use super::shared::{thread_pool, Activity, PanelArgs, ReadFilterArgs};
 use anyhow::{bail, Context, Result};
-use cfspot::count::{count_inputs, prepare_sites};
+use cfspot::count::{count_inputs_with_progress, prepare_sites};
 use cfspot::output::Output;
 use cfspot::report::count_tsv;
 use clap::Args;
@@ -62,9 +62,18 @@ impl CountArgs {
         }
         let models = prepare_sites(&panel, reference.as_deref());
         let opts = self.filters.options();
-        let _activity = Activity::start("counting");
-        let counted = thread_pool(self.threads)?
-            .install(|| count_inputs(&self.inputs, &panel, &models, reference.as_deref(), &opts))?;
+        let activity = Activity::start("counting");
+        let counted = thread_pool(self.threads)?.install(|| {
+            count_inputs_with_progress(
+                &self.inputs,
+                &panel,
+                &models,
+                reference.as_deref(),
+                &opts,
+                activity.progress(),
+            )
+        })?;
+        drop(activity);
         for note in &counted.notes {
             eprintln!("cfspot: note: {note}");
         }

@@ -3,7 +3,7 @@
 use super::shared::{thread_pool, Activity};
 use anyhow::{Context, Result};
 use cfspot::calling::{call_counted, verdict, write_outputs, Background, CalledSample};
-use cfspot::count::{count_inputs, prepare_sites, CountOptions, SiteCounts};
+use cfspot::count::{count_inputs_with_progress, prepare_sites, CountOptions, SiteCounts};
 use cfspot::output::Output;
 use cfspot::panel::Panel;
 use cfspot::report::calls::CallRow;
@@ -87,8 +87,10 @@ impl DemoArgs {
         let pool = thread_pool(self.threads)?;
         // 1. Simulate.
         let sim = Simulation::new(&params, &panel, reference.as_ref())?;
-        let activity = Activity::start("simulating, counting and calling the demo sample");
-        let summary = pool.install(|| sim.run())?;
+        let activity = Activity::start("simulating");
+        let summary = pool.install(|| sim.run_with_progress(activity.progress()))?;
+        drop(activity);
+        let activity = Activity::start("counting and calling");
         // 2. Count, as `cfspot count demo.bam` would, with the background
         //    around the hotspots that calling needs.
         let models = prepare_sites(&panel, Some(reference.as_ref()));
@@ -97,12 +99,13 @@ impl DemoArgs {
             ..CountOptions::default()
         };
         let counted = pool.install(|| {
-            count_inputs(
+            count_inputs_with_progress(
                 std::slice::from_ref(&summary.bam),
                 &panel,
                 &models,
                 Some(reference.as_ref()),
                 &opts,
+                activity.progress(),
             )
         })?;
         let counts = counted.sites;

@@ -3,7 +3,10 @@
 use anyhow::{Context, Result};
 use cfspot::count::{flag, CountOptions, DEFAULT_EXCLUDE_FLAGS};
 use cfspot::panel::Panel;
+use cfspot::progress::{Progress, Unit};
 use cfspot::reference::{self, Reference};
+use std::sync::{mpsc, Arc};
+use std::time::Duration;
 
 /// `--panel` / `--reference`, as every command that reads a panel takes them.
 #[derive(clap::Args, Debug, Clone)]
@@ -137,30 +140,133 @@ pub fn parse_flags(s: &str) -> Result<u16, String> {
     Ok(bits)
 }
 
-/// A spinner with the elapsed time on stderr while a long step runs, only
-/// when stderr is a terminal (never in pipes, logs or CI). Cleared on drop.
-pub struct Activity(Option<indicatif::ProgressBar>);
+/// What a long step shows on stderr while it runs, only when stderr is a
+/// terminal (pipes, logs, CI and tests see nothing at all): a bar with the
+/// share done, rate and ETA once the engine has said how much there is
+/// ([`Progress::begin`]), a spinner with the elapsed time before that or
+/// when the total cannot be known. The engines only bump counters in the
+/// [`Progress`] handed to them; a thread here reads it ten times a second
+/// and draws, so drawing never slows the work. Cleared on drop.
+pub struct Activity {
+    progress: Arc<Progress>,
+    display: Option<Display>,
+}
+
+struct Display {
+    bar: indicatif::ProgressBar,
+    /// Dropped to stop the poller at once (rather than after its sleep).
+    stop: Option<mpsc::Sender<()>>,
+    poller: Option<std::thread::JoinHandle<()>>,
+}
 
 impl Activity {
     pub fn start(what: &str) -> Self {
         use std::io::IsTerminal;
+        let progress = Arc::new(Progress::new());
         if !std::io::stderr().is_terminal() {
-            return Activity(None);
+            return Activity {
+                progress,
+                display: None,
+            };
         }
         let bar = indicatif::ProgressBar::new_spinner();
-        if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
-            bar.set_style(style);
-        }
+        bar.set_style(style(None, false));
         bar.set_message(what.to_string());
-        bar.enable_steady_tick(std::time::Duration::from_millis(120));
-        Activity(Some(bar))
+        bar.enable_steady_tick(Duration::from_millis(120));
+        let (stop, stopped) = mpsc::channel();
+        let poller = {
+            let (bar, progress) = (bar.clone(), Arc::clone(&progress));
+            std::thread::Builder::new()
+                .name("cfspot-progress".into())
+                .spawn(move || poll(&bar, &progress, &stopped))
+                .ok()
+        };
+        Activity {
+            progress,
+            display: Some(Display {
+                bar,
+                stop: Some(stop),
+                poller,
+            }),
+        }
     }
+
+    /// The counter to hand to the engine.
+    pub fn progress(&self) -> &Progress {
+        &self.progress
+    }
+}
+
+/// Mirror `progress` on `bar` until `stop` hangs up.
+fn poll(bar: &indicatif::ProgressBar, progress: &Progress, stop: &mpsc::Receiver<()>) {
+    let mut shown = None;
+    loop {
+        let s = progress.snapshot();
+        let look = (s.step, s.unit, s.total.is_some());
+        if shown != Some(look) {
+            // A new step: its own style, and a rate and ETA of its own.
+            bar.set_style(style(s.unit, s.total.is_some()));
+            bar.set_position(0);
+            bar.reset_eta();
+            shown = Some(look);
+        }
+        if let Some(total) = s.total {
+            bar.set_length(total);
+        }
+        bar.set_position(s.done);
+        match stop.recv_timeout(Duration::from_millis(100)) {
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            _ => return,
+        }
+    }
+}
+
+/// How a step looks: what it counts, and whether it knows its total. Kept
+/// under 80 columns (the bar takes what is left), since a line that wraps
+/// cannot be redrawn in place.
+fn style(unit: Option<Unit>, known_total: bool) -> indicatif::ProgressStyle {
+    let template = match (unit, known_total) {
+        (Some(Unit::Bytes), true) => "{spinner} {msg} [{wide_bar}] {percent:>3}% of \
+             {binary_total_bytes}, {binary_bytes_per_sec}, ETA {eta}"
+            .to_string(),
+        (Some(Unit::Bytes), false) => {
+            "{spinner} {msg}: {binary_bytes}, {binary_bytes_per_sec} ({elapsed})".to_string()
+        }
+        (Some(Unit::Items(what)), true) => format!(
+            "{{spinner}} {{msg}} [{{wide_bar}}] {{percent:>3}}% of {{human_len}} {}, \
+             {{rate}}, ETA {{eta}}",
+            braces_escaped(what)
+        ),
+        (Some(Unit::Items(what)), false) => format!(
+            "{{spinner}} {{msg}}: {{human_pos}} {}, {{rate}} ({{elapsed}})",
+            braces_escaped(what)
+        ),
+        (None, _) => "{spinner} {msg} ({elapsed})".to_string(),
+    };
+    indicatif::ProgressStyle::with_template(&template)
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner())
+        .progress_chars("=> ")
+        // Whole items per second: indicatif's {per_sec} shows four decimals.
+        .with_key(
+            "rate",
+            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{}/s", indicatif::HumanCount(state.per_sec() as u64));
+            },
+        )
+}
+
+fn braces_escaped(s: &str) -> String {
+    s.replace('{', "{{").replace('}', "}}")
 }
 
 impl Drop for Activity {
     fn drop(&mut self) {
-        if let Some(bar) = self.0.take() {
-            bar.finish_and_clear();
+        if let Some(mut d) = self.display.take() {
+            drop(d.stop.take());
+            if let Some(poller) = d.poller.take() {
+                let _ = poller.join();
+            }
+            d.bar.finish_and_clear();
         }
     }
 }

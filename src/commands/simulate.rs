@@ -168,7 +168,8 @@ impl SimulateArgs {
         )?;
         let sim = Simulation::new(&params, &panel, reference.as_ref())?;
         let activity = Activity::start("simulating");
-        let summary = thread_pool(self.threads)?.install(|| sim.run())?;
+        let summary =
+            thread_pool(self.threads)?.install(|| sim.run_with_progress(activity.progress()))?;
         drop(activity);
         for note in &summary.notes {
             eprintln!("cfspot: note: {note}");

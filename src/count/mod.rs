@@ -15,6 +15,7 @@ mod regions;
 pub mod site;
 
 use crate::panel::{Panel, PanelError};
+use crate::progress::Progress;
 use crate::reference::{fetch_around, Reference, ReferenceError};
 pub use allele::{AlignedRead, Allele, OwnedRead, SiteModel};
 pub use site::SiteCounts;
@@ -175,12 +176,26 @@ pub fn count_inputs(
     reference: Option<&dyn Reference>,
     opts: &CountOptions,
 ) -> Result<Counted, CountError> {
+    count_inputs_with_progress(inputs, panel, models, reference, opts, &Progress::new())
+}
+
+/// [`count_inputs`], reporting to `progress` as the engine goes (FASTQ:
+/// bytes of the input files read; BAM/CRAM: nothing yet, so a bar shows
+/// only that it is busy).
+pub fn count_inputs_with_progress(
+    inputs: &[PathBuf],
+    panel: &Panel,
+    models: &[SiteModel],
+    reference: Option<&dyn Reference>,
+    opts: &CountOptions,
+    progress: &Progress,
+) -> Result<Counted, CountError> {
     let mut notes = Vec::new();
     let first = inputs.first().ok_or(CountError::NoInput)?;
     let (sites, background, reads) = if fastq::looks_like_fastq(first) {
         let reference = reference.ok_or(CountError::FastqNeedsReference)?;
         let (sites, background) =
-            fastq::count_fastq_with_background(inputs, panel, models, reference, opts)?;
+            fastq::count_fastq_with_background(inputs, panel, models, reference, opts, progress)?;
         (sites, background, ReadTally::default())
     } else {
         let [path] = inputs else {

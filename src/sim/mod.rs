@@ -43,6 +43,7 @@ pub mod truth;
 
 use crate::count::{flag, prepare_sites, OwnedRead, SiteModel};
 use crate::panel::Panel;
+use crate::progress::{Progress, Unit};
 use crate::reference::{list_problems, Reference};
 use errors::ErrorModel;
 use fragments::{Discrete, LengthModel, LengthParams};
@@ -663,9 +664,21 @@ impl<'a> Simulation<'a> {
     /// Make block `b` (chunks in parallel on the current rayon pool), with
     /// its records in coordinate order.
     pub fn generate_block(&self, b: usize) -> BlockOut {
+        self.generate_block_with_progress(b, &Progress::new())
+    }
+
+    /// [`Simulation::generate_block`], adding each chunk's planned
+    /// fragments to `progress` as it is made (planned, not kept: a draw
+    /// that does not fit the block is skipped, and the total is the plan).
+    pub fn generate_block_with_progress(&self, b: usize, progress: &Progress) -> BlockOut {
+        let planned = self.plans[b].molecules;
         let chunks: Vec<ChunkOut> = (0..self.chunks(b))
             .into_par_iter()
-            .map(|c| self.generate_chunk(b, c))
+            .map(|c| {
+                let out = self.generate_chunk(b, c);
+                progress.add(CHUNK.min(planned - c * CHUNK));
+                out
+            })
             .collect();
         let mut out = BlockOut {
             records: Vec::new(),
@@ -729,6 +742,14 @@ impl<'a> Simulation<'a> {
 
     /// Simulate and write every output into `params.out_dir`.
     pub fn run(&self) -> Result<SimSummary, SimError> {
+        self.run_with_progress(&Progress::new())
+    }
+
+    /// [`Simulation::run`], counting the unique fragments made, out of
+    /// [`Simulation::molecules`], in `progress`. (Writing the last block and
+    /// renaming the files come after the count reaches the total.)
+    pub fn run_with_progress(&self, progress: &Progress) -> Result<SimSummary, SimError> {
+        progress.begin(Some(self.molecules()), Unit::Items("fragments"));
         let p = &self.params;
         let dir = &p.out_dir;
         std::fs::create_dir_all(dir).map_err(|e| SimError::write(dir, e))?;
@@ -794,7 +815,10 @@ impl<'a> Simulation<'a> {
             for b in 0..=self.blocks.len() {
                 let (written, next) = rayon::join(
                     || pending.take().map(&mut write_block),
-                    || (b < self.blocks.len()).then(|| self.generate_block(b)),
+                    || {
+                        (b < self.blocks.len())
+                            .then(|| self.generate_block_with_progress(b, progress))
+                    },
                 );
                 if let Some(t) = written {
                     per_block_truth.push(t?);

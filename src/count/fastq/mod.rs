@@ -10,6 +10,8 @@
 //! reader thread per file, decompressing), batches are placed in parallel
 //! on the current rayon pool, and the per-batch counts are added up in
 //! batch order, so the result is the same for any number of threads.
+//! Progress is the share of the input files' bytes (compressed, as stored)
+//! read by the batches counted so far.
 
 pub mod index;
 pub mod place;
@@ -22,11 +24,13 @@ use super::fragment::{merge_mates, FragmentCall, Observation};
 use super::site::SiteCounts;
 use super::{group_sites, CountOptions, SiteGroup};
 use crate::panel::Panel;
+use crate::progress::{Progress, Unit};
 use crate::reference::Reference;
 use index::PanelIndex;
 use place::{fragment_length, Placement, Placer};
 use rayon::prelude::*;
 use reader::{pair_name, Batch, FastqReader, BATCH_RECORDS};
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{sync_channel, Receiver};
 
@@ -97,6 +101,30 @@ pub enum Layout {
     Single(PathBuf),
 }
 
+impl Layout {
+    /// The files read.
+    pub fn files(&self) -> Vec<&Path> {
+        match self {
+            Layout::Paired(a, b) => vec![a, b],
+            Layout::Interleaved(a) | Layout::Single(a) => vec![a],
+        }
+    }
+
+    /// Bytes of the files as stored, when every one is a regular file (a
+    /// pipe has no size to measure progress against).
+    pub fn stored_size(&self) -> Option<u64> {
+        self.files()
+            .iter()
+            .map(|p| {
+                std::fs::metadata(p)
+                    .ok()
+                    .filter(|m| m.is_file())
+                    .map(|m| m.len())
+            })
+            .sum()
+    }
+}
+
 /// Decide the layout by content: two inputs are R1 and R2; one input is
 /// interleaved when its first two records carry the same name (after
 /// dropping `/1` `/2` and the comment), single-end otherwise.
@@ -137,18 +165,21 @@ pub fn count_fastq(
     reference: &dyn Reference,
     opts: &CountOptions,
 ) -> Result<Vec<SiteCounts>, FastqError> {
-    count_fastq_with_background(inputs, panel, models, reference, opts).map(|(sites, _)| sites)
+    count_fastq_with_background(inputs, panel, models, reference, opts, &Progress::new())
+        .map(|(sites, _)| sites)
 }
 
 /// [`count_fastq`], and with `opts.background` also the background tallies:
 /// one window per group of sites, as the BAM engine makes them, filled by
-/// the placed fragments that reach the group's sites.
+/// the placed fragments that reach the group's sites. `progress` counts
+/// [`Unit::Bytes`] of the inputs as stored.
 pub fn count_fastq_with_background(
     inputs: &[PathBuf],
     panel: &Panel,
     models: &[SiteModel],
     reference: &dyn Reference,
     opts: &CountOptions,
+    progress: &Progress,
 ) -> Result<(Vec<SiteCounts>, Vec<BackgroundWindow>), FastqError> {
     let layout = detect_layout(inputs)?;
     let index = PanelIndex::build(panel, models, reference, opts)?;
@@ -170,7 +201,7 @@ pub fn count_fastq_with_background(
         layout: &layout,
         backgrounds: &backgrounds,
     };
-    engine.run()
+    engine.run_with_progress(progress)
 }
 
 /// The shared, read-only state of one count.
@@ -220,6 +251,21 @@ fn spawn_reader<'s>(
 
 impl Engine<'_> {
     pub fn run(&self) -> Result<(Vec<SiteCounts>, Vec<BackgroundWindow>), FastqError> {
+        self.run_with_progress(&Progress::new())
+    }
+
+    /// [`Engine::run`], adding to `progress` the file bytes behind each
+    /// chunk of batches once it is counted.
+    pub fn run_with_progress(
+        &self,
+        progress: &Progress,
+    ) -> Result<(Vec<SiteCounts>, Vec<BackgroundWindow>), FastqError> {
+        progress.begin(self.layout.stored_size(), Unit::Bytes);
+        // File bytes behind every batch received so far, the final empty
+        // ones included (they hold the gzip trailer); reported after the
+        // batches are counted, so the bar never runs ahead of the work.
+        let received = &Cell::new(0u64);
+        let mut reported = 0u64;
         let chunk = (2 * rayon::current_num_threads()).max(2);
         let mut total: Vec<SiteCounts> = self.models.iter().map(SiteCounts::new).collect();
         let mut background: Vec<BackgroundWindow> =
@@ -234,6 +280,7 @@ impl Engine<'_> {
                         let hung_up = || FastqError::Invalid("a FASTQ reader stopped".into());
                         let b1 = rx1.recv().map_err(|_| hung_up())??;
                         let b2 = rx2.recv().map_err(|_| hung_up())??;
+                        received.set(b1.bytes_read + b2.bytes_read);
                         if b1.len() != b2.len() {
                             let (short, long, b) = if b1.len() < b2.len() {
                                 (&p1, &p2, &b1)
@@ -261,6 +308,7 @@ impl Engine<'_> {
                         let b = rx
                             .recv()
                             .map_err(|_| FastqError::Invalid("a FASTQ reader stopped".into()))??;
+                        received.set(b.bytes_read);
                         if interleaved && b.len() % 2 == 1 {
                             return Err(FastqError::InterleavedOdd {
                                 path: p.clone(),
@@ -301,6 +349,8 @@ impl Engine<'_> {
                         t.merge(&p);
                     }
                 }
+                progress.add(received.get().saturating_sub(reported));
+                reported = received.get();
             }
             Ok(())
         })?;

@@ -10,8 +10,10 @@ use super::FastqError;
 use crate::gzip::{is_gzip, read_up_to};
 use flate2::read::MultiGzDecoder;
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
 
 /// Bytes read from the file per `read` call, compressed side.
 const IO_BUFFER: usize = 1 << 20;
@@ -32,6 +34,10 @@ pub struct RecordSpan {
 pub struct Batch {
     /// 1-based number of the first record in its file.
     pub first_record: u64,
+    /// Bytes of the file as stored (compressed, for gzip) read by the time
+    /// this batch was complete, from the start: how far through the file
+    /// the reader is, for progress. 0 for a reader over a stream.
+    pub bytes_read: u64,
     data: Vec<u8>,
     spans: Vec<RecordSpan>,
 }
@@ -82,8 +88,29 @@ impl Batch {
     }
 }
 
+/// A reader that adds up the bytes it hands out: how much of the file the
+/// decompressor has taken, which is the only position a gzip stream has.
+/// One relaxed add per (1 MiB) read.
+struct Tally<R> {
+    inner: R,
+    bytes: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Tally<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes.fetch_add(n as u64, Relaxed);
+        Ok(n)
+    }
+}
+
 /// Open `path` as a stream of decompressed bytes.
 pub fn open_stream(path: &Path) -> Result<Box<dyn BufRead + Send>, FastqError> {
+    open_tallied(path, Arc::default())
+}
+
+/// [`open_stream`], adding the file bytes read to `bytes`.
+fn open_tallied(path: &Path, bytes: Arc<AtomicU64>) -> Result<Box<dyn BufRead + Send>, FastqError> {
     let io = |source| FastqError::Io {
         path: path.to_owned(),
         source,
@@ -91,7 +118,10 @@ pub fn open_stream(path: &Path) -> Result<Box<dyn BufRead + Send>, FastqError> {
     let mut f = File::open(path).map_err(io)?;
     let mut magic = [0u8; 2];
     let n = read_up_to(&mut f, &mut magic).map_err(io)?;
-    let f = File::open(path).map_err(io)?;
+    let f = Tally {
+        inner: File::open(path).map_err(io)?,
+        bytes,
+    };
     Ok(if is_gzip(&magic[..n]) {
         Box::new(BufReader::with_capacity(
             IO_BUFFER,
@@ -110,11 +140,18 @@ pub struct FastqReader {
     records: u64,
     line: Vec<u8>,
     done: bool,
+    /// File bytes read so far (stays 0 over a stream).
+    bytes_read: Arc<AtomicU64>,
 }
 
 impl FastqReader {
     pub fn open(path: &Path) -> Result<Self, FastqError> {
-        Ok(Self::from_stream(path, open_stream(path)?))
+        let bytes_read = Arc::new(AtomicU64::new(0));
+        let stream = open_tallied(path, Arc::clone(&bytes_read))?;
+        Ok(FastqReader {
+            bytes_read,
+            ..Self::from_stream(path, stream)
+        })
     }
 
     pub fn from_stream(path: &Path, inner: Box<dyn BufRead + Send>) -> Self {
@@ -124,6 +161,7 @@ impl FastqReader {
             records: 0,
             line: Vec::new(),
             done: false,
+            bytes_read: Arc::default(),
         }
     }
 
@@ -273,10 +311,12 @@ impl FastqReader {
     pub fn next_batch(&mut self, n: usize) -> Result<Batch, FastqError> {
         let mut batch = Batch {
             first_record: self.records + 1,
+            bytes_read: 0,
             data: Vec::with_capacity(n.min(2 * BATCH_RECORDS) * 320),
             spans: Vec::with_capacity(n.min(2 * BATCH_RECORDS)),
         };
         while batch.spans.len() < n && self.next_into(&mut batch)? {}
+        batch.bytes_read = self.bytes_read.load(Relaxed);
         Ok(batch)
     }
 }
