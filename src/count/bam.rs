@@ -10,6 +10,7 @@ use super::regions::RegionReader;
 use super::site::SiteCounts;
 use super::{flag, group_sites, CountError, CountOptions, ReadTally, SiteGroup};
 use crate::panel::{contig_style_hint_in, Panel};
+use crate::progress::{Progress, Unit as ProgressUnit};
 use crate::reference::Reference;
 use rayon::prelude::*;
 use rust_htslib::bam::{self, Read as _};
@@ -211,7 +212,8 @@ pub fn count_bam(
     models: &[SiteModel],
     opts: &CountOptions,
 ) -> Result<Vec<SiteCounts>, CountError> {
-    count_bam_with_background(input, panel, models, None, opts).map(|(sites, _, _)| sites)
+    count_bam_with_background(input, panel, models, None, opts, &Progress::new())
+        .map(|(sites, _, _)| sites)
 }
 
 /// [`count_bam`], and with `opts.background` also the background tallies
@@ -223,6 +225,7 @@ pub fn count_bam_with_background(
     models: &[SiteModel],
     reference: Option<&dyn Reference>,
     opts: &CountOptions,
+    progress: &Progress,
 ) -> Result<(Vec<SiteCounts>, Vec<BackgroundWindow>, ReadTally), CountError> {
     let header_reader = input.open_indexed()?;
     let header = header_reader.header().to_owned();
@@ -284,6 +287,10 @@ pub fn count_bam_with_background(
     // where an even split of the list would not (one group of seven TP53
     // sites outweighs several single-site groups). Results land in their
     // unit's slot, so the order of work never shows in the output.
+    progress.begin(
+        Some(groups.len() as u64),
+        ProgressUnit::Items("site groups"),
+    );
     let mut order: Vec<usize> = (0..units.len()).collect();
     order.sort_by_key(|&u| std::cmp::Reverse(units[u].weight()));
     let next = AtomicUsize::new(0);
@@ -298,6 +305,7 @@ pub fn count_bam_with_background(
         let Some(&u) = order.get(k) else { break };
         let result = count_unit(&mut reader, &units[u], &groups, models, opts, &input.path);
         *slots[u].lock().expect("no panic holds it") = Some(result);
+        progress.add(units[u].members.len() as u64);
     });
     let mut out: Vec<Option<SiteCounts>> = vec![None; models.len()];
     let mut background = Vec::new();

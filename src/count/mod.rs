@@ -180,8 +180,7 @@ pub fn count_inputs(
 }
 
 /// [`count_inputs`], reporting to `progress` as the engine goes (FASTQ:
-/// bytes of the input files read; BAM/CRAM: nothing yet, so a bar shows
-/// only that it is busy).
+/// bytes of the input files read; BAM/CRAM: site groups counted).
 pub fn count_inputs_with_progress(
     inputs: &[PathBuf],
     panel: &Panel,
@@ -210,7 +209,7 @@ pub fn count_inputs_with_progress(
                 path.display()
             ));
         }
-        bam::count_bam_with_background(&input, panel, models, reference, opts)?
+        bam::count_bam_with_background(&input, panel, models, reference, opts, progress)?
     };
     Ok(Counted {
         sites,
