@@ -227,7 +227,7 @@ pub fn count_bam_with_background(
     opts: &CountOptions,
     progress: &Progress,
 ) -> Result<(Vec<SiteCounts>, Vec<BackgroundWindow>, ReadTally), CountError> {
-    let header_reader = input.open_indexed()?;
+    let header_reader = input.open_plain()?;
     let header = header_reader.header().to_owned();
     drop(header_reader);
     let names: Vec<String> = header
