@@ -270,27 +270,30 @@ pub fn count_bam_with_background(
             windows: Mutex::new(members.iter().map(|_| windows.next().flatten()).collect()),
             intervals: members
                 .iter()
-                .flat_map(|&g| match opts.background {
-                    true => vec![(groups[g].start, groups[g].end)],
-                    false => groups[g]
-                        .sites
-                        .iter()
-                        .map(|&i| models[i].footprint())
-                        .collect(),
+                .flat_map(|&g| {
+                    if opts.background {
+                        vec![(groups[g].start, groups[g].end)]
+                    } else {
+                        groups[g]
+                            .sites
+                            .iter()
+                            .map(|&i| models[i].footprint())
+                            .collect()
+                    }
                 })
                 .collect(),
             members,
         })
         .collect();
+    progress.begin(
+        Some(groups.len() as u64),
+        ProgressUnit::Items("site groups"),
+    );
     // Largest units first, each worker taking the next one left: the
     // longest-processing-time rule, which keeps two threads evenly busy
     // where an even split of the list would not (one group of seven TP53
     // sites outweighs several single-site groups). Results land in their
     // unit's slot, so the order of work never shows in the output.
-    progress.begin(
-        Some(groups.len() as u64),
-        ProgressUnit::Items("site groups"),
-    );
     let mut order: Vec<usize> = (0..units.len()).collect();
     order.sort_by_key(|&u| std::cmp::Reverse(units[u].weight()));
     let next = AtomicUsize::new(0);
