@@ -1,5 +1,5 @@
-//! Streaming FASTQ reading: plain or gzip (multi-member, so BGZF too),
-//! records gathered into batches that own their bytes.
+//! Streaming FASTQ reading: plain, gzip or BGZF, records gathered into
+//! batches that own their bytes.
 //!
 //! The parser is line-based (`BufRead::read_until`, memchr underneath) and
 //! checks what a FASTQ record must be: `@name`, sequence, `+`, quality of
@@ -7,7 +7,7 @@
 //! record number.
 
 use super::FastqError;
-use crate::gzip::{is_gzip, read_up_to};
+use crate::gzip::{is_bgzf, is_gzip, read_up_to, BgzfReader};
 use flate2::read::MultiGzDecoder;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
@@ -58,6 +58,34 @@ impl Record<'_> {
     pub fn name(&self) -> &[u8] {
         pair_name(self.header)
     }
+}
+
+fn is_phred(q: u8) -> bool {
+    q.wrapping_sub(b'!') <= b'~' - b'!'
+}
+
+fn is_base(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b == b'.' || b == b'-'
+}
+
+/// True when every byte is a Phred+33 quality (`!`..`~`). No early exit,
+/// so the loop vectorises: checking is most of the parser's time.
+pub fn all_phred(qual: &[u8]) -> bool {
+    qual.iter().fold(true, |ok, &q| ok & is_phred(q))
+}
+
+/// Upper-cases `seq` in place; false when a byte is neither a letter nor
+/// `.` or `-`. Branch-free per byte so that it vectorises.
+pub fn upper_bases(seq: &mut [u8]) -> bool {
+    let mut ok = true;
+    for b in seq {
+        let c = *b;
+        let lower = c.wrapping_sub(b'a') < 26;
+        let upper = c.wrapping_sub(b'A') < 26;
+        ok &= lower | upper | (c == b'.') | (c == b'-');
+        *b = c - ((lower as u8) << 5);
+    }
+    ok
 }
 
 /// The part of a header that names the fragment.
@@ -116,13 +144,17 @@ fn open_tallied(path: &Path, bytes: Arc<AtomicU64>) -> Result<Box<dyn BufRead + 
         source,
     };
     let mut f = File::open(path).map_err(io)?;
-    let mut magic = [0u8; 2];
+    let mut magic = [0u8; 18];
     let n = read_up_to(&mut f, &mut magic).map_err(io)?;
     let f = Tally {
         inner: File::open(path).map_err(io)?,
         bytes,
     };
-    Ok(if is_gzip(&magic[..n]) {
+    // BGZF (what `cfspot simulate` and htslib write) a block at a time
+    // through libdeflate; any other gzip streams through flate2.
+    Ok(if is_bgzf(&magic[..n]) {
+        Box::new(BgzfReader::new(BufReader::with_capacity(IO_BUFFER, f)))
+    } else if is_gzip(&magic[..n]) {
         Box::new(BufReader::with_capacity(
             IO_BUFFER,
             MultiGzDecoder::new(BufReader::with_capacity(IO_BUFFER, f)),
@@ -138,7 +170,6 @@ pub struct FastqReader {
     inner: Box<dyn BufRead + Send>,
     /// Records read so far.
     records: u64,
-    line: Vec<u8>,
     done: bool,
     /// File bytes read so far (stays 0 over a stream).
     bytes_read: Arc<AtomicU64>,
@@ -159,7 +190,6 @@ impl FastqReader {
             path: path.to_owned(),
             inner,
             records: 0,
-            line: Vec::new(),
             done: false,
             bytes_read: Arc::default(),
         }
@@ -182,11 +212,12 @@ impl FastqReader {
         }
     }
 
-    /// Read one line (without its `\n` / `\r\n`) and append it to `data`;
-    /// `Ok(None)` at the end of the input.
+    /// Read one line (without its `\n` / `\r\n`) onto the end of `data`;
+    /// `Ok(None)` at the end of the input. Straight into the batch: no
+    /// line buffer to copy from.
     fn line_into(&mut self, data: &mut Vec<u8>) -> Result<Option<(u32, u32)>, FastqError> {
-        self.line.clear();
-        let n = self.inner.read_until(b'\n', &mut self.line).map_err(|e| {
+        let start = data.len();
+        let n = self.inner.read_until(b'\n', data).map_err(|e| {
             if e.kind() == std::io::ErrorKind::UnexpectedEof
                 || e.kind() == std::io::ErrorKind::InvalidInput
                 || e.kind() == std::io::ErrorKind::InvalidData
@@ -206,15 +237,12 @@ impl FastqReader {
         if n == 0 {
             return Ok(None);
         }
-        let mut l = &self.line[..];
-        if let [head @ .., b'\n'] = l {
-            l = head;
+        if data.last() == Some(&b'\n') {
+            data.pop();
         }
-        if let [head @ .., b'\r'] = l {
-            l = head;
+        if data.len() > start && data.last() == Some(&b'\r') {
+            data.pop();
         }
-        let start = data.len();
-        data.extend_from_slice(l);
         let end = data.len();
         let too_big = |_| {
             FastqError::Invalid(format!(
@@ -283,24 +311,21 @@ impl FastqReader {
                 format!("the quality string has {lq} characters but the sequence has {ls}"),
             ));
         }
-        if let Some(&q) = batch.data[qual.0 as usize..qual.1 as usize]
-            .iter()
-            .find(|&&q| !(b'!'..=b'~').contains(&q))
-        {
+        let q = &batch.data[qual.0 as usize..qual.1 as usize];
+        if !all_phred(q) {
+            let &q = q.iter().find(|&&q| !is_phred(q)).expect("a bad quality");
             return Err(self.format_error(
                 rec,
                 format!("quality character {q:#04x} is outside Phred+33 ('!'..'~')"),
             ));
         }
-        for b in &mut batch.data[seq.0 as usize..seq.1 as usize] {
-            if !b.is_ascii_alphabetic() && *b != b'.' && *b != b'-' {
-                return Err(FastqError::Format {
-                    path: self.path.clone(),
-                    record: rec,
-                    detail: format!("sequence character {:?} is not a base", *b as char),
-                });
-            }
-            b.make_ascii_uppercase();
+        let s = &mut batch.data[seq.0 as usize..seq.1 as usize];
+        if !upper_bases(s) {
+            let &b = s.iter().find(|&&b| !is_base(b)).expect("a bad base");
+            return Err(self.format_error(
+                rec,
+                format!("sequence character {:?} is not a base", b as char),
+            ));
         }
         batch.spans.push(RecordSpan { name, seq, qual });
         self.records = rec;
@@ -355,6 +380,28 @@ mod tests {
         let c = r.next_batch(2).unwrap();
         assert_eq!((a.first_record, b.first_record, c.first_record), (1, 3, 5));
         assert_eq!(c.len(), 1);
+    }
+
+    #[test]
+    fn branch_free_checks_match_the_plain_rules() {
+        // Every byte value, alone and in a run long enough to vectorise.
+        for c in 0..=255u8 {
+            let base = c.is_ascii_alphabetic() || c == b'.' || c == b'-';
+            let phred = (b'!'..=b'~').contains(&c);
+            for len in [1, 67] {
+                let mut s = vec![b'a'; len];
+                s[len / 2] = c;
+                assert_eq!(upper_bases(&mut s), base, "{c:#04x}");
+                assert_eq!(s[len / 2], c.to_ascii_uppercase());
+                assert!(s
+                    .iter()
+                    .enumerate()
+                    .all(|(i, &b)| i == len / 2 || b == b'A'));
+                let mut q = vec![b'I'; len];
+                q[len / 2] = c;
+                assert_eq!(all_phred(&q), phred, "{c:#04x}");
+            }
+        }
     }
 
     #[test]
