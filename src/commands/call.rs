@@ -1,9 +1,9 @@
 //! `cfspot call`: site calls, limits of detection and the sample verdict.
 
-use super::shared::{thread_pool, Activity, PanelArgs, ReadFilterArgs};
+use super::shared::{count_with_bar, PanelArgs, ReadFilterArgs};
 use anyhow::{bail, Context, Result};
 use cfspot::calling::{call_counted, verdict, write_outputs, Background};
-use cfspot::count::{count_inputs_with_progress, prepare_sites, ReadTally, SiteCounts};
+use cfspot::count::{prepare_sites, ReadTally, SiteCounts};
 use cfspot::panel::Panel;
 use cfspot::report::count_tsv;
 use cfspot::stats::background::ErrorModel;
@@ -212,21 +212,14 @@ impl CallArgs {
                 let models = prepare_sites(&panel, reference.as_deref());
                 let mut count_opts = self.filters.options();
                 count_opts.background = self.background_rate.is_none();
-                let activity = Activity::start("counting");
-                let counted = thread_pool(self.threads)?.install(|| {
-                    count_inputs_with_progress(
-                        &self.inputs,
-                        &panel,
-                        &models,
-                        reference.as_deref(),
-                        &count_opts,
-                        activity.progress(),
-                    )
-                })?;
-                drop(activity);
-                for note in &counted.notes {
-                    eprintln!("cfspot: note: {note}");
-                }
+                let counted = count_with_bar(
+                    &self.inputs,
+                    &panel,
+                    &models,
+                    reference.as_deref(),
+                    &count_opts,
+                    self.threads,
+                )?;
                 let model = count_opts
                     .background
                     .then(|| ErrorModel::from_windows(&counted.background));

@@ -1,8 +1,8 @@
 //! `cfspot count`: fragment-level allele counts at every hotspot.
 
-use super::shared::{thread_pool, Activity, PanelArgs, ReadFilterArgs};
+use super::shared::{count_with_bar, PanelArgs, ReadFilterArgs};
 use anyhow::{bail, Context, Result};
-use cfspot::count::{count_inputs_with_progress, prepare_sites};
+use cfspot::count::prepare_sites;
 use cfspot::output::Output;
 use cfspot::report::count_tsv;
 use clap::Args;
@@ -62,21 +62,14 @@ impl CountArgs {
         }
         let models = prepare_sites(&panel, reference.as_deref());
         let opts = self.filters.options();
-        let activity = Activity::start("counting");
-        let counted = thread_pool(self.threads)?.install(|| {
-            count_inputs_with_progress(
-                &self.inputs,
-                &panel,
-                &models,
-                reference.as_deref(),
-                &opts,
-                activity.progress(),
-            )
-        })?;
-        drop(activity);
-        for note in &counted.notes {
-            eprintln!("cfspot: note: {note}");
-        }
+        let counted = count_with_bar(
+            &self.inputs,
+            &panel,
+            &models,
+            reference.as_deref(),
+            &opts,
+            self.threads,
+        )?;
         let counts = counted.sites;
         let out_path = (self.output.as_os_str() != "-").then_some(self.output.as_path());
         let mut out = Output::create(out_path)

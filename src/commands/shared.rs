@@ -1,10 +1,13 @@
 //! Options and steps that several subcommands share.
 
 use anyhow::{Context, Result};
-use cfspot::count::{flag, CountOptions, DEFAULT_EXCLUDE_FLAGS};
+use cfspot::count::{
+    count_inputs_with_progress, flag, CountOptions, Counted, SiteModel, DEFAULT_EXCLUDE_FLAGS,
+};
 use cfspot::panel::Panel;
 use cfspot::progress::{Progress, Unit};
 use cfspot::reference::{self, Reference};
+use std::path::PathBuf;
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
@@ -48,6 +51,27 @@ pub fn thread_pool(threads: usize) -> Result<rayon::ThreadPool> {
         .num_threads(threads.max(1))
         .build()
         .context("cannot start worker threads")
+}
+
+/// Count `inputs` on `threads` workers behind a "counting" bar, and pass
+/// the engine's notes on to stderr: what `count` and `call` both do.
+pub fn count_with_bar(
+    inputs: &[PathBuf],
+    panel: &Panel,
+    models: &[SiteModel],
+    reference: Option<&dyn Reference>,
+    opts: &CountOptions,
+    threads: usize,
+) -> Result<Counted> {
+    let activity = Activity::start("counting");
+    let counted = thread_pool(threads)?.install(|| {
+        count_inputs_with_progress(inputs, panel, models, reference, opts, activity.progress())
+    })?;
+    drop(activity);
+    for note in &counted.notes {
+        eprintln!("cfspot: note: {note}");
+    }
+    Ok(counted)
 }
 
 /// Which reads count: the samtools-style filters `count` and `call` share.
