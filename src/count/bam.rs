@@ -250,24 +250,24 @@ pub fn count_bam_with_background(
         });
     }
     let groups = group_sites(panel, models, opts.group_gap);
-    let windows: Vec<Option<BackgroundWindow>> = groups
-        .iter()
-        .map(|g| {
-            if !opts.background {
-                return Ok(None);
-            }
-            let reference = reference.ok_or(CountError::BackgroundNeedsReference)?;
-            Ok(Some(background_window(g, panel, models, reference)))
-        })
-        .collect::<Result<_, CountError>>()?;
-    let mut windows = windows.into_iter();
+    // The background needs the reference; counting alone does not.
+    let reference = if opts.background {
+        Some(reference.ok_or(CountError::BackgroundNeedsReference)?)
+    } else {
+        None
+    };
     let units: Vec<Unit> = fetch_units(&groups)
         .into_iter()
         .map(|members| Unit {
             tid: header
                 .tid(groups[members[0]].contig.as_bytes())
                 .expect("checked above"),
-            windows: Mutex::new(members.iter().map(|_| windows.next().flatten()).collect()),
+            windows: Mutex::new(
+                members
+                    .iter()
+                    .map(|&g| reference.map(|r| background_window(&groups[g], panel, models, r)))
+                    .collect(),
+            ),
             intervals: members
                 .iter()
                 .flat_map(|&g| {
