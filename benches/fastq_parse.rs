@@ -27,9 +27,6 @@
 
 use cfspot::count::fastq::reader::{all_phred, upper_bases, FastqReader, BATCH_RECORDS};
 use cfspot::gzip::BgzfReader;
-use cfspot::panel::Panel;
-use cfspot::reference;
-use cfspot::sim::{simulate, SimParams};
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
 use flate2::read::MultiGzDecoder;
 use std::fs::File;
@@ -37,6 +34,8 @@ use std::hint::black_box;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+mod common;
 
 /// The flate2 backend this build uses (see the module doc).
 const FLATE2: &str = if cfg!(feature = "zlib-ng") {
@@ -257,24 +256,12 @@ struct Input {
     gz6: Vec<u8>,
     bgzf_path: PathBuf,
     gz6_path: PathBuf,
-    _dir: tempfile::TempDir,
+    _sample: common::SimulatedFastq,
 }
 
 fn input() -> Input {
-    let dir = tempfile::tempdir().unwrap();
-    let panel = Panel::demo();
-    let r = reference::open("demo").unwrap();
-    let p = SimParams {
-        out_dir: dir.path().to_owned(),
-        name: "b".into(),
-        depth: 400.0,
-        tumour_fraction: 0.1,
-        error_rate: 0.001,
-        seed: 5,
-        ..SimParams::default()
-    };
-    simulate(&p, &panel, r.as_ref()).unwrap();
-    let bgzf_path = dir.path().join("b_R1.fastq.gz");
+    let sample = common::simulated_fastq(400.0);
+    let bgzf_path = sample.r1.clone();
     let bgzf = std::fs::read(&bgzf_path).unwrap();
     let mut plain = Vec::new();
     MultiGzDecoder::new(&bgzf[..])
@@ -283,7 +270,7 @@ fn input() -> Input {
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
     enc.write_all(&plain).unwrap();
     let gz6 = enc.finish().unwrap();
-    let gz6_path = dir.path().join("b_R1.l6.fastq.gz");
+    let gz6_path = bgzf_path.with_file_name("b_R1.l6.fastq.gz");
     std::fs::write(&gz6_path, &gz6).unwrap();
     Input {
         plain: Box::leak(plain.into_boxed_slice()),
@@ -291,7 +278,7 @@ fn input() -> Input {
         gz6,
         bgzf_path,
         gz6_path,
-        _dir: dir,
+        _sample: sample,
     }
 }
 

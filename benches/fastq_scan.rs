@@ -12,28 +12,16 @@ use cfspot::count::fastq::{count_fastq, Engine, Layout};
 use cfspot::count::{prepare_sites, CountOptions, SiteCounts};
 use cfspot::panel::Panel;
 use cfspot::reference;
-use cfspot::sim::{simulate, SimParams};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::hint::black_box;
 
+mod common;
+
 fn bench(c: &mut Criterion) {
-    let dir = tempfile::tempdir().unwrap();
+    let sample = common::simulated_fastq(300.0);
+    let (r1, r2) = (sample.r1.clone(), sample.r2.clone());
     let panel = Panel::demo();
     let r = reference::open("demo").unwrap();
-    let p = SimParams {
-        out_dir: dir.path().to_owned(),
-        name: "b".into(),
-        depth: 300.0,
-        tumour_fraction: 0.1,
-        error_rate: 0.001,
-        seed: 5,
-        ..SimParams::default()
-    };
-    simulate(&p, &panel, r.as_ref()).unwrap();
-    let (r1, r2) = (
-        dir.path().join("b_R1.fastq.gz"),
-        dir.path().join("b_R2.fastq.gz"),
-    );
     let models = prepare_sites(&panel, Some(r.as_ref()));
     let opts = CountOptions::default();
     let index = PanelIndex::build(&panel, &models, r.as_ref(), &opts).unwrap();
