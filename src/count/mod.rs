@@ -11,6 +11,7 @@ pub mod background;
 pub mod bam;
 pub mod fastq;
 pub mod fragment;
+pub mod input;
 mod regions;
 pub mod site;
 
