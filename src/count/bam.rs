@@ -6,10 +6,10 @@
 use super::allele::{AlignedRead, SiteModel};
 use super::background::BackgroundWindow;
 use super::fragment::{merge_mates, FragmentCall, Observation};
+pub use super::input::{AlignmentFormat, AlignmentInput};
 use super::regions::RegionReader;
 use super::site::SiteCounts;
 use super::{flag, group_sites, CountError, CountOptions, ReadTally, SiteGroup};
-pub use super::input::{AlignmentFormat, AlignmentInput};
 use crate::panel::{contig_style_hint_in, Panel};
 use crate::progress::{Progress, Unit as ProgressUnit};
 use crate::reference::Reference;
@@ -37,7 +37,6 @@ impl AlignedRead for bam::Record {
         self.seq_len()
     }
 }
-
 
 /// Count every hotspot of `panel` in `input`, in panel order. Runs on the
 /// current rayon pool; the result does not depend on its size.
