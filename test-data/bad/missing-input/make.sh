@@ -1,0 +1,5 @@
+#!/bin/sh
+# How the files of this case were made (run from anywhere).
+set -eu
+cd "$(dirname "$0")"
+# Nothing to make: the input names a file that does not exist.
