@@ -247,6 +247,20 @@ impl SiteModel {
         matches!(&self.shape, Shape::Bases { ref_bases, .. } if ref_bases.len() == 1)
     }
 
+    /// True for an allele that an aligner may write as a soft clip rather
+    /// than as itself: an indel, a complex allele, or an MNV (whose several
+    /// mismatches at a read end cost more than clipping them). An SNV or a
+    /// position-only site is never one: a clipped base is no evidence there.
+    pub fn may_hide_in_clip(&self) -> bool {
+        match &self.shape {
+            Shape::Bases {
+                ref_bases,
+                alt_bases,
+            } => alt_bases.is_some() && ref_bases.len() > 1,
+            _ => true,
+        }
+    }
+
     /// For single-base sites, the base an allele stands for (`*` deleted).
     pub fn base_of(&self, allele: Allele) -> Option<u8> {
         match (&self.shape, allele) {

@@ -7,6 +7,7 @@ use super::allele::{AlignedRead, SiteModel};
 use super::background::BackgroundWindow;
 use super::fragment::{merge_mates, FragmentCall, Observation};
 pub use super::input::{AlignmentFormat, AlignmentInput};
+use super::reclip::{soft_clips, ReadSpan, Reclipper};
 use super::regions::RegionReader;
 use super::site::SiteCounts;
 use super::{flag, group_sites, CountError, CountOptions, ReadTally, SiteGroup};
@@ -84,8 +85,9 @@ pub fn count_bam_with_background(
         });
     }
     let groups = group_sites(panel, models, opts.group_gap);
-    // The background needs the reference; counting alone does not.
-    let reference = if opts.background {
+    // The background needs the reference; counting alone does not (without
+    // it, clipped reads are not re-placed).
+    let background_reference = if opts.background {
         Some(reference.ok_or(CountError::BackgroundNeedsReference)?)
     } else {
         None
@@ -99,7 +101,16 @@ pub fn count_bam_with_background(
             windows: Mutex::new(
                 members
                     .iter()
-                    .map(|&g| reference.map(|r| background_window(&groups[g], panel, models, r)))
+                    .map(|&g| {
+                        background_reference
+                            .map(|r| background_window(&groups[g], panel, models, r))
+                    })
+                    .collect(),
+            ),
+            reclippers: Mutex::new(
+                members
+                    .iter()
+                    .map(|&g| reference.and_then(|r| Reclipper::new(&groups[g], panel, models, r)))
                     .collect(),
             ),
             intervals: members
@@ -230,6 +241,8 @@ struct Unit {
     intervals: Vec<(i64, i64)>,
     /// Each member's empty background window, taken by the worker.
     windows: Mutex<Vec<Option<BackgroundWindow>>>,
+    /// Each member's re-placer of clipped reads, taken by the worker.
+    reclippers: Mutex<Vec<Option<Reclipper>>>,
 }
 
 impl Unit {
@@ -295,6 +308,8 @@ struct UnitCounts {
 struct ReadFacts {
     pos: i64,
     end: i64,
+    /// Soft-clipped bases at its start and end.
+    clips: (u32, u32),
     /// Its fragment's strand: read 1's.
     fragment_reverse: bool,
     /// Paired, and its mate may still come in this pass (or came already).
@@ -312,6 +327,9 @@ struct GroupState<'a> {
     /// Reads waiting for their mate, by name.
     pending: FxHashMap<Vec<u8>, Pending>,
     background: Option<BackgroundWindow>,
+    /// Re-places clipped reads near the group's indel and MNV sites; `None`
+    /// when it has none (or no reference was given).
+    reclipper: Option<Reclipper>,
 }
 
 impl<'a> GroupState<'a> {
@@ -319,6 +337,7 @@ impl<'a> GroupState<'a> {
         group: &SiteGroup,
         models: &'a [SiteModel],
         background: Option<BackgroundWindow>,
+        reclipper: Option<Reclipper>,
     ) -> Self {
         let sites: Vec<&SiteModel> = group.sites.iter().map(|&i| &models[i]).collect();
         GroupState {
@@ -328,6 +347,7 @@ impl<'a> GroupState<'a> {
             sites,
             pending: FxHashMap::default(),
             background,
+            reclipper,
         }
     }
 
@@ -353,12 +373,37 @@ impl<'a> GroupState<'a> {
         opts: &CountOptions,
     ) {
         obs.clear();
+        let span = ReadSpan {
+            pos: read.pos,
+            end: read.end,
+            clips: read.clips,
+        };
+        // The read placed afresh, once, when a clip of it lies near a site
+        // whose allele may hide in one (see `count::reclip`).
+        let mut placed = None;
         for (j, site) in self.sites.iter().enumerate() {
             let (s, e) = site.footprint();
-            if s < read.pos || e > read.end {
-                continue;
-            }
-            if let Some(allele) = site.classify(record, opts.min_baseq) {
+            let spans = s >= read.pos && e <= read.end;
+            let reclipper = self
+                .reclipper
+                .as_mut()
+                .filter(|r| read.clips != (0, 0) && r.near(j, &span));
+            let allele = match reclipper {
+                Some(r) => {
+                    let placement = placed.get_or_insert_with(|| {
+                        r.place(&span, record.seq().as_bytes(), record.qual().to_vec())
+                    });
+                    match placement {
+                        Some(p) => site.classify(p, opts.min_baseq),
+                        // Too poor a placement: the CIGAR stands.
+                        None if spans => site.classify(record, opts.min_baseq),
+                        None => None,
+                    }
+                }
+                None if spans => site.classify(record, opts.min_baseq),
+                None => continue,
+            };
+            if let Some(allele) = allele {
                 obs.push((
                     j as u16,
                     Observation {
@@ -444,6 +489,7 @@ fn count_unit(
     path: &Path,
 ) -> Result<UnitCounts, CountError> {
     let windows = std::mem::take(&mut *unit.windows.lock().expect("no panic holds it"));
+    let reclippers = std::mem::take(&mut *unit.reclippers.lock().expect("no panic holds it"));
     let groups: Vec<&SiteGroup> = unit.members.iter().map(|&g| &groups[g]).collect();
     let contig = &groups[0].contig;
     let region = || {
@@ -457,8 +503,8 @@ fn count_unit(
     };
     let mut states: Vec<GroupState> = groups
         .iter()
-        .zip(windows)
-        .map(|(g, w)| GroupState::new(g, models, w))
+        .zip(windows.into_iter().zip(reclippers))
+        .map(|(g, (w, r))| GroupState::new(g, models, w, r))
         .collect();
     reader.fetch(contig, &unit.intervals).map_err(read_error)?;
     let mut record = bam::Record::new();
@@ -498,6 +544,7 @@ fn count_unit(
         let read = ReadFacts {
             pos,
             end: ref_end(pos, record.raw_cigar()),
+            clips: soft_clips(record.raw_cigar()),
             fragment_reverse,
             mate_may_come: opts.fragments
                 && paired
@@ -584,11 +631,19 @@ mod tests {
 
     fn count(path: &Path, opts: &CountOptions) -> (Panel, Vec<SiteCounts>) {
         let panel = Panel::demo();
-        let reference = reference::open("demo").unwrap();
-        let input = AlignmentInput::open(path, Some(reference.as_ref())).unwrap();
-        let models = prepare_sites(&panel, Some(reference.as_ref()));
-        let counts = count_bam(&input, &panel, &models, opts).unwrap();
+        let counts = count_panel(path, &panel, opts);
         (panel, counts)
+    }
+
+    /// Count `panel` with the demo reference, as `cfspot count` does.
+    fn count_panel(path: &Path, panel: &Panel, opts: &CountOptions) -> Vec<SiteCounts> {
+        let reference = reference::open("demo").unwrap();
+        let r = Some(reference.as_ref());
+        let input = AlignmentInput::open(path, r).unwrap();
+        let models = prepare_sites(panel, r);
+        count_bam_with_background(&input, panel, &models, r, opts, &Progress::new())
+            .unwrap()
+            .0
     }
 
     fn site<'a>(panel: &Panel, counts: &'a [SiteCounts], id: &str) -> &'a SiteCounts {
@@ -1077,5 +1132,136 @@ mod tests {
             matches!(e, CountError::ContigsMissing { hint: Some(_), .. }),
             "{msg}"
         );
+    }
+
+    /// EGFR_E746_A750del (chr7:55174771 AGGAATTAAGAGAAGC>A) deletes
+    /// 55174772-55174786. The deletion haplotype from `from` (1-based) on:
+    /// `before` bases up to 55174771, then `after` bases from 55174787.
+    fn egfr_del_read(before: u64, after: u64) -> String {
+        demo_ref("chr7", 55174772 - before, 55174771)
+            + &demo_ref("chr7", 55174787, 55174786 + after)
+    }
+
+    #[test]
+    fn deletions_written_as_soft_clips_count_as_alt() {
+        let dir = tempfile::tempdir().unwrap();
+        // bwa mem's two ways of writing the deletion near a read end: the
+        // bases past it clipped (`112M15S`), or those before it (`16S122M`).
+        let right = egfr_del_read(112, 15);
+        let left = egfr_del_read(16, 122);
+        // A reference read whose last 15 bases are neither haplotype
+        // (adapter, say): re-placed, it still does not reach the far
+        // anchor, so it is not counted at the deletion.
+        let junk = demo_ref("chr7", 55174660, 55174771) + "TTTTTTTTTTTTTTT";
+        let recs = vec![
+            sam(
+                "right", 0, "chr7", 55174660, 60, "112M15S", 0, 0, &right, None,
+            ),
+            sam(
+                "junk", 0, "chr7", 55174660, 60, "112M15S", 0, 0, &junk, None,
+            ),
+            sam(
+                "left", 16, "chr7", 55174787, 60, "16S122M", 0, 0, &left, None,
+            ),
+        ];
+        let path = bam(
+            dir.path(),
+            "delclip",
+            &format!("@HD\tVN:1.6\tSO:coordinate\n{CONTIGS}"),
+            &recs,
+        );
+        let (panel, counts) = count(&path, &CountOptions::default());
+        let d = site(&panel, &counts, "EGFR_E746_A750del");
+        assert_eq!((d.alt_count(), d.depth()), (2, 2));
+        assert_eq!((d.alt_fwd, d.alt_rev), (1, 1), "each read keeps its strand");
+        // The MNV inside the deletion: both clipped deletion reads show a
+        // deleted MNV (`other`) once placed; the junk read ends before it.
+        let m = site(&panel, &counts, "EGFR_L747P");
+        assert_eq!((m.alt_count(), m.other, m.depth()), (0, 2, 2));
+        // Without a reference nothing is re-placed: the CIGARs stand, and
+        // neither clipped read spans the deletion.
+        let input = AlignmentInput::open(&path, None).unwrap();
+        let models = prepare_sites(&panel, None);
+        let bare = count_bam(&input, &panel, &models, &CountOptions::default()).unwrap();
+        assert_eq!(site(&panel, &bare, "EGFR_E746_A750del").depth(), 0);
+    }
+
+    #[test]
+    fn an_mnv_written_as_a_soft_clip_counts_as_alt() {
+        // EGFR_L747P: chr7:55174776 TT>CC. A read from 55174700 to
+        // 55174785 carrying CC, with the two mismatches and what follows
+        // clipped (`76M10S`), as an aligner writes it; and the same read
+        // clipped at its start (`10S..`) in the other orientation.
+        let dir = tempfile::tempdir().unwrap();
+        let mut mnv = demo_ref("chr7", 55174700, 55174785).into_bytes();
+        let at = (55174776 - 55174700) as usize;
+        assert_eq!(&mnv[at..at + 2], b"TT");
+        mnv[at] = b'C';
+        mnv[at + 1] = b'C';
+        let mnv = String::from_utf8(mnv).unwrap();
+        let mut left = demo_ref("chr7", 55174766, 55174860).into_bytes();
+        let at = (55174776 - 55174766) as usize;
+        left[at] = b'C';
+        left[at + 1] = b'C';
+        let left = String::from_utf8(left).unwrap();
+        let recs = vec![
+            sam("right", 0, "chr7", 55174700, 60, "76M10S", 0, 0, &mnv, None),
+            sam(
+                "left", 16, "chr7", 55174778, 60, "12S83M", 0, 0, &left, None,
+            ),
+        ];
+        let path = bam(
+            dir.path(),
+            "mnvclip",
+            &format!("@HD\tVN:1.6\tSO:coordinate\n{CONTIGS}"),
+            &recs,
+        );
+        let (panel, counts) = count(&path, &CountOptions::default());
+        let m = site(&panel, &counts, "EGFR_L747P");
+        assert_eq!((m.alt_count(), m.depth()), (2, 2));
+    }
+
+    #[test]
+    fn an_insertion_written_as_a_soft_clip_counts_as_alt() {
+        // A panel insertion of 9 bases after chr12:25245300 (in the demo
+        // reference's KRAS window), and a read carrying it with the
+        // inserted bases and the 6 after them clipped (`50M15S`).
+        let dir = tempfile::tempdir().unwrap();
+        let mut panel = Panel::demo();
+        let anchor = demo_ref("chr12", 25245300, 25245300);
+        let inserted = "GATTACAGA";
+        panel.hotspots.push(crate::panel::Hotspot {
+            contig: "chr12".into(),
+            pos: 25245300,
+            ref_allele: anchor.clone(),
+            alt_allele: format!("{anchor}{inserted}"),
+            id: "TEST_INS".into(),
+            gene: "KRAS".into(),
+            label: String::new(),
+            origin: "test".into(),
+        });
+        let read = demo_ref("chr12", 25245251, 25245300)
+            + inserted
+            + &demo_ref("chr12", 25245301, 25245306);
+        let full = demo_ref("chr12", 25245251, 25245300)
+            + inserted
+            + &demo_ref("chr12", 25245301, 25245340);
+        let recs = vec![
+            sam(
+                "clipped", 0, "chr12", 25245251, 60, "50M15S", 0, 0, &read, None,
+            ),
+            sam(
+                "written", 0, "chr12", 25245251, 60, "50M9I40M", 0, 0, &full, None,
+            ),
+        ];
+        let path = bam(
+            dir.path(),
+            "insclip",
+            &format!("@HD\tVN:1.6\tSO:coordinate\n{CONTIGS}"),
+            &recs,
+        );
+        let counts = count_panel(&path, &panel, &CountOptions::default());
+        let i = site(&panel, &counts, "TEST_INS");
+        assert_eq!((i.alt_count(), i.depth()), (2, 2));
     }
 }

@@ -12,6 +12,7 @@ pub mod bam;
 pub mod fastq;
 pub mod fragment;
 pub mod input;
+pub mod reclip;
 mod regions;
 pub mod site;
 

@@ -8,7 +8,7 @@
 
 use super::FastqError;
 use crate::count::allele::SiteModel;
-use crate::count::{group_sites, CountOptions};
+use crate::count::{group_sites, CountOptions, SiteGroup};
 use crate::panel::Panel;
 use crate::reference::Reference;
 
@@ -59,6 +59,74 @@ pub struct KnownIndel {
 impl Window {
     pub fn end(&self) -> i64 {
         self.start + self.seq.len() as i64
+    }
+
+    /// A window over one group of sites alone, `pad` bp past its sites as
+    /// far as the reference has bases; `None` when the reference lacks the
+    /// sites. BAM mode re-places clipped reads on it (see
+    /// `count::reclip`), with the alleles and events [`PanelIndex::build`]
+    /// gives its windows.
+    pub fn around_group(
+        group: &SiteGroup,
+        panel: &Panel,
+        models: &[SiteModel],
+        reference: &dyn Reference,
+        pad: i64,
+    ) -> Option<Window> {
+        let (start, seq) =
+            crate::reference::fetch_around(reference, &group.contig, group.start, group.end, pad)?;
+        let mut w = Window {
+            contig: group.contig.clone(),
+            start,
+            seq: seq.iter().map(|b| b.to_ascii_uppercase()).collect(),
+            alt_ok: Vec::new(),
+            sites: group.sites.clone(),
+            offset: 0,
+            max_indel: 0,
+            events: Vec::new(),
+        };
+        w.annotate(panel, models);
+        Some(w)
+    }
+
+    /// Fill in what placement needs from the window's sites: their
+    /// substitution alleles (`alt_ok`) and their indels (`events`,
+    /// `max_indel`).
+    fn annotate(&mut self, panel: &Panel, models: &[SiteModel]) {
+        self.alt_ok = vec![0; self.seq.len()];
+        self.sites.sort_by_key(|&i| (models[i].footprint(), i));
+        for &i in &self.sites {
+            let h = &panel.hotspots[i];
+            let (r, a) = (h.ref_allele.as_bytes(), h.alt_allele.as_bytes());
+            if r.len() == a.len() {
+                for (j, &b) in a.iter().enumerate() {
+                    let p = h.pos as i64 - 1 + j as i64 - self.start;
+                    if let (Ok(p), Some(c)) = (usize::try_from(p), code(b.to_ascii_uppercase())) {
+                        if p < self.alt_ok.len() {
+                            self.alt_ok[p] |= 1 << c;
+                        }
+                    }
+                }
+            } else if a != b"." {
+                let len = r.len().abs_diff(a.len());
+                self.max_indel = self.max_indel.max(len);
+                // Widened region: the footprint without its anchors.
+                let (fs, fe) = models[i].footprint();
+                let (lo, hi) = (fs + 1 - self.start, fe - 1 - self.start);
+                // Pure insertions and deletions only (the classifier
+                // reads a complex allele's bases, not an event).
+                let ins = a.len() > r.len() && a.starts_with(&r[..1]) && r.len() == 1;
+                let del = r.len() > a.len() && r.starts_with(&a[..1]) && a.len() == 1;
+                if ins || del {
+                    self.events.push(KnownIndel {
+                        deletion: del,
+                        len,
+                        lo,
+                        hi,
+                    });
+                }
+            }
+        }
     }
 }
 
@@ -198,41 +266,7 @@ impl PanelIndex {
             w.offset = offset;
             // A gap of K between windows: no k-mer spans two.
             offset += w.seq.len() as u64 + K as u64;
-            w.alt_ok = vec![0; w.seq.len()];
-            w.sites.sort_by_key(|&i| (models[i].footprint(), i));
-            for &i in &w.sites {
-                let h = &panel.hotspots[i];
-                let (r, a) = (h.ref_allele.as_bytes(), h.alt_allele.as_bytes());
-                if r.len() == a.len() {
-                    for (j, &b) in a.iter().enumerate() {
-                        let p = h.pos as i64 - 1 + j as i64 - w.start;
-                        if let (Ok(p), Some(c)) = (usize::try_from(p), code(b.to_ascii_uppercase()))
-                        {
-                            if p < w.alt_ok.len() {
-                                w.alt_ok[p] |= 1 << c;
-                            }
-                        }
-                    }
-                } else if a != b"." {
-                    let len = r.len().abs_diff(a.len());
-                    w.max_indel = w.max_indel.max(len);
-                    // Widened region: the footprint without its anchors.
-                    let (fs, fe) = models[i].footprint();
-                    let (lo, hi) = (fs + 1 - w.start, fe - 1 - w.start);
-                    // Pure insertions and deletions only (the classifier
-                    // reads a complex allele's bases, not an event).
-                    let ins = a.len() > r.len() && a.starts_with(&r[..1]) && r.len() == 1;
-                    let del = r.len() > a.len() && r.starts_with(&a[..1]) && a.len() == 1;
-                    if ins || del {
-                        w.events.push(KnownIndel {
-                            deletion: del,
-                            len,
-                            lo,
-                            hi,
-                        });
-                    }
-                }
-            }
+            w.annotate(panel, models);
         }
         if offset >= (u32::MAX >> 2) as u64 {
             return Err(FastqError::Invalid(

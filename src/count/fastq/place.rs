@@ -20,7 +20,7 @@
 //! is too short to tell an indel from the reference does not span the
 //! allele and is not counted there.
 
-use super::index::{complement, PanelIndex, K};
+use super::index::{complement, PanelIndex, Window, K};
 use crate::bases::{CODES, NO_CODE};
 use crate::count::allele::cigar_op::{DEL, INS, MATCH, SOFT_CLIP};
 use crate::count::allele::AlignedRead;
@@ -33,7 +33,7 @@ const GAP_EXTEND: i32 = 1;
 /// A placement must score at least this (≈ this many net matching bases).
 pub const MIN_SCORE: i32 = 30;
 /// Diagonals farther than this from the seed diagonal are not tried.
-const MAX_BAND: i64 = 64;
+pub(crate) const MAX_BAND: i64 = 64;
 
 /// One read placed on a window: everything the allele classifier needs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -220,7 +220,6 @@ impl Placer {
                 _ => Some(v),
             },
         )?;
-        let window = &index.windows[wi];
         // The read in reference orientation.
         let mut read: Vec<u8> = Vec::with_capacity(len);
         let mut q: Vec<u8> = Vec::with_capacity(len);
@@ -231,6 +230,37 @@ impl Placer {
             read.extend_from_slice(seq);
             q.extend(qual.iter().map(|&c| c - 33));
         }
+        // The diagonals the other seeds voted for, so that the gapped step
+        // can reach them.
+        let (mut vlo, mut vhi) = (diag, diag);
+        for v in &self.votes {
+            if v.0 == reverse && v.1 == wi && (v.2 - diag).abs() <= MAX_BAND {
+                vlo = vlo.min(v.2 - 4);
+                vhi = vhi.max(v.2 + 4);
+            }
+        }
+        let mut p = self.align_on(&index.windows[wi], read, q, diag, (vlo, vhi))?;
+        p.window = wi as u32;
+        p.reverse = reverse;
+        Some(p)
+    }
+
+    /// Steps 2 and 3 for a read already in reference orientation (`read`,
+    /// with Phred `q`), whose seeds put it on diagonal `diag` of `window`
+    /// (window position of its first base); the gapped step's band also
+    /// reaches the diagonals `band.0..=band.1`. BAM mode re-places a clipped
+    /// read through this too (`count::reclip`), with the diagonal its
+    /// alignment gives. The placement's `window` is 0 and `reverse` false:
+    /// the caller knows better.
+    pub fn align_on(
+        &mut self,
+        window: &Window,
+        read: Vec<u8>,
+        q: Vec<u8>,
+        diag: i64,
+        band: (i64, i64),
+    ) -> Option<Placement> {
+        let len = read.len();
         // 2. Ungapped, clipped to the best segment (Kadane).
         let wlen = window.seq.len() as i64;
         let mut mismatches = 0;
@@ -265,13 +295,7 @@ impl Placer {
         } else {
             // 3. Banded local alignment around the voted diagonals.
             let pad = (window.max_indel as i64 + 4).max(8);
-            let (mut lo, mut hi) = (diag - pad, diag + pad);
-            for v in &self.votes {
-                if v.0 == reverse && v.1 == wi && (v.2 - diag).abs() <= MAX_BAND {
-                    lo = lo.min(v.2 - 4);
-                    hi = hi.max(v.2 + 4);
-                }
-            }
+            let (lo, hi) = ((diag - pad).min(band.0), (diag + pad).max(band.1));
             let (score, qs, qe, rs) = self.banded(&read, window, lo, hi);
             if score < best {
                 // Cannot happen (the band holds the ungapped diagonal); keep
@@ -299,13 +323,13 @@ impl Placer {
             .map(|&c| (c >> 4) as i64)
             .sum();
         Some(Placement {
-            window: wi as u32,
+            window: 0,
             ref_start: window.start + rs,
             ref_end: window.start + rs + ref_len,
             cigar,
             seq: read,
             qual: q,
-            reverse,
+            reverse: false,
             score,
         })
     }
@@ -317,7 +341,7 @@ impl Placer {
     fn banded(
         &mut self,
         read: &[u8],
-        window: &super::index::Window,
+        window: &Window,
         lo: i64,
         hi: i64,
     ) -> (i32, usize, usize, i64) {
