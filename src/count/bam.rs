@@ -443,8 +443,10 @@ impl<'a> GroupState<'a> {
                     opts.min_baseq,
                 );
             }
-        } else if read.mate_may_come && record.mpos() >= read.pos {
-            // The mate is still ahead: wait for it.
+        } else if read.mate_may_come && (record.mpos() >= read.pos || record.mtid() < 0) {
+            // The mate is still ahead: wait for it. A mate whose place is
+            // not written (RNEXT `*`) may be ahead too, as htslib's overlap
+            // detection assumes; if it never comes, the read counts alone.
             let waiting = Pending {
                 obs: std::mem::take(obs),
                 record: self.background.is_some().then(|| record.clone()),
@@ -549,7 +551,9 @@ fn count_unit(
             mate_may_come: opts.fragments
                 && paired
                 && flags & flag::MATE_UNMAPPED == 0
-                && record.mtid() == unit.tid as i32,
+                // RNEXT `*` (-1): the mate's contig is not written; one of
+                // the same name on this contig is the mate (as in htslib).
+                && (record.mtid() == unit.tid as i32 || record.mtid() < 0),
             paired,
             observation: Observation {
                 allele: super::Allele::Ref,
@@ -1263,5 +1267,61 @@ mod tests {
         let counts = count_panel(&path, &panel, &CountOptions::default());
         let i = site(&panel, &counts, "TEST_INS");
         assert_eq!((i.alt_count(), i.depth()), (2, 2));
+    }
+
+    #[test]
+    fn mates_without_rnext_merge_by_name() {
+        // Both mates of one fragment over KRAS G12D with RNEXT `*` (the
+        // `sam` helper writes `*` for PNEXT 0): one fragment, not two.
+        let dir = tempfile::tempdir().unwrap();
+        let mate2 = kras_read(true)[10..].to_string() + &demo_ref("chr12", 25245381, 25245390);
+        let recs = vec![
+            sam(
+                "frag",
+                0x1 | 0x40,
+                "chr12",
+                25245321,
+                60,
+                "60M",
+                0,
+                0,
+                &kras_read(true),
+                None,
+            ),
+            // A pair whose other mate is missing from the file counts alone.
+            sam(
+                "lone",
+                0x1 | 0x40,
+                "chr12",
+                25245321,
+                60,
+                "60M",
+                0,
+                0,
+                &kras_read(true),
+                None,
+            ),
+            sam(
+                "frag",
+                0x1 | 0x80 | 0x10,
+                "chr12",
+                25245331,
+                60,
+                "60M",
+                0,
+                0,
+                &mate2,
+                None,
+            ),
+        ];
+        let path = bam(
+            dir.path(),
+            "rnext",
+            &format!("@HD\tVN:1.6\tSO:coordinate\n{CONTIGS}"),
+            &recs,
+        );
+        let (panel, counts) = count(&path, &CountOptions::default());
+        let g12d = site(&panel, &counts, "KRAS_G12D");
+        assert_eq!((g12d.alt_count(), g12d.overlaps_merged), (2, 1));
     }
 }
