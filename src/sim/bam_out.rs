@@ -124,6 +124,22 @@ pub struct IndexingWriter {
     /// htslib keeps this pointer (not a copy) until the index is saved.
     index_path: std::ffi::CString,
     open: bool,
+    /// (tid, pos) of the last record written: htslib's index refuses a
+    /// record before it, so the order is checked here first, to say which
+    /// record broke it (htslib's refusal looks like any other failure).
+    last: Option<(i32, i64)>,
+}
+
+/// Where a record sits, as `contig:pos` (1-based) for messages.
+fn locus(header: &bam::HeaderView, tid: i32, pos: i64) -> String {
+    let contig = u32::try_from(tid)
+        .ok()
+        .filter(|&t| t < header.target_count())
+        .map_or_else(
+            || format!("tid {tid}"),
+            |t| String::from_utf8_lossy(header.tid2name(t)).into_owned(),
+        );
+    format!("{contig}:{}", pos + 1)
 }
 
 // SAFETY: the writer owns its htsFile and is used by one thread at a time
@@ -160,6 +176,7 @@ impl IndexingWriter {
             header: bam::HeaderView::from_header(header),
             index_path: cidx,
             open: true,
+            last: None,
         };
         // SAFETY: `fp` is an open BAM writer and the header outlives it
         // (both are owned by `w`).
@@ -177,19 +194,38 @@ impl IndexingWriter {
         Ok(w)
     }
 
+    /// Write one record; records must come in coordinate order (the error
+    /// names the record and both positions when one does not).
     pub fn write(&mut self, record: &bam::Record) -> Result<(), String> {
+        let here = (record.tid(), record.pos());
+        let name = || String::from_utf8_lossy(record.qname()).into_owned();
+        if let Some(last) = self.last.filter(|&last| here < last) {
+            return Err(format!(
+                "record {} at {} comes after one at {}: records must be in coordinate order \
+                 (a bug in cfspot simulate; please report it with the command line)",
+                name(),
+                locus(&self.header, here.0, here.1),
+                locus(&self.header, last.0, last.1)
+            ));
+        }
         // SAFETY: open writer, its own header, a well-formed record.
         let rc = unsafe {
             rust_htslib::htslib::sam_write1(self.fp, self.header.inner_ptr(), record.inner())
         };
         if rc < 0 {
-            return Err("writing a record failed (disk full?)".into());
+            return Err(format!(
+                "htslib could not add record {} at {} to the BAM or its index",
+                name(),
+                locus(&self.header, here.0, here.1)
+            ));
         }
+        self.last = Some(here);
         Ok(())
     }
 
-    /// Write the index and close the file; both must succeed.
-    pub fn finish(mut self) -> Result<(), String> {
+    /// Write the index and close the file; both must succeed. The error
+    /// says which of the two files failed.
+    pub fn finish(mut self) -> Result<(), FinishError> {
         self.open = false;
         // SAFETY: the writer is open; it is closed exactly once here, and
         // `index_path` is still alive.
@@ -198,13 +234,22 @@ impl IndexingWriter {
             (saved, rust_htslib::htslib::hts_close(self.fp))
         };
         if saved < 0 {
-            return Err("writing the index failed".into());
+            return Err(FinishError::Index);
         }
         if closed < 0 {
-            return Err("closing the file failed (disk full?)".into());
+            return Err(FinishError::Close);
         }
         Ok(())
     }
+}
+
+/// Which part of [`IndexingWriter::finish`] failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum FinishError {
+    #[error("htslib could not save the index built while writing")]
+    Index,
+    #[error("htslib could not flush and close the BAM (its last blocks and end-of-file marker)")]
+    Close,
 }
 
 impl Drop for IndexingWriter {
@@ -215,5 +260,44 @@ impl Drop for IndexingWriter {
                 rust_htslib::htslib::hts_close(self.fp);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_at(name: &str, pos: i64) -> bam::Record {
+        let mut r = bam::Record::new();
+        r.set(
+            name.as_bytes(),
+            Some(&CigarString(vec![Cigar::Match(4)])),
+            b"ACGT",
+            &[30; 4],
+        );
+        r.set_tid(0);
+        r.set_pos(pos);
+        r
+    }
+
+    /// A record before the previous one is refused by name and position,
+    /// before htslib sees it (htslib's refusal said "disk full?").
+    #[test]
+    fn an_out_of_order_record_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let h = header(&[("c1".to_string(), 1000)], "s", "test");
+        let (bam, bai) = (dir.path().join("x.bam"), dir.path().join("x.bam.bai"));
+        let mut w = IndexingWriter::create(&bam, &bai, &h, 1, 1).unwrap();
+        w.write(&read_at("r1", 100)).unwrap();
+        w.write(&read_at("r2", 100)).unwrap();
+        let e = w.write(&read_at("r3", 50)).unwrap_err();
+        assert!(
+            e.contains("record r3 at c1:51 comes after one at c1:101"),
+            "{e}"
+        );
+        assert!(!e.contains("disk"), "{e}");
+        // The writer is still usable, and what was written is whole.
+        w.write(&read_at("r4", 200)).unwrap();
+        w.finish().unwrap();
     }
 }

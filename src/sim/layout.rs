@@ -6,8 +6,11 @@
 //! block also needs reference up to the longest fragment beyond its target;
 //! both are clipped to what the reference holds (the demo windows hold ±500
 //! bp around each site). Targets closer than the longest fragment are merged
-//! into one block, so that blocks' reads never interleave: the BAM is
-//! written block by block, each block sorted in memory, with no sort pass.
+//! into one block. Blocks further apart can still interleave their reads (a
+//! long fragment at the right edge of one block puts its right read past
+//! the left reads of the next), so the writer merges neighbouring blocks'
+//! records, holding back only those at or past [`later_floors`]: the BAM is
+//! sorted for any panel with no sort pass, one block in memory at a time.
 
 use super::SimError;
 use crate::count::SiteModel;
@@ -53,6 +56,22 @@ impl Block {
     fn max_start(&self, min_len: u32) -> u64 {
         (self.seq_end() - min_len as u64).min(self.target_end - 1)
     }
+}
+
+/// For each block, the lowest position a record of any later block on the
+/// same contig can have (fragments lie inside their block's `seq`, so no
+/// read starts before its `seq_start`); `None` when no later block shares
+/// the contig. Blocks are ordered by contig, so a record before this floor
+/// can be written once its own block is made.
+pub fn later_floors(blocks: &[Block]) -> Vec<Option<u64>> {
+    let mut floors = vec![None; blocks.len()];
+    let mut next: Option<(usize, u64)> = None;
+    for (b, block) in blocks.iter().enumerate().rev() {
+        floors[b] = next.filter(|n| n.0 == block.tid).map(|n| n.1);
+        let lowest = floors[b].map_or(block.seq_start, |f| f.min(block.seq_start));
+        next = Some((block.tid, lowest));
+    }
+    floors
 }
 
 /// Largest `d` in `0..=max` with `ok(d)`, for `ok` true at 0 and monotone.
@@ -207,6 +226,33 @@ mod tests {
         assert!(blocks
             .windows(2)
             .all(|w| (w[0].tid, w[0].seq_start) < (w[1].tid, w[1].seq_start)));
+    }
+
+    #[test]
+    fn later_floors_are_the_lowest_start_of_later_blocks_on_the_contig() {
+        let block = |tid: usize, seq_start: u64| Block {
+            contig: format!("c{tid}"),
+            tid,
+            seq_start,
+            seq: vec![b'A'; 100],
+            target_start: seq_start + 10,
+            target_end: seq_start + 90,
+            start_floor: 0,
+            sites: Vec::new(),
+        };
+        // Block 2 starts before block 1 (a clipped span): block 0's floor is
+        // the lower of the two, not its neighbour's.
+        let blocks = [
+            block(0, 100),
+            block(0, 500),
+            block(0, 450),
+            block(1, 0),
+            block(1, 900),
+        ];
+        assert_eq!(
+            later_floors(&blocks),
+            vec![Some(450), Some(450), None, Some(900), None]
+        );
     }
 
     #[test]

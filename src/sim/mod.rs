@@ -792,13 +792,18 @@ impl<'a> Simulation<'a> {
                 std::io::BufWriter::with_capacity(1 << 20, fq2.as_file_mut()),
             ];
             let fq_paths = [&r1_path, &r2_path];
+            let floors = layout::later_floors(&self.blocks);
+            // Records of earlier blocks at or past the current block's floor,
+            // in order: later blocks' reads may come before them.
+            let mut held: Vec<bam::Record> = Vec::new();
+            let mut b = 0;
             let mut write_block = |out: BlockOut| -> Result<Vec<SiteTruth>, SimError> {
-                for &i in &out.order {
-                    let rec = &out.records[i as usize];
-                    writer
-                        .write(rec)
-                        .map_err(|e| SimError::write(&bam_path, e))?;
-                }
+                let floor = floors[b].map(|f| f as i64);
+                b += 1;
+                let mut write = |rec: &bam::Record| writer.write(rec);
+                let earlier = std::mem::take(&mut held);
+                merge_held(earlier, &out, floor, &mut held, &mut write)
+                    .map_err(|e| SimError::write(&bam_path, e))?;
                 for k in 0..2 {
                     for bytes in &out.fastq[k] {
                         fq[k]
@@ -830,7 +835,10 @@ impl<'a> Simulation<'a> {
             }
         }
         // Close the BAM (its EOF block) and write the index built on the way.
-        writer.finish().map_err(|e| SimError::write(&bam_path, e))?;
+        writer.finish().map_err(|e| match e {
+            bam_out::FinishError::Index => SimError::write(&bai_path, e),
+            bam_out::FinishError::Close => SimError::write(&bam_path, e),
+        })?;
         let truth = self.truth_rows(&per_block_truth);
         let mut tsv_tmp = temp(&tsv_path)?;
         truth::write_tsv(tsv_tmp.as_file_mut(), &truth)
@@ -943,6 +951,45 @@ impl<'a> Simulation<'a> {
     }
 }
 
+/// Write block `out`'s records merged with `earlier` (records held back from
+/// earlier blocks, in order), holding back into `held` those at or past
+/// `floor`, where a later block's reads may start. On equal positions the
+/// earlier block's record goes first, so the order depends on the seed only.
+/// Once one record is held, every later one is too (the stream is sorted).
+fn merge_held(
+    earlier: Vec<bam::Record>,
+    out: &BlockOut,
+    floor: Option<i64>,
+    held: &mut Vec<bam::Record>,
+    write: &mut dyn FnMut(&bam::Record) -> Result<(), String>,
+) -> Result<(), String> {
+    let hold = |rec: &bam::Record| floor.is_some_and(|f| rec.pos() >= f);
+    let mut earlier = earlier.into_iter().peekable();
+    for &i in &out.order {
+        let rec = &out.records[i as usize];
+        while let Some(e) = earlier.next_if(|e| e.pos() <= rec.pos()) {
+            if hold(&e) {
+                held.push(e);
+            } else {
+                write(&e)?;
+            }
+        }
+        if hold(rec) {
+            held.push(rec.clone());
+        } else {
+            write(rec)?;
+        }
+    }
+    for e in earlier {
+        if hold(&e) {
+            held.push(e);
+        } else {
+            write(&e)?;
+        }
+    }
+    Ok(())
+}
+
 /// Contigs of the BAM header: the panel's `##contig` lines, then any other
 /// panel contig (length from an indexed FASTA, else the last base the
 /// reference holds, with a note).
@@ -996,4 +1043,51 @@ pub fn simulate(
     reference: &dyn Reference,
 ) -> Result<SimSummary, SimError> {
     Simulation::new(params, panel, reference)?.run()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(name: &str, pos: i64) -> bam::Record {
+        let mut r = bam::Record::new();
+        r.set(name.as_bytes(), None, b"", &[]);
+        r.set_pos(pos);
+        r
+    }
+
+    /// Held-back records merge with the next block's in position order (the
+    /// earlier block first on a tie); those at or past the floor wait.
+    #[test]
+    fn merge_held_writes_in_order_and_holds_past_the_floor() {
+        let out = BlockOut {
+            // Made out of order; `order` sorts them.
+            records: vec![rec("b25", 25), rec("b5", 5), rec("b10", 10), rec("b15", 15)],
+            order: vec![1, 2, 3, 0],
+            fastq: [Vec::new(), Vec::new()],
+            truth: Vec::new(),
+            pairs: 0,
+            molecules: 0,
+        };
+        let earlier = vec![rec("a10", 10), rec("a20", 20)];
+        let name = |r: &bam::Record| String::from_utf8_lossy(r.qname()).into_owned();
+        let mut written = Vec::new();
+        let mut held = Vec::new();
+        merge_held(earlier.clone(), &out, Some(18), &mut held, &mut |r| {
+            written.push(name(r));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(written, ["b5", "a10", "b10", "b15"]);
+        assert_eq!(held.iter().map(name).collect::<Vec<_>>(), ["a20", "b25"]);
+        // No later block on the contig: everything is written.
+        let (mut written, mut held) = (Vec::new(), Vec::new());
+        merge_held(earlier, &out, None, &mut held, &mut |r| {
+            written.push(name(r));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(written, ["b5", "a10", "b10", "b15", "a20", "b25"]);
+        assert!(held.is_empty());
+    }
 }
