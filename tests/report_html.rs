@@ -280,8 +280,8 @@ fn multiqc_python() -> Option<String> {
 #[test]
 fn multiqc_aggregates_a_cohort() {
     let Some(py) = multiqc_python() else {
-        eprintln!(
-            "note: skipped: MultiQC is not installed (pip install multiqc, or set MULTIQC_PYTHON to a Python that has it)"
+        common::skip(
+            "MultiQC is not installed (pip install multiqc, or set MULTIQC_PYTHON to a Python that has it)",
         );
         return;
     };
