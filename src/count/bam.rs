@@ -21,6 +21,11 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
+/// Reads are from user files: no accessor may index past what the record
+/// holds. `count_unit` skips reads without SEQ (or with a CIGAR that does
+/// not fit it) before they are classified; the bounds here hold even so.
+/// QUAL `*` is stored as 0xff at every base: it is returned as is and so
+/// passes any `-Q`, as samtools mpileup passes it (it shows `~`, Q93).
 impl AlignedRead for bam::Record {
     fn ref_start(&self) -> i64 {
         self.pos()
@@ -29,14 +34,28 @@ impl AlignedRead for bam::Record {
         self.raw_cigar()
     }
     fn base(&self, qpos: usize) -> u8 {
-        self.seq()[qpos]
+        if qpos < self.seq_len() {
+            self.seq()[qpos]
+        } else {
+            b'N'
+        }
     }
     fn qual(&self, qpos: usize) -> u8 {
-        self.qual()[qpos]
+        self.qual().get(qpos).copied().unwrap_or(0)
     }
     fn len(&self) -> usize {
         self.seq_len()
     }
+}
+
+/// Query bases the CIGAR consumes (M I S = X), to check against SEQ.
+fn query_len(cigar: &[u32]) -> usize {
+    use super::allele::cigar_op::*;
+    cigar
+        .iter()
+        .filter(|&&c| matches!(c & 0xf, MATCH | INS | SOFT_CLIP | EQUAL | DIFF))
+        .map(|&c| (c >> 4) as usize)
+        .sum()
 }
 
 /// Count every hotspot of `panel` in `input`, in panel order. Runs on the
@@ -165,6 +184,7 @@ pub fn count_bam_with_background(
             .expect("every unit was counted")?;
         reads.primary += counted.reads.primary;
         reads.duplicates += counted.reads.duplicates;
+        reads.no_sequence += counted.reads.no_sequence;
         for (&g, group) in unit.members.iter().zip(counted.groups) {
             for (&i, c) in groups[g].sites.iter().zip(group.sites) {
                 out[i] = Some(c);
@@ -534,6 +554,15 @@ fn count_unit(
             reads.duplicates += u64::from(flags & flag::DUPLICATE != 0);
         }
         if !opts.keeps(flags, record.mapq()) {
+            continue;
+        }
+        // SEQ `*` (a secondary written without its bases, or a read whose
+        // bases were stripped): it shows no allele. A CIGAR that is not
+        // `*` must consume exactly SEQ (SAM spec §1.4.6); htslib checks
+        // that for SAM text, not for every binary record.
+        let cigar = record.raw_cigar();
+        if record.seq_len() == 0 || (!cigar.is_empty() && query_len(cigar) != record.seq_len()) {
+            reads.no_sequence += 1;
             continue;
         }
         let paired = flags & flag::PAIRED != 0;
@@ -1006,6 +1035,77 @@ mod tests {
             .collect();
         let want: Vec<String> = panel.hotspots.iter().map(|h| h.id.clone()).collect();
         assert_eq!(ids, want);
+    }
+
+    #[test]
+    fn reads_without_usable_sequence_are_skipped_and_tallied() {
+        let dir = tempfile::tempdir().unwrap();
+        let alt = kras_read(true);
+        let header = format!("@HD\tVN:1.6\tSO:coordinate\n{CONTIGS}");
+        let recs = vec![
+            // SEQ `*`: no allele, tallied.
+            sam(
+                "noseq",
+                0,
+                "chr12",
+                25245321,
+                60,
+                "60M",
+                0,
+                0,
+                "*",
+                Some("*"),
+            ),
+            // QUAL `*` passes -Q 20, as in samtools mpileup.
+            sam(
+                "noqual",
+                0,
+                "chr12",
+                25245321,
+                60,
+                "60M",
+                0,
+                0,
+                &alt,
+                Some("*"),
+            ),
+            // The largest TLEN SAM allows; its mate never comes.
+            sam(
+                "tlen",
+                R1F,
+                "chr12",
+                25245321,
+                60,
+                "60M",
+                25245321,
+                -2147483647,
+                &alt,
+                None,
+            ),
+            // A mapped read with CIGAR `*`, on G12D itself: htslib's SAM
+            // parser flags it unmapped (so it is neither primary nor
+            // counted); as a binary record it would span no reference base
+            // and show no allele either.
+            sam("nocigar", 0, "chr12", 25245350, 60, "*", 0, 0, &alt, None),
+        ];
+        let path = bam(dir.path(), "noseq", &header, &recs);
+        let panel = Panel::demo();
+        let reference = reference::open("demo").unwrap();
+        let input = AlignmentInput::open(&path, Some(reference.as_ref())).unwrap();
+        let models = prepare_sites(&panel, Some(reference.as_ref()));
+        let (counts, _, reads) = count_bam_with_background(
+            &input,
+            &panel,
+            &models,
+            None,
+            &CountOptions::default(),
+            &Progress::new(),
+        )
+        .unwrap();
+        let g12d = site(&panel, &counts, "KRAS_G12D");
+        assert_eq!((g12d.alt_count(), g12d.depth()), (2, 2));
+        assert_eq!(g12d.alt_lengths, vec![2147483647]);
+        assert_eq!((reads.primary, reads.no_sequence), (3, 1));
     }
 
     #[test]

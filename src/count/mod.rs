@@ -153,6 +153,9 @@ fn contig_message(path: &std::path::Path, missing: &[String], hint: &Option<Stri
 pub struct ReadTally {
     pub primary: u64,
     pub duplicates: u64,
+    /// Reads that passed the filters but hold no bases to read an allele
+    /// from (SEQ `*`, or a CIGAR that does not fit SEQ): skipped.
+    pub no_sequence: u64,
 }
 
 /// What an engine counted.
@@ -211,7 +214,16 @@ pub fn count_inputs_with_progress(
                 path.display()
             ));
         }
-        bam::count_bam_with_background(&input, panel, models, reference, opts, progress)?
+        let counted =
+            bam::count_bam_with_background(&input, panel, models, reference, opts, progress)?;
+        if counted.2.no_sequence > 0 {
+            notes.push(format!(
+                "{} read(s) of {} passed the filters but have no sequence (SEQ `*`, or a CIGAR that does not fit SEQ); they show no allele and were skipped",
+                counted.2.no_sequence,
+                path.display()
+            ));
+        }
+        counted
     };
     Ok(Counted {
         sites,
