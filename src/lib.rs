@@ -13,4 +13,5 @@ pub mod reference;
 pub mod report;
 pub mod sim;
 pub mod stats;
+pub mod stdin;
 pub mod tsv;

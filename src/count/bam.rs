@@ -84,6 +84,54 @@ pub fn count_bam_with_background(
     let header_reader = input.open_plain()?;
     let header = header_reader.header().to_owned();
     drop(header_reader);
+    let (groups, units) = plan(&header, &input.path, panel, models, reference, opts)?;
+    progress.begin(
+        Some(groups.len() as u64),
+        ProgressUnit::Items("site groups"),
+    );
+    // Largest units first, each worker taking the next one left: the
+    // longest-processing-time rule, which keeps two threads evenly busy
+    // where an even split of the list would not (one group of seven TP53
+    // sites outweighs several single-site groups). Results land in their
+    // unit's slot, so the order of work never shows in the output.
+    let mut order: Vec<usize> = (0..units.len()).collect();
+    order.sort_by_key(|&u| std::cmp::Reverse(units[u].weight()));
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<Result<UnitCounts, CountError>>>> =
+        units.iter().map(|_| Mutex::new(None)).collect();
+    let workers = rayon::current_num_threads().min(units.len()).max(1);
+    let readers: Vec<RegionReader> = (0..workers)
+        .map(|_| input.open_regions())
+        .collect::<Result<_, _>>()?;
+    readers.into_par_iter().for_each(|mut reader| loop {
+        let k = next.fetch_add(1, Ordering::Relaxed);
+        let Some(&u) = order.get(k) else { break };
+        let result = count_unit(&mut reader, &units[u], &groups, models, opts, &input.path);
+        *slots[u].lock().expect("no panic holds it") = Some(result);
+        progress.add(units[u].members.len() as u64);
+    });
+    let counted = slots
+        .into_iter()
+        .map(|slot| {
+            slot.into_inner()
+                .expect("no panic holds it")
+                .expect("every unit was counted")
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(assemble(&units, &groups, counted, models.len()))
+}
+
+/// What both engines (indexed and streamed) do before reading: check the
+/// panel's contigs against the header, group the sites and bundle the
+/// groups into units, each with its empty background windows.
+pub(super) fn plan(
+    header: &bam::HeaderView,
+    path: &Path,
+    panel: &Panel,
+    models: &[SiteModel],
+    reference: Option<&dyn Reference>,
+    opts: &CountOptions,
+) -> Result<(Vec<SiteGroup>, Vec<Unit>), CountError> {
     let names: Vec<String> = header
         .target_names()
         .iter()
@@ -96,9 +144,9 @@ pub fn count_bam_with_background(
         }
     }
     if !missing.is_empty() {
-        let hint = contig_style_hint_in(&missing[0], &names, &input.path.display().to_string());
+        let hint = contig_style_hint_in(&missing[0], &names, &path.display().to_string());
         return Err(CountError::ContigsMissing {
-            path: input.path.clone(),
+            path: path.to_owned(),
             missing,
             hint,
         });
@@ -149,39 +197,22 @@ pub fn count_bam_with_background(
             members,
         })
         .collect();
-    progress.begin(
-        Some(groups.len() as u64),
-        ProgressUnit::Items("site groups"),
-    );
-    // Largest units first, each worker taking the next one left: the
-    // longest-processing-time rule, which keeps two threads evenly busy
-    // where an even split of the list would not (one group of seven TP53
-    // sites outweighs several single-site groups). Results land in their
-    // unit's slot, so the order of work never shows in the output.
-    let mut order: Vec<usize> = (0..units.len()).collect();
-    order.sort_by_key(|&u| std::cmp::Reverse(units[u].weight()));
-    let next = AtomicUsize::new(0);
-    let slots: Vec<Mutex<Option<Result<UnitCounts, CountError>>>> =
-        units.iter().map(|_| Mutex::new(None)).collect();
-    let workers = rayon::current_num_threads().min(units.len()).max(1);
-    let readers: Vec<RegionReader> = (0..workers)
-        .map(|_| input.open_regions())
-        .collect::<Result<_, _>>()?;
-    readers.into_par_iter().for_each(|mut reader| loop {
-        let k = next.fetch_add(1, Ordering::Relaxed);
-        let Some(&u) = order.get(k) else { break };
-        let result = count_unit(&mut reader, &units[u], &groups, models, opts, &input.path);
-        *slots[u].lock().expect("no panic holds it") = Some(result);
-        progress.add(units[u].members.len() as u64);
-    });
-    let mut out: Vec<Option<SiteCounts>> = vec![None; models.len()];
+    Ok((groups, units))
+}
+
+/// Put the units' counts (one per unit, in unit order) back in panel
+/// order, with the background windows in unit order and the read tallies
+/// summed.
+pub(super) fn assemble(
+    units: &[Unit],
+    groups: &[SiteGroup],
+    counted: Vec<UnitCounts>,
+    n_sites: usize,
+) -> (Vec<SiteCounts>, Vec<BackgroundWindow>, ReadTally) {
+    let mut out: Vec<Option<SiteCounts>> = vec![None; n_sites];
     let mut background = Vec::new();
     let mut reads = ReadTally::default();
-    for (unit, slot) in units.iter().zip(slots) {
-        let counted = slot
-            .into_inner()
-            .expect("no panic holds it")
-            .expect("every unit was counted")?;
+    for (unit, counted) in units.iter().zip(counted) {
         reads.primary += counted.reads.primary;
         reads.duplicates += counted.reads.duplicates;
         reads.no_sequence += counted.reads.no_sequence;
@@ -196,7 +227,7 @@ pub fn count_bam_with_background(
         .into_iter()
         .map(|c| c.expect("every site is in one group"))
         .collect();
-    Ok((sites, background, reads))
+    (sites, background, reads)
 }
 
 /// How far beyond a group's sites the background is tallied (the reads
@@ -231,7 +262,7 @@ pub(crate) fn background_window(
 }
 
 /// Reference end (exclusive) of an alignment.
-fn ref_end(pos: i64, cigar: &[u32]) -> i64 {
+pub(super) fn ref_end(pos: i64, cigar: &[u32]) -> i64 {
     use super::allele::cigar_op::*;
     pos + cigar
         .iter()
@@ -251,14 +282,14 @@ const SHARED_WINDOW: i64 = 1 << 14;
 const READ_REACH: i64 = 150;
 
 /// Site groups read in one pass of the multi-region iterator.
-struct Unit {
-    tid: u32,
+pub(super) struct Unit {
+    pub(super) tid: u32,
     /// Indices into the groups, in position order.
-    members: Vec<usize>,
+    pub(super) members: Vec<usize>,
     /// What the pass reads: each group's span when the background is
     /// tallied (every fragment around it), else only the sites' footprints
     /// (a read that counts spans one).
-    intervals: Vec<(i64, i64)>,
+    pub(super) intervals: Vec<(i64, i64)>,
     /// Each member's empty background window, taken by the worker.
     windows: Mutex<Vec<Option<BackgroundWindow>>>,
     /// Each member's re-placer of clipped reads, taken by the worker.
@@ -319,7 +350,7 @@ struct GroupCounts {
 
 /// What one unit yields: its groups' counts, in member order, and the reads
 /// it read.
-struct UnitCounts {
+pub(super) struct UnitCounts {
     groups: Vec<GroupCounts>,
     reads: ReadTally,
 }
@@ -501,9 +532,28 @@ impl<'a> GroupState<'a> {
     }
 }
 
+/// Where a unit's records come from: the index (a [`RegionReader`]) or a
+/// stream read once from start to end (`super::stream`). Either way, after
+/// `fetch`, `read` hands out in file order every record that overlaps one
+/// of the intervals (htslib's rule: a read without reference bases covers
+/// one), each once.
+pub(super) trait UnitReader {
+    fn fetch(&mut self, contig: &str, intervals: &[(i64, i64)]) -> Result<(), String>;
+    fn read(&mut self, record: &mut bam::Record) -> Option<Result<(), String>>;
+}
+
+impl UnitReader for RegionReader {
+    fn fetch(&mut self, contig: &str, intervals: &[(i64, i64)]) -> Result<(), String> {
+        RegionReader::fetch(self, contig, intervals)
+    }
+    fn read(&mut self, record: &mut bam::Record) -> Option<Result<(), String>> {
+        RegionReader::read(self, record)
+    }
+}
+
 /// Count the groups of one unit in one pass over its intervals.
-fn count_unit(
-    reader: &mut RegionReader,
+pub(super) fn count_unit(
+    reader: &mut impl UnitReader,
     unit: &Unit,
     groups: &[SiteGroup],
     models: &[SiteModel],

@@ -15,6 +15,7 @@ pub mod input;
 pub mod reclip;
 mod regions;
 pub mod site;
+pub mod stream;
 
 use crate::panel::{Panel, PanelError};
 use crate::progress::Progress;
@@ -96,6 +97,8 @@ pub enum CountError {
     Reference(#[from] ReferenceError),
     #[error(transparent)]
     Fastq(#[from] fastq::FastqError),
+    #[error(transparent)]
+    Stream(#[from] stream::StreamError),
     #[error(
         "the background error model needs the reference around the hotspots: give --reference"
     )]
@@ -204,9 +207,20 @@ pub fn count_inputs_with_progress(
     } else {
         let [path] = inputs else {
             return Err(CountError::NotFastq {
-                path: first.clone(),
+                path: crate::stdin::shown(first),
             });
         };
+        if crate::stdin::is_stdin(path) {
+            // No index to read through: one pass over the stream.
+            let (sites, background, reads) =
+                stream::count_stdin(panel, models, reference, opts, progress)?;
+            return Ok(Counted {
+                sites,
+                background,
+                reads,
+                notes,
+            });
+        }
         let input = bam::AlignmentInput::open(path, reference)?;
         if input.index_built {
             notes.push(format!(

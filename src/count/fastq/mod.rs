@@ -85,7 +85,7 @@ pub enum FastqError {
 /// True when the file's content (after gunzip) looks like FASTQ: its first
 /// record parses.
 pub fn looks_like_fastq(path: &Path) -> bool {
-    FastqReader::open(path)
+    FastqReader::peek(path)
         .and_then(|mut r| r.next_batch(1))
         .is_ok_and(|b| !b.is_empty())
 }
@@ -116,8 +116,9 @@ impl Layout {
         self.files()
             .iter()
             .map(|p| {
-                std::fs::metadata(p)
-                    .ok()
+                (!crate::stdin::is_stdin(p))
+                    .then(|| std::fs::metadata(p).ok())
+                    .flatten()
                     .filter(|m| m.is_file())
                     .map(|m| m.len())
             })
@@ -132,7 +133,7 @@ pub fn detect_layout(inputs: &[PathBuf]) -> Result<Layout, FastqError> {
     match inputs {
         [r1, r2] => Ok(Layout::Paired(r1.clone(), r2.clone())),
         [one] => {
-            let first = FastqReader::open(one)?.next_batch(2)?;
+            let first = FastqReader::peek(one)?.next_batch(2)?;
             Ok(
                 if first.len() == 2 && first.get(0).name() == first.get(1).name() {
                     Layout::Interleaved(one.clone())

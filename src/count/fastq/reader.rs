@@ -134,22 +134,47 @@ impl<R: Read> Read for Tally<R> {
 
 /// Open `path` as a stream of decompressed bytes.
 pub fn open_stream(path: &Path) -> Result<Box<dyn BufRead + Send>, FastqError> {
-    open_tallied(path, Arc::default())
+    open_tallied(path, Arc::default(), Look::Whole)
+}
+
+/// Whether a FASTQ is opened to be read through, or only to look at its
+/// first records (which, on standard input, leaves them for the reader).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Look {
+    Whole,
+    Start,
+}
+
+/// `path` from its first byte, twice: its first bytes (to tell the
+/// compression), then a stream. `-` is standard input, which is looked at
+/// without using it up, then read once.
+fn open_raw(path: &Path, look: Look) -> std::io::Result<(Vec<u8>, Box<dyn Read + Send>)> {
+    let mut magic = [0u8; 18];
+    if crate::stdin::is_stdin(path) {
+        let n = read_up_to(&mut crate::stdin::peek(), &mut magic)?;
+        let stream = match look {
+            Look::Whole => crate::stdin::take()?,
+            Look::Start => Box::new(crate::stdin::peek()),
+        };
+        return Ok((magic[..n].to_vec(), stream));
+    }
+    let n = read_up_to(&mut File::open(path)?, &mut magic)?;
+    Ok((magic[..n].to_vec(), Box::new(File::open(path)?)))
 }
 
 /// [`open_stream`], adding the file bytes read to `bytes`.
-fn open_tallied(path: &Path, bytes: Arc<AtomicU64>) -> Result<Box<dyn BufRead + Send>, FastqError> {
+fn open_tallied(
+    path: &Path,
+    bytes: Arc<AtomicU64>,
+    look: Look,
+) -> Result<Box<dyn BufRead + Send>, FastqError> {
     let io = |source| FastqError::Io {
-        path: path.to_owned(),
+        path: crate::stdin::shown(path),
         source,
     };
-    let mut f = File::open(path).map_err(io)?;
-    let mut magic = [0u8; 18];
-    let n = read_up_to(&mut f, &mut magic).map_err(io)?;
-    let f = Tally {
-        inner: File::open(path).map_err(io)?,
-        bytes,
-    };
+    let (magic, inner) = open_raw(path, look).map_err(io)?;
+    let n = magic.len();
+    let f = Tally { inner, bytes };
     // BGZF (what `cfspot simulate` and htslib write) a block at a time
     // through libdeflate; any other gzip streams through flate2.
     Ok(if is_bgzf(&magic[..n]) {
@@ -176,12 +201,23 @@ pub struct FastqReader {
 }
 
 impl FastqReader {
+    /// Open `path` (`-`: standard input) to read it through.
     pub fn open(path: &Path) -> Result<Self, FastqError> {
+        Self::open_for(path, Look::Whole)
+    }
+
+    /// Open `path` to look at its first records only: on standard input,
+    /// they stay there for [`FastqReader::open`].
+    pub fn peek(path: &Path) -> Result<Self, FastqError> {
+        Self::open_for(path, Look::Start)
+    }
+
+    fn open_for(path: &Path, look: Look) -> Result<Self, FastqError> {
         let bytes_read = Arc::new(AtomicU64::new(0));
-        let stream = open_tallied(path, Arc::clone(&bytes_read))?;
+        let stream = open_tallied(path, Arc::clone(&bytes_read), look)?;
         Ok(FastqReader {
             bytes_read,
-            ..Self::from_stream(path, stream)
+            ..Self::from_stream(&crate::stdin::shown(path), stream)
         })
     }
 
