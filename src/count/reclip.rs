@@ -135,4 +135,146 @@ mod tests {
         assert_eq!(soft_clips(&parse_cigar("5H20M")), (0, 0));
         assert_eq!(soft_clips(&[]), (0, 0));
     }
+
+    mod agree {
+        use super::*;
+        use crate::count::allele::{Allele, OwnedRead};
+        use crate::count::fastq::index::PanelIndex;
+        use crate::count::{group_sites, prepare_sites, CountOptions};
+        use crate::reference::RegionalFasta;
+        use proptest::prelude::*;
+
+        /// 0-based position of the base after the event's anchor.
+        const AT: usize = 200;
+
+        fn base() -> impl Strategy<Value = u8> {
+            prop_oneof![Just(b'A'), Just(b'C'), Just(b'G'), Just(b'T')]
+        }
+
+        /// One random site: a deletion of `len` bases after the anchor
+        /// (reference base AT - 1), or an insertion of `ins` there.
+        struct Case {
+            panel: Panel,
+            reference: RegionalFasta,
+            models: Vec<SiteModel>,
+            seq: Vec<u8>,
+        }
+
+        fn case(seq: &[u8], deletion: bool, len: usize, ins: &[u8]) -> Case {
+            let anchor = seq[AT - 1] as char;
+            let (r, a) = if deletion {
+                (
+                    String::from_utf8(seq[AT - 1..AT + len].to_vec()).unwrap(),
+                    anchor.to_string(),
+                )
+            } else {
+                (
+                    anchor.to_string(),
+                    format!("{anchor}{}", String::from_utf8(ins.to_vec()).unwrap()),
+                )
+            };
+            let tsv = format!("contig\tpos\tref\talt\tid\nchrT\t{AT}\t{r}\t{a}\tX\n");
+            let panel = Panel::from_bytes("t.tsv", tsv.as_bytes()).unwrap();
+            let fasta = format!(">chrT\n{}\n", String::from_utf8(seq.to_vec()).unwrap());
+            let reference = RegionalFasta::from_bytes("t.fa", fasta.as_bytes()).unwrap();
+            let models = prepare_sites(&panel, Some(&reference));
+            Case {
+                panel,
+                reference,
+                models,
+                seq: seq.to_vec(),
+            }
+        }
+
+        /// What the CIGAR walker, the re-placement of the read as an
+        /// aligner clipped it, and the FASTQ placer (from the bare read)
+        /// say.
+        fn three_ways(c: &Case, full: &OwnedRead, clipped: &OwnedRead) -> [Option<Allele>; 3] {
+            let site = &c.models[0];
+            let walker = site.classify(full, 20);
+            let groups = group_sites(&c.panel, &c.models, 1000);
+            let mut reclipper =
+                Reclipper::new(&groups[0], &c.panel, &c.models, &c.reference).unwrap();
+            let span = ReadSpan {
+                pos: clipped.start,
+                end: crate::count::bam::ref_end(clipped.start, &clipped.cigar),
+                clips: soft_clips(&clipped.cigar),
+            };
+            let replaced = reclipper
+                .place(&span, clipped.seq.clone(), clipped.qual.clone())
+                .and_then(|p| site.classify(&p, 20));
+            let index =
+                PanelIndex::build(&c.panel, &c.models, &c.reference, &CountOptions::default())
+                    .unwrap();
+            let q33: Vec<u8> = full.qual.iter().map(|q| q + 33).collect();
+            let fastq = Placer::default()
+                .place(&index, &full.seq, &q33)
+                .and_then(|p| site.classify(&p, 20));
+            [walker, replaced, fastq]
+        }
+
+        fn read(start: usize, cigar: String, seq: &[u8]) -> OwnedRead {
+            OwnedRead {
+                start: start as i64,
+                cigar: parse_cigar(&cigar),
+                seq: seq.to_vec(),
+                qual: vec![30; seq.len()],
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(96))]
+
+            /// A read of the alt haplotype, written with the event in its
+            /// CIGAR and written with the event's near side clipped: ALT
+            /// all three ways. `short` (the clipped side) is long enough
+            /// that the read cannot be read as the reference by chance.
+            #[test]
+            fn clipped_event_reads_agree(
+                seq in proptest::collection::vec(base(), 2 * AT),
+                deletion in any::<bool>(),
+                len in 1usize..=20,
+                ins in proptest::collection::vec(base(), 20),
+                short in 16usize..=30,
+                long in 60usize..=120,
+                clip_right in any::<bool>(),
+            ) {
+                let ins = &ins[..len];
+                let c = case(&seq, deletion, len, ins);
+                let mut hap = c.seq[..AT].to_vec();
+                if !deletion {
+                    hap.extend_from_slice(ins);
+                }
+                let rest = if deletion { AT + len } else { AT };
+                hap.extend_from_slice(&c.seq[rest..]);
+                let ev = if deletion { format!("{len}D") } else { format!("{len}I") };
+                let ins_len = if deletion { 0 } else { len };
+                let (before, after) = if clip_right { (long, short) } else { (short, long) };
+                let bases = &hap[AT - before..AT + ins_len + after];
+                let full = read(AT - before, format!("{before}M{ev}{after}M"), bases);
+                let clipped = if clip_right {
+                    read(AT - before, format!("{before}M{}S", ins_len + after), bases)
+                } else {
+                    read(rest, format!("{}S{after}M", before + ins_len), bases)
+                };
+                prop_assert_eq!(three_ways(&c, &full, &clipped), [Some(Allele::Alt); 3]);
+            }
+
+            /// A reference read over the same sites: REF all three ways.
+            #[test]
+            fn reference_reads_agree(
+                seq in proptest::collection::vec(base(), 2 * AT),
+                deletion in any::<bool>(),
+                len in 1usize..=20,
+                ins in proptest::collection::vec(base(), 20),
+                before in 16usize..=120,
+                after in 40usize..=120,
+            ) {
+                let c = case(&seq, deletion, len, &ins[..len]);
+                let bases = &c.seq[AT - before..AT + after];
+                let r = read(AT - before, format!("{}M", before + after), bases);
+                prop_assert_eq!(three_ways(&c, &r, &r), [Some(Allele::Ref); 3]);
+            }
+        }
+    }
 }
