@@ -83,10 +83,9 @@ pub fn demo() -> (Panel, Box<dyn Reference>) {
 /// fails the test under CI). A test that needs the tool returns early on
 /// `false`.
 pub fn have_tool(tool: &str) -> bool {
-    let runs = Command::new(tool)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
+    // Started at all, whatever its status: some tools (bwa) know no
+    // `--version` and exit 1 on it.
+    let runs = Command::new(tool).arg("--version").output().is_ok();
     if !runs {
         skip(&format!("{tool} is not on PATH"));
     }
