@@ -6,7 +6,7 @@ use crate::panel::Panel;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// One row of the count TSV. Column names are part of cfspot's interface
 /// (README, "Output: count TSV"); empty cells mean "cannot be known".
@@ -98,26 +98,89 @@ pub fn write<W: Write>(out: W, hotspots: &[Hotspot], counts: &[SiteCounts]) -> c
     )
 }
 
-/// True when the file starts like a `cfspot count` TSV.
+/// The start of a `cfspot count` TSV's header line.
+const HEADER_START: &str = "id\tcontig\tpos\tref\talt\tdepth";
+
+/// A count TSV that cannot be read back.
+#[derive(Debug, thiserror::Error)]
+pub enum CountTsvError {
+    #[error("cannot read count TSV {path}: {detail}", path = path.display())]
+    Io { path: PathBuf, detail: String },
+    #[error("{path} is empty; {WHAT}", path = path.display())]
+    Empty { path: PathBuf },
+    #[error("{path}:1: not the header of a cfspot count TSV; {WHAT}", path = path.display())]
+    Header { path: PathBuf },
+    #[error("{path} holds a header but no rows; {WHAT}", path = path.display())]
+    NoRows { path: PathBuf },
+    #[error("{path}:{line}: not a cfspot count row: {detail}", path = path.display())]
+    Row {
+        path: PathBuf,
+        line: usize,
+        detail: String,
+    },
+    #[error(
+        "{path} has no row for {missing} of the panel's hotspots ({first}); count with the same --panel",
+        path = path.display()
+    )]
+    Missing {
+        path: PathBuf,
+        missing: usize,
+        first: String,
+    },
+}
+
+/// What the messages say a count TSV must hold.
+const WHAT: &str = "a count TSV (as `cfspot count -o FILE` writes it) starts with the \
+                    header `id contig pos ref alt depth ...` and has a row for every \
+                    hotspot of the panel";
+
+/// True when the file is meant as a `cfspot count` TSV: it starts like one,
+/// or it is named `.tsv` (so that an empty or broken count TSV is reported
+/// as such, not as an unreadable BAM).
 pub fn looks_like(path: &Path) -> bool {
-    std::fs::File::open(path)
-        .ok()
-        .and_then(|f| BufReader::new(f).lines().next())
-        .and_then(|l| l.ok())
-        .is_some_and(|l| l.starts_with("id\tcontig\tpos\tref\talt\tdepth"))
+    let named = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("tsv"));
+    named
+        || std::fs::File::open(path)
+            .ok()
+            .and_then(|f| BufReader::new(f).lines().next())
+            .and_then(|l| l.ok())
+            .is_some_and(|l| l.starts_with(HEADER_START))
 }
 
 /// Counts from a `cfspot count` TSV, matched to `panel` by id (the strand
 /// and fragment counts; lengths and per-base columns are not read back).
-pub fn read(path: &Path, panel: &Panel) -> Result<Vec<SiteCounts>, String> {
+pub fn read(path: &Path, panel: &Panel) -> Result<Vec<SiteCounts>, CountTsvError> {
+    let io = |e: &dyn std::fmt::Display| CountTsvError::Io {
+        path: path.to_owned(),
+        detail: e.to_string(),
+    };
+    let mut first_line = String::new();
+    BufReader::new(std::fs::File::open(path).map_err(|e| io(&e))?)
+        .read_line(&mut first_line)
+        .map_err(|e| io(&e))?;
+    if first_line.is_empty() {
+        return Err(CountTsvError::Empty {
+            path: path.to_owned(),
+        });
+    }
+    if !first_line.starts_with(HEADER_START) {
+        return Err(CountTsvError::Header {
+            path: path.to_owned(),
+        });
+    }
     let mut r = csv::ReaderBuilder::new()
         .delimiter(b'\t')
         .from_path(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        .map_err(|e| io(&e))?;
     let mut by_id = std::collections::HashMap::new();
     for (i, row) in r.deserialize::<CountRow>().enumerate() {
-        let row =
-            row.map_err(|e| format!("{}:{}: not a cfspot count row: {e}", path.display(), i + 2))?;
+        let row = row.map_err(|e| CountTsvError::Row {
+            path: path.to_owned(),
+            line: i + 2,
+            detail: e.to_string(),
+        })?;
         let c = SiteCounts {
             ref_fwd: row.ref_fwd,
             ref_rev: row.ref_rev,
@@ -131,6 +194,11 @@ pub fn read(path: &Path, panel: &Panel) -> Result<Vec<SiteCounts>, String> {
         };
         by_id.insert(row.id, c);
     }
+    if by_id.is_empty() {
+        return Err(CountTsvError::NoRows {
+            path: path.to_owned(),
+        });
+    }
     let missing: Vec<&str> = panel
         .hotspots
         .iter()
@@ -138,21 +206,16 @@ pub fn read(path: &Path, panel: &Panel) -> Result<Vec<SiteCounts>, String> {
         .map(|h| h.id.as_str())
         .collect();
     if !missing.is_empty() {
-        return Err(format!(
-            "{} has no row for {} of the panel's hotspots ({}); count with the same --panel",
-            path.display(),
-            missing.len(),
-            missing
-                .iter()
-                .take(5)
-                .copied()
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+        return Err(CountTsvError::Missing {
+            path: path.to_owned(),
+            missing: missing.len(),
+            first: missing[..missing.len().min(5)].join(", "),
+        });
     }
     Ok(panel
         .hotspots
         .iter()
-        .map(|h| by_id.remove(&h.id).expect("checked"))
+        // Every id is there (checked above); a panel may name one twice.
+        .map(|h| by_id.get(&h.id).cloned().unwrap_or_default())
         .collect())
 }
