@@ -7,13 +7,22 @@
 //! `/dev/stdout`) is written in place: renaming over it would replace the
 //! device or pipe with a file (as root, `-o /dev/null` would break
 //! /dev/null for the whole machine). A symlink is followed: the file it
-//! points to is replaced, the link stays.
+//! points to is replaced, the link stays. Missing parent folders are
+//! created, as for every cfspot output (one rule for all commands; an
+//! output that is dropped unfinished removes the folders it made).
+//!
+//! [`Inputs::refuse_overwrite`] is the check every command makes before
+//! it reads or writes anything: no output may be one of its inputs.
 
+use std::ffi::OsString;
 use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 pub struct Output {
     inner: Inner,
+    /// Folders made for this output, outermost first: removed again (when
+    /// still empty) if the output is dropped unfinished.
+    made_dirs: Vec<PathBuf>,
 }
 
 enum Inner {
@@ -24,11 +33,44 @@ enum Inner {
         tmp: BufWriter<tempfile::NamedTempFile>,
         path: PathBuf,
     },
+    /// Finished (moved out by [`Output::finish`]).
+    Done,
+}
+
+/// Create `dir` and its missing parents; returns those it made,
+/// outermost first.
+fn create_dirs(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    let missing: Vec<PathBuf> = dir
+        .ancestors()
+        .take_while(|d| !d.as_os_str().is_empty() && std::fs::symlink_metadata(d).is_err())
+        .map(Path::to_path_buf)
+        .collect();
+    std::fs::create_dir_all(dir).map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!("cannot create folder {}: {e}", dir.display()),
+        )
+    })?;
+    Ok(missing.into_iter().rev().collect())
+}
+
+impl Drop for Output {
+    fn drop(&mut self) {
+        // Unfinished: the temporary file goes first (its own drop), then
+        // the folders made for it, innermost first, if nothing else is in
+        // them.
+        self.inner = Inner::Done;
+        for d in self.made_dirs.iter().rev() {
+            let _ = std::fs::remove_dir(d);
+        }
+    }
 }
 
 impl Output {
-    /// Open `path` for writing (`None` or `-`: stdout).
+    /// Open `path` for writing (`None` or `-`: stdout), creating its
+    /// missing parent folders.
     pub fn create(path: Option<&Path>) -> io::Result<Output> {
+        let mut made_dirs = Vec::new();
         let inner = match path {
             None => Inner::Stdout(BufWriter::new(io::stdout())),
             Some(p) if p.as_os_str() == "-" => Inner::Stdout(BufWriter::new(io::stdout())),
@@ -48,6 +90,7 @@ impl Output {
                     .parent()
                     .filter(|d| !d.as_os_str().is_empty())
                     .unwrap_or(Path::new("."));
+                made_dirs = create_dirs(dir)?;
                 let tmp = tempfile::Builder::new()
                     .prefix(".cfspot-")
                     .suffix(".part")
@@ -61,12 +104,16 @@ impl Output {
                 }
             }
         };
-        Ok(Output { inner })
+        Ok(Output { inner, made_dirs })
     }
 
     /// Flush and move the file into place.
-    pub fn finish(self) -> io::Result<()> {
-        match self.inner {
+    pub fn finish(mut self) -> io::Result<()> {
+        // In place: the folders stay, whatever happens now.
+        self.made_dirs.clear();
+        let inner = std::mem::replace(&mut self.inner, Inner::Done);
+        match inner {
+            Inner::Done => Ok(()),
             Inner::Stdout(mut w) => w.flush(),
             Inner::Stream(mut w) => w.flush(),
             Inner::File { tmp, path } => {
@@ -97,6 +144,7 @@ impl Write for Output {
             Inner::Stdout(w) => w.write(buf),
             Inner::Stream(w) => w.write(buf),
             Inner::File { tmp, .. } => tmp.write(buf),
+            Inner::Done => Err(io::Error::other("output already finished")),
         }
     }
     fn flush(&mut self) -> io::Result<()> {
@@ -104,8 +152,198 @@ impl Write for Output {
             Inner::Stdout(w) => w.flush(),
             Inner::Stream(w) => w.flush(),
             Inner::File { tmp, .. } => tmp.flush(),
+            Inner::Done => Ok(()),
         }
     }
+}
+
+/// What a command reads, listed before it writes anything, so that no
+/// output can replace one of them ([`Inputs::refuse_overwrite`]).
+#[derive(Debug, Default)]
+pub struct Inputs {
+    /// (path, what it is, as the message says it: "the input x.bam").
+    files: Vec<(PathBuf, String)>,
+}
+
+/// An output that is one of the command's inputs, or two inputs that are
+/// one file.
+#[derive(Debug, thiserror::Error)]
+pub enum OverlapError {
+    #[error("refusing to write {}: it is {what}; choose another output name", output.display())]
+    OutputIsInput {
+        output: PathBuf,
+        input: PathBuf,
+        what: String,
+    },
+    #[error(
+        "{} and {} are the same file: give it once (one FASTQ is read as single-end \
+         or interleaved reads, two as R1 and R2)", first.display(), second.display()
+    )]
+    SameInput { first: PathBuf, second: PathBuf },
+}
+
+/// `path` with `suffix` appended to its name (`x.bam` → `x.bam.bai`).
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut s: OsString = path.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+impl Inputs {
+    pub fn new() -> Self {
+        Inputs::default()
+    }
+
+    /// A file read as it is; `-` (stdin) is no file and is left out.
+    pub fn file(&mut self, path: &Path, what: &str) -> &mut Self {
+        if path.as_os_str() != "-" {
+            self.files
+                .push((path.to_owned(), format!("{what} {}", path.display())));
+        }
+        self
+    }
+
+    /// A read file (BAM, CRAM or FASTQ) and the index names htslib looks
+    /// for beside it, or builds there (`x.bam.bai`, `x.bai`, `.csi`,
+    /// `.crai`): an index is read, and may be written, too.
+    pub fn reads(&mut self, path: &Path) -> &mut Self {
+        if path.as_os_str() == "-" {
+            return self;
+        }
+        self.file(path, "the input");
+        let mut names = vec![
+            with_suffix(path, ".bai"),
+            with_suffix(path, ".csi"),
+            with_suffix(path, ".crai"),
+        ];
+        if path.extension().is_some() {
+            names.push(path.with_extension("bai"));
+            names.push(path.with_extension("crai"));
+        }
+        self.companions(path, names, "the index of the input")
+    }
+
+    /// A panel file (`demo`: embedded, nothing to protect) and its
+    /// tabix/CSI index.
+    pub fn panel(&mut self, spec: &str) -> &mut Self {
+        if spec == "demo" {
+            return self;
+        }
+        let path = Path::new(spec);
+        self.file(path, "the panel");
+        let names = vec![with_suffix(path, ".tbi"), with_suffix(path, ".csi")];
+        self.companions(path, names, "the index of the panel")
+    }
+
+    /// A reference FASTA (`demo`: embedded) and the `.fai`/`.gzi` that
+    /// faidx reads or builds beside it.
+    pub fn reference(&mut self, spec: &str) -> &mut Self {
+        if spec == "demo" {
+            return self;
+        }
+        let path = Path::new(spec);
+        self.file(path, "the reference");
+        let names = vec![with_suffix(path, ".fai"), with_suffix(path, ".gzi")];
+        self.companions(path, names, "the index of the reference")
+    }
+
+    fn companions(&mut self, of: &Path, names: Vec<PathBuf>, what: &str) -> &mut Self {
+        for n in names {
+            let said = format!("{}, {what} {}", n.display(), of.display());
+            self.files.push((n, said));
+        }
+        self
+    }
+
+    /// Fails, naming both, when one of `outputs` is (after resolving links,
+    /// `.` and `..`, or as a hard link) one of the inputs. `-` and outputs
+    /// that are devices or FIFOs (`/dev/null`) are written in place, never
+    /// replaced, and are not checked.
+    pub fn refuse_overwrite(&self, outputs: &[PathBuf]) -> Result<(), OverlapError> {
+        let inputs: Vec<(PathBuf, &str)> = self
+            .files
+            .iter()
+            .map(|(p, what)| (resolve(p), what.as_str()))
+            .collect();
+        for out in outputs {
+            if out.as_os_str() == "-" || std::fs::metadata(out).is_ok_and(|m| !m.is_file()) {
+                continue;
+            }
+            let resolved = resolve(out);
+            for ((given, _), (input, what)) in self.files.iter().zip(&inputs) {
+                if *input == resolved || same_inode(out, given) {
+                    return Err(OverlapError::OutputIsInput {
+                        output: out.clone(),
+                        input: given.clone(),
+                        what: what.to_string(),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Fails when two of `paths` are one file (R1 given as R2, `x.fq` and
+/// `./x.fq`, a link): the reads would be counted twice.
+pub fn refuse_same_inputs(paths: &[PathBuf]) -> Result<(), OverlapError> {
+    for (i, a) in paths.iter().enumerate() {
+        for b in &paths[i + 1..] {
+            if a.as_os_str() != "-" && (resolve(a) == resolve(b) || same_inode(a, b)) {
+                return Err(OverlapError::SameInput {
+                    first: a.clone(),
+                    second: b.clone(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Both exist and are one file (which catches hard links).
+fn same_inode(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (std::fs::metadata(a), std::fs::metadata(b)) {
+            (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (a, b);
+        false
+    }
+}
+
+/// The absolute path `path` names, whether or not it exists yet: links
+/// are followed as far as the path exists, the rest (a file or folders
+/// still to be made, which cannot be links) is taken as written, with `.`
+/// and `..` applied.
+fn resolve(path: &Path) -> PathBuf {
+    let mut cur = if path.is_absolute() {
+        PathBuf::new()
+    } else {
+        std::env::current_dir().unwrap_or_default()
+    };
+    for c in path.components() {
+        match c {
+            Component::Prefix(_) | Component::RootDir => cur.push(c.as_os_str()),
+            Component::CurDir => {}
+            Component::ParentDir => {
+                cur.pop();
+            }
+            Component::Normal(name) => {
+                cur.push(name);
+                // Canonical so far, so a `..` after it pops a real folder.
+                if let Ok(real) = std::fs::canonicalize(&cur) {
+                    cur = real;
+                }
+            }
+        }
+    }
+    cur
 }
 
 #[cfg(test)]
@@ -184,5 +422,74 @@ mod tests {
             .file_type()
             .is_symlink());
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "new\n");
+    }
+
+    #[test]
+    fn missing_folders_are_made_and_removed_again_when_unfinished() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a/b/out.tsv");
+        let mut out = Output::create(Some(&path)).unwrap();
+        out.write_all(b"x\n").unwrap();
+        out.finish().unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "x\n");
+
+        let other = dir.path().join("c/d/out.tsv");
+        let out = Output::create(Some(&other)).unwrap();
+        assert!(dir.path().join("c/d").is_dir());
+        drop(out);
+        assert!(
+            !dir.path().join("c").exists(),
+            "a failed output leaves no folder it made"
+        );
+        assert!(
+            dir.path().join("a/b").is_dir(),
+            "folders made by others stay"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_output_that_is_an_input_is_refused_however_it_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("x.bam"), "bam").unwrap();
+        std::fs::create_dir(d.join("sub")).unwrap();
+        std::os::unix::fs::symlink(d.join("x.bam"), d.join("link.tsv")).unwrap();
+        std::os::unix::fs::symlink(d, d.join("sub/up")).unwrap();
+        std::fs::hard_link(d.join("x.bam"), d.join("hard.tsv")).unwrap();
+        let mut inputs = Inputs::new();
+        inputs
+            .reads(&d.join("x.bam"))
+            .reference(&d.join("ref.fa").display().to_string());
+        let refused = |out: PathBuf| inputs.refuse_overwrite(&[out]).is_err();
+        assert!(refused(d.join("x.bam")));
+        assert!(refused(d.join("sub/../x.bam")));
+        assert!(refused(d.join("./sub/up/x.bam")), "through a linked folder");
+        assert!(refused(d.join("link.tsv")), "a symlink to the input");
+        assert!(refused(d.join("hard.tsv")), "a hard link to the input");
+        assert!(refused(d.join("x.bam.bai")), "the index, to be built");
+        assert!(refused(d.join("x.bai")));
+        assert!(refused(d.join("ref.fa.fai")), "the reference index");
+        assert!(refused(d.join("nope/../sub/up/ref.fa")));
+        assert!(!refused(d.join("x.tsv")));
+        assert!(!refused(d.join("sub/x.bam")));
+        assert!(!refused(PathBuf::from("-")));
+        let err = inputs
+            .refuse_overwrite(&[d.join("x.tsv"), d.join("link.tsv")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("refusing to write") && err.contains("link.tsv"),
+            "{err}"
+        );
+        assert!(
+            err.contains(&format!("the input {}", d.join("x.bam").display())),
+            "{err}"
+        );
+
+        let same = refuse_same_inputs(&[d.join("x.bam"), d.join("sub/up/./x.bam")]);
+        assert!(matches!(same, Err(OverlapError::SameInput { .. })));
+        assert!(refuse_same_inputs(&[d.join("x.bam"), d.join("hard.tsv")]).is_err());
+        assert!(refuse_same_inputs(&[d.join("x.bam"), d.join("y.bam")]).is_ok());
     }
 }

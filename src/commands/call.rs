@@ -1,8 +1,8 @@
 //! `cfspot call`: site calls, limits of detection and the sample verdict.
 
-use super::shared::{count_with_bar, PanelArgs, ReadFilterArgs};
+use super::shared::{count_with_bar, read_inputs, PanelArgs, ReadFilterArgs};
 use anyhow::{bail, Context, Result};
-use cfspot::calling::{call_counted, verdict, write_outputs, Background};
+use cfspot::calling::{call_counted, output_paths, verdict, write_outputs, Background};
 use cfspot::count::{prepare_sites, ReadTally, SiteCounts};
 use cfspot::panel::Panel;
 use cfspot::report::count_tsv;
@@ -49,6 +49,7 @@ pub struct CallArgs {
     pub panel: PanelArgs,
     /// Output prefix: writes PREFIX.calls.tsv, PREFIX.vcf, PREFIX.summary.json,
     /// PREFIX.report.html and MultiQC content (PREFIX_mqc.json, PREFIX.hotspots_mqc.json).
+    /// Missing folders are created; no output may be one of the inputs.
     #[arg(short = 'o', long, value_name = "PREFIX")]
     pub output: Option<PathBuf>,
     /// Sample name in the VCF and summary [default: the prefix's file name].
@@ -165,12 +166,6 @@ impl CallArgs {
                 bail!("--background-rate must be in (0, 0.5)");
             }
         }
-        let (panel, reference) = self.panel.load()?;
-        let informed = self
-            .tumour_informed
-            .as_deref()
-            .map(|s| informed_sites(s, &panel))
-            .transpose()?;
         let first = &self.inputs[0];
         let prefix = self.output.clone().unwrap_or_else(|| {
             let name = first
@@ -187,6 +182,21 @@ impl CallArgs {
                 .to_string();
             PathBuf::from(stem)
         });
+        // Nothing is read or written before it is sure that no output is
+        // an input.
+        let mut inputs = read_inputs(&self.inputs, &self.panel)?;
+        if let Some(spec) = self.tumour_informed.as_deref() {
+            if Path::new(spec).is_file() {
+                inputs.file(Path::new(spec), "the --tumour-informed VCF");
+            }
+        }
+        inputs.refuse_overwrite(&output_paths(&prefix))?;
+        let (panel, reference) = self.panel.load()?;
+        let informed = self
+            .tumour_informed
+            .as_deref()
+            .map(|s| informed_sites(s, &panel))
+            .transpose()?;
         let sample = self.sample.clone().unwrap_or_else(|| {
             prefix
                 .file_name()
@@ -197,17 +207,15 @@ impl CallArgs {
         // Counts and background.
         let (counts, model, reads): (Vec<SiteCounts>, Option<ErrorModel>, Option<ReadTally>) =
             if count_tsv::looks_like(first) {
+                // Read first: an empty or broken TSV is the first thing to say.
+                let counts = count_tsv::read(first, &panel)?;
                 if self.background_rate.is_none() {
                     bail!(
                         "{} is a count TSV, which holds no background positions: give --background-rate (e.g. 1e-3), or call the BAM itself",
                         first.display()
                     );
                 }
-                (
-                    count_tsv::read(first, &panel).map_err(anyhow::Error::msg)?,
-                    None,
-                    None,
-                )
+                (counts, None, None)
             } else {
                 let models = prepare_sites(&panel, reference.as_deref());
                 let mut count_opts = self.filters.options();

@@ -1,6 +1,6 @@
 //! `cfspot count`: fragment-level allele counts at every hotspot.
 
-use super::shared::{count_with_bar, PanelArgs, ReadFilterArgs};
+use super::shared::{count_with_bar, read_inputs, PanelArgs, ReadFilterArgs};
 use anyhow::{bail, Context, Result};
 use cfspot::count::prepare_sites;
 use cfspot::output::Output;
@@ -33,7 +33,8 @@ pub struct CountArgs {
     pub inputs: Vec<PathBuf>,
     #[command(flatten)]
     pub panel: PanelArgs,
-    /// Output TSV (`-`: stdout). Written whole or not at all.
+    /// Output TSV (`-`: stdout). Written whole or not at all; missing
+    /// folders are created; never one of the inputs.
     #[arg(short = 'o', long, default_value = "-", value_name = "FILE")]
     pub output: PathBuf,
     /// Worker threads (output is identical for any value).
@@ -48,6 +49,8 @@ impl CountArgs {
         if self.threads == 0 {
             bail!("--threads must be at least 1");
         }
+        read_inputs(&self.inputs, &self.panel)?
+            .refuse_overwrite(std::slice::from_ref(&self.output))?;
         let (panel, reference) = self.panel.load()?;
         if reference.is_none()
             && panel

@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Context, Result};
 use cfspot::eval::{evaluate, lod_curve, pair, read_truth, CurvePoint, SampleContext, SampleEval};
-use cfspot::output::Output;
+use cfspot::output::{Inputs, Output};
 use cfspot::report::calls::read_tsv;
 use cfspot::report::percent::{percent, Digits, Gap};
 use cfspot::tsv::write_rows;
@@ -86,6 +86,12 @@ fn read_sheet(path: &Path) -> Result<Vec<(String, PathBuf, PathBuf)>> {
         .collect()
 }
 
+/// The tables `-o PREFIX` writes: PREFIX.eval.tsv and PREFIX.lod_curve.tsv.
+fn output_paths(prefix: &Path) -> [PathBuf; 2] {
+    let path = |ext: &str| PathBuf::from(format!("{}.{ext}", prefix.display()));
+    [path("eval.tsv"), path("lod_curve.tsv")]
+}
+
 /// `rows` written as a TSV to `path`, not yet put in place
 /// ([`Output::finish`]).
 fn table<T: Serialize>(path: &Path, rows: &[T]) -> Result<Output> {
@@ -121,6 +127,17 @@ impl EvalArgs {
         }
         if jobs.is_empty() {
             bail!("nothing to evaluate: give --truth and --calls, or --sheet");
+        }
+        let outputs = self.output.as_deref().map(output_paths);
+        if let Some(outputs) = &outputs {
+            let mut inputs = Inputs::new();
+            if let Some(sheet) = &self.sheet {
+                inputs.file(sheet, "the sheet");
+            }
+            for (_, t, c) in &jobs {
+                inputs.file(t, "the truth table").file(c, "the calls table");
+            }
+            inputs.refuse_overwrite(outputs)?;
         }
         let mut loaded = Vec::new();
         for (name, t, c) in &jobs {
@@ -208,13 +225,11 @@ impl EvalArgs {
         }
         out.flush()?;
 
-        if let Some(prefix) = &self.output {
-            let path = |ext: &str| PathBuf::from(format!("{}.{ext}", prefix.display()));
-            let (eval_path, curve_path) = (path("eval.tsv"), path("lod_curve.tsv"));
+        if let Some([eval_path, curve_path]) = &outputs {
             // Both tables are written before either is put in place, so a
             // failure leaves neither.
-            let a = table(&eval_path, &evals)?;
-            let b = table(&curve_path, &curve)?;
+            let a = table(eval_path, &evals)?;
+            let b = table(curve_path, &curve)?;
             a.finish()?;
             b.finish()?;
             eprintln!(

@@ -4,6 +4,7 @@ use anyhow::{Context, Result};
 use cfspot::count::{
     count_inputs_with_progress, flag, CountOptions, Counted, SiteModel, DEFAULT_EXCLUDE_FLAGS,
 };
+use cfspot::output::{refuse_same_inputs, Inputs};
 use cfspot::panel::Panel;
 use cfspot::progress::{Progress, Unit};
 use cfspot::reference::{self, Reference};
@@ -27,6 +28,14 @@ pub struct PanelArgs {
 }
 
 impl PanelArgs {
+    /// The panel and reference files (none for `demo`).
+    pub fn add_inputs(&self, inputs: &mut Inputs) {
+        inputs.panel(&self.panel);
+        if let Some(r) = &self.reference {
+            inputs.reference(r);
+        }
+    }
+
     /// Load the panel and the reference, and check the one against the other.
     pub fn load(&self) -> Result<(Panel, Option<Box<dyn Reference>>)> {
         let mut panel = Panel::load(&self.panel)?;
@@ -43,6 +52,19 @@ impl PanelArgs {
         panel.resolve(reference.as_deref())?;
         Ok((panel, reference))
     }
+}
+
+/// The files `count` and `call` read (the reads, their indexes, the panel
+/// and the reference), for [`Inputs::refuse_overwrite`]; two reads inputs
+/// that are one file (R1 given again as R2) are refused here.
+pub fn read_inputs(reads: &[PathBuf], panel: &PanelArgs) -> Result<Inputs> {
+    refuse_same_inputs(reads)?;
+    let mut inputs = Inputs::new();
+    for r in reads {
+        inputs.reads(r);
+    }
+    panel.add_inputs(&mut inputs);
+    Ok(inputs)
 }
 
 /// Worker threads for rayon; the output never depends on it.

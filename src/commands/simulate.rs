@@ -2,6 +2,7 @@
 
 use super::shared::{thread_pool, Activity, PanelArgs};
 use anyhow::{Context, Result};
+use cfspot::output::Inputs;
 use cfspot::sim::fragments::LengthParams;
 use cfspot::sim::mutations::MutationRequest;
 use cfspot::sim::{SimParams, Simulation};
@@ -161,6 +162,9 @@ impl SimulateArgs {
         }
         let params = self.params()?;
         params.validate()?;
+        let mut inputs = Inputs::new();
+        self.panel.add_inputs(&mut inputs);
+        inputs.refuse_overwrite(&params.output_files())?;
         let (panel, reference) = self.panel.load()?;
         let reference = reference.context(
             "simulate needs the reference bases around each hotspot: give --reference FASTA \

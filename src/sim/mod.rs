@@ -150,6 +150,21 @@ impl Default for SimParams {
 }
 
 impl SimParams {
+    /// Every file a run writes, in the order [`Simulation::run`] lists
+    /// them: BAM, index, R1, R2, truth TSV, truth VCF, parameters.
+    pub fn output_files(&self) -> [PathBuf; 7] {
+        let path = |suffix: &str| self.out_dir.join(format!("{}{suffix}", self.name));
+        [
+            path(".bam"),
+            path(".bam.bai"),
+            path("_R1.fastq.gz"),
+            path("_R2.fastq.gz"),
+            path(".truth.tsv"),
+            path(".truth.vcf"),
+            path(".params.json"),
+        ]
+    }
+
     /// Check every setting; all problems are reported together.
     pub fn validate(&self) -> Result<(), SimError> {
         let mut p: Vec<String> = Vec::new();
@@ -753,11 +768,8 @@ impl<'a> Simulation<'a> {
         let p = &self.params;
         let dir = &p.out_dir;
         std::fs::create_dir_all(dir).map_err(|e| SimError::write(dir, e))?;
-        let path = |suffix: &str| dir.join(format!("{}{suffix}", p.name));
-        let (bam_path, bai_path) = (path(".bam"), path(".bam.bai"));
-        let (r1_path, r2_path) = (path("_R1.fastq.gz"), path("_R2.fastq.gz"));
-        let (tsv_path, vcf_path, json_path) =
-            (path(".truth.tsv"), path(".truth.vcf"), path(".params.json"));
+        let [bam_path, bai_path, r1_path, r2_path, tsv_path, vcf_path, json_path] =
+            p.output_files();
         let temp = |final_path: &Path| {
             tempfile::Builder::new()
                 .prefix(".cfspot-")
