@@ -1,0 +1,10 @@
+//! Fuzz target: see `entry::count_tsv` (fuzz/entry.rs), which the stable smoke
+//! test (tests/fuzz_smoke.rs) replays the committed corpus through.
+#![no_main]
+
+#[path = "../entry.rs"]
+mod entry;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    entry::count_tsv(data);
+});
