@@ -183,16 +183,6 @@ pub fn count_tsv(data: &[u8]) -> usize {
 /// background window, alone and as the mate of the record before it (the
 /// read-structure accessors of `AlignedRead for bam::Record`).
 pub fn bam_record(data: &[u8]) -> usize {
-    bam_record_with(data, true)
-}
-
-/// [`bam_record`] without its guards around the known bugs, so that the
-/// inputs of `fuzz/known-crashes/bam_record/` show whether they still crash.
-pub fn bam_record_unguarded(data: &[u8]) -> usize {
-    bam_record_with(data, false)
-}
-
-fn bam_record_with(data: &[u8], guard_known_bugs: bool) -> usize {
     let d = demo();
     let Ok(file) = tempfile::Builder::new().suffix(".bam").tempfile() else {
         return 0;
@@ -228,13 +218,6 @@ fn bam_record_with(data: &[u8], guard_known_bugs: bool) -> usize {
         // rust-htslib's `Reader`, so it stops here, as a reader must.
         if record.inner().l_data == 0 {
             break;
-        }
-        // KNOWN BUG (issue 11 item 1, helper "input" fixes it in
-        // count/bam.rs): a record without SEQ panics in `AlignedRead::base`.
-        // Skipped so that fuzzing gets past it to other findings; drop this
-        // guard once the fix lands.
-        if guard_known_bugs && record.seq_len() == 0 {
-            continue;
         }
         records += 1;
         for m in &d.models {

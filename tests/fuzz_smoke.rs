@@ -3,10 +3,6 @@
 //! crashes found and fixed) goes through the same entry point as the
 //! cargo-fuzz target (`fuzz/entry.rs`), which must not panic. So a
 //! regression is caught by `cargo test` without nightly or cargo-fuzz.
-//!
-//! `fuzz/known-crashes/<target>/` holds crashes whose fix belongs to
-//! another change; `known_crashes_still_crash_or_are_fixed` is ignored
-//! until then (run it with `cargo test --test fuzz_smoke -- --ignored`).
 
 #[path = "../fuzz/entry.rs"]
 mod entry;
@@ -78,23 +74,6 @@ fn committed_fuzz_corpora_replay_without_a_panic() {
             "{target}: its seeds in fuzz/corpus/{target}/ reach nothing"
         );
     }
-    assert!(
-        panics.is_empty(),
-        "{} of {ran} input(s) panicked:\n{}",
-        panics.len(),
-        panics.join("\n")
-    );
-}
-
-#[test]
-#[ignore = "crashes whose fix is another helper's (see fuzz/README.md); un-ignore when fixed"]
-fn known_crashes_still_crash_or_are_fixed() {
-    // The same entry points, but BAM records without the fuzz target's
-    // guards around these very bugs.
-    let mut targets = TARGETS;
-    targets[4] = ("bam_record", entry::bam_record_unguarded);
-    let (ran, _, panics) = replay("fuzz/known-crashes", &targets);
-    assert!(ran > 0);
     assert!(
         panics.is_empty(),
         "{} of {ran} input(s) panicked:\n{}",
