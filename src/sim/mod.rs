@@ -455,18 +455,27 @@ impl<'a> Simulation<'a> {
         };
         let (wh, zh) = weights(&self.healthy);
         let (wt, zt) = weights(&self.tumour);
-        let mut groups: Vec<Vec<(usize, f64)>> = Vec::new();
-        for g in &self.mutations.groups {
-            let members: Vec<(usize, f64)> = g
-                .iter()
-                .map(|&m| &self.mutations.list[m])
-                .filter(|m| block.sites.contains(&m.site))
-                .map(|m| (m.site, m.share))
-                .collect();
-            if !members.is_empty() {
-                groups.push(members);
-            }
-        }
+        // The block's mutations by exclusive group, groups in their order,
+        // members in group order (found from the block's own sites: scanning
+        // every group per block was quadratic in the panel).
+        let mut touched: Vec<usize> = block
+            .sites
+            .iter()
+            .filter_map(|&s| self.mutations.at(s).map(|m| m.group))
+            .collect();
+        touched.sort_unstable();
+        touched.dedup();
+        let groups: Vec<Vec<(usize, f64)>> = touched
+            .into_iter()
+            .map(|g| {
+                self.mutations.groups[g]
+                    .iter()
+                    .map(|&m| &self.mutations.list[m])
+                    .filter(|m| block.sites.binary_search(&m.site).is_ok())
+                    .map(|m| (m.site, m.share))
+                    .collect()
+            })
+            .collect();
         let p_none: f64 = groups
             .iter()
             .map(|g| 1.0 - g.iter().map(|x| x.1).sum::<f64>())

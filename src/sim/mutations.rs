@@ -209,15 +209,28 @@ impl Mutations {
             p[x] = r;
             r
         }
-        for a in 0..list.len() {
-            for b in a + 1..list.len() {
-                let (ha, hb) = (&panel.hotspots[list[a].site], &panel.hotspots[list[b].site]);
-                let (sa, ea) = models[list[a].site].footprint();
-                let (sb, eb) = models[list[b].site].footprint();
-                if ha.contig == hb.contig && sa < eb && sb < ea {
-                    let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
+        // Footprints are never empty, so sorted by start, one overlaps an
+        // earlier one of its contig exactly when it starts before the furthest
+        // end so far: a sweep finds the same components as comparing every
+        // pair (which was quadratic in the panel).
+        let mut order: Vec<(&str, i64, i64, usize)> = list
+            .iter()
+            .enumerate()
+            .map(|(m, x)| {
+                let (s, e) = models[x.site].footprint();
+                (panel.hotspots[x.site].contig.as_str(), s, e, m)
+            })
+            .collect();
+        order.sort_unstable();
+        let mut open: Option<(&str, i64, usize)> = None; // contig, furthest end, a member
+        for &(contig, s, e, m) in &order {
+            match &mut open {
+                Some((c, end, member)) if *c == contig && s < *end => {
+                    let (ra, rb) = (find(&mut parent, *member), find(&mut parent, m));
                     parent[ra.max(rb)] = ra.min(rb);
+                    *end = (*end).max(e);
                 }
+                _ => open = Some((contig, e, m)),
             }
         }
         let mut groups: Vec<Vec<usize>> = Vec::new();
@@ -317,6 +330,57 @@ mod tests {
                 && e.contains("'C:1:3'"),
             "{e}"
         );
+    }
+
+    proptest::proptest! {
+        /// The sweep groups mutations exactly as comparing every pair of
+        /// footprints does (same contig, `sa < eb && sb < ea`), numbered by
+        /// first member: random SNVs, MNVs and deletions on two contigs.
+        #[test]
+        fn groups_are_the_pairwise_overlap_components(
+            sites in proptest::collection::vec((0usize..2, 2u64..80, 1usize..5, proptest::bool::ANY), 1..40)
+        ) {
+            let mut tsv = String::from("contig\tpos\tref\talt\tid\n");
+            let mut seen = std::collections::HashSet::new();
+            for (i, &(c, pos, len, del)) in sites.iter().enumerate() {
+                let r = &"ACGTA"[..len];
+                let a = if del && len > 1 { "A".to_string() } else { "CATGC"[..len].to_string() };
+                if seen.insert((c, pos, len, del)) {
+                    tsv.push_str(&format!("c{c}\t{pos}\t{r}\t{a}\tm{i}\n"));
+                }
+            }
+            let panel = Panel::from_bytes("p.tsv", tsv.as_bytes()).unwrap();
+            let models = prepare_sites(&panel, None);
+            let m = Mutations::resolve(&MutationRequest::All, &panel, &models).unwrap();
+            let n = m.list.len();
+            // Components by flooding the pairwise overlap graph.
+            let fp = |k: usize| models[m.list[k].site].footprint();
+            let contig = |k: usize| &panel.hotspots[m.list[k].site].contig;
+            let overlap = |a: usize, b: usize| {
+                let ((sa, ea), (sb, eb)) = (fp(a), fp(b));
+                contig(a) == contig(b) && sa < eb && sb < ea
+            };
+            let mut comp = vec![usize::MAX; n];
+            let mut next = 0;
+            for start in 0..n {
+                if comp[start] != usize::MAX {
+                    continue;
+                }
+                let mut stack = vec![start];
+                comp[start] = next;
+                while let Some(x) = stack.pop() {
+                    for y in 0..n {
+                        if comp[y] == usize::MAX && overlap(x, y) {
+                            comp[y] = next;
+                            stack.push(y);
+                        }
+                    }
+                }
+                next += 1;
+            }
+            let got: Vec<usize> = m.list.iter().map(|x| x.group).collect();
+            proptest::prop_assert_eq!(got, comp);
+        }
     }
 
     #[test]
