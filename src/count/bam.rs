@@ -430,15 +430,13 @@ impl<'a> GroupState<'a> {
             clips: read.clips,
         };
         // The read placed afresh, once, when a clip of it lies near a site
-        // whose allele may hide in one (see `count::reclip`).
+        // whose allele may hide in one, or it ends inside one (see
+        // `count::reclip`).
         let mut placed = None;
         for (j, site) in self.sites.iter().enumerate() {
             let (s, e) = site.footprint();
             let spans = s >= read.pos && e <= read.end;
-            let reclipper = self
-                .reclipper
-                .as_mut()
-                .filter(|r| read.clips != (0, 0) && r.near(j, &span));
+            let reclipper = self.reclipper.as_mut().filter(|r| r.near(j, &span));
             let allele = match reclipper {
                 Some(r) => {
                     let placement = placed.get_or_insert_with(|| {
@@ -1338,6 +1336,34 @@ mod tests {
         let models = prepare_sites(&panel, None);
         let bare = count_bam(&input, &panel, &models, &CountOptions::default()).unwrap();
         assert_eq!(site(&panel, &bare, "EGFR_E746_A750del").depth(), 0);
+    }
+
+    #[test]
+    fn a_read_ending_one_base_past_the_deletion_counts_as_alt() {
+        // bwa mem keeps a single mismatching last base aligned (a mismatch
+        // costs 4, a clip 5): a read with 70 bases before the EGFR deletion
+        // and 1 after comes as `71M`, its aligned bases ending inside the
+        // deletion's footprint. Placed (as FASTQ mode places it) its last
+        // base is the far anchor: ALT.
+        let dir = tempfile::tempdir().unwrap();
+        let read = egfr_del_read(70, 1);
+        assert_ne!(
+            demo_ref("chr7", 55174772, 55174772),
+            demo_ref("chr7", 55174787, 55174787),
+            "the last base is a mismatch on the reference"
+        );
+        let recs = vec![sam(
+            "one", 0, "chr7", 55174702, 60, "71M", 0, 0, &read, None,
+        )];
+        let path = bam(
+            dir.path(),
+            "onepast",
+            &format!("@HD\tVN:1.6\tSO:coordinate\n{CONTIGS}"),
+            &recs,
+        );
+        let (panel, counts) = count(&path, &CountOptions::default());
+        let d = site(&panel, &counts, "EGFR_E746_A750del");
+        assert_eq!((d.alt_count(), d.depth()), (1, 1));
     }
 
     #[test]

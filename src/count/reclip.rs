@@ -7,7 +7,8 @@
 //! CIGAR no longer spans the allele, and the read would not count. Such a
 //! read (a clip of at least [`MIN_CLIP`] bases whose boundary lies within
 //! [`MARGIN`] bp of the footprint of a site that [`may hide in a
-//! clip`](SiteModel::may_hide_in_clip)) is placed afresh from its whole
+//! clip`](SiteModel::may_hide_in_clip), or aligned bases that end inside
+//! that footprint) is placed afresh from its whole
 //! sequence, clipped bases included, by the FASTQ engine's own placer
 //! ([`Placer::align_on`]): on the reference around the site, where the
 //! panel's indels cost nothing and its alt bases match (so the reference
@@ -94,13 +95,22 @@ impl Reclipper {
         })
     }
 
-    /// Does the read have a clip at or near the group's site `j`?
+    /// Is the read to be re-placed for the group's site `j`: has it a clip
+    /// at or near the site, or does an end of its aligned bases lie inside
+    /// the site's footprint? The latter, unclipped, is a read whose last
+    /// base past a deletion was kept as a mismatch (bwa mem clips only from
+    /// two mismatches on); its CIGAR leaves it uncounted there, and
+    /// placement, as in FASTQ mode, decides.
     pub fn near(&self, j: usize, read: &ReadSpan) -> bool {
         let Some((fs, fe)) = self.footprints[j] else {
             return false;
         };
         let near = |b: i64| b >= fs - MARGIN && b <= fe + MARGIN;
-        (read.clips.0 >= MIN_CLIP && near(read.pos)) || (read.clips.1 >= MIN_CLIP && near(read.end))
+        let inside = |b: i64| b > fs && b < fe;
+        (read.clips.0 >= MIN_CLIP && near(read.pos))
+            || (read.clips.1 >= MIN_CLIP && near(read.end))
+            || inside(read.pos)
+            || inside(read.end)
     }
 
     /// Place the read's bases `seq` (reference orientation, clipped bases
