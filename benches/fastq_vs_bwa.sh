@@ -26,10 +26,12 @@
 #        hotspot against the same tolerances; fails only when a depth is more
 #        than 10 % off (a broken lift or pipeline, not an aligner's choices).
 #        Expect ref_count equal nearly everywhere and alt_count lower at a few
-#        sites: bwa soft-clips a read end that carries the deletion or a
-#        cluster of mismatches (a simulated tumour molecule can carry several
-#        adjacent panel mutations at once, e.g. KRAS G13D + G12V + G12C within
-#        5 bp), so alt fragments seen only near a read end are lost.
+#        SNV sites: bwa soft-clips a read end that carries a cluster of
+#        mismatches (a simulated tumour molecule can carry several adjacent
+#        panel mutations at once, e.g. KRAS G13D + G12V + G12C within 5 bp),
+#        so alt fragments seen only near a read end are lost there. At the
+#        EGFR deletion and the L747P MNV cfspot re-places such reads
+#        (count::reclip), so those match FASTQ mode within a fragment.
 # 4. Times each command RUNS times (default 5) after one warm-up run, on the
 #    same R1/R2, and reports the median wall time, median CPU time (user +
 #    sys, every process of a pipeline), the largest peak RSS (of the largest
