@@ -826,6 +826,10 @@ pub(crate) mod tests {
         }
 
         proptest! {
+            // A fixed seed: the suite runs the same cases every time (CI
+            // cannot turn red on a draw); widen with PROPTEST_CASES locally.
+            #![proptest_config(proptest::test_runner::Config { rng_seed: proptest::test_runner::RngSeed::Fixed(11), ..proptest::test_runner::Config::default() })]
+
             /// Every placement of a deletion that yields the panel's
             /// haplotype reads ALT; a same-length deletion giving another
             /// haplotype reads other; the plain read reads REF. A two-letter

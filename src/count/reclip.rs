@@ -233,7 +233,8 @@ mod tests {
         }
 
         proptest! {
-            #![proptest_config(ProptestConfig::with_cases(96))]
+            // A fixed seed: the suite runs the same 96 cases every time.
+            #![proptest_config(proptest::test_runner::Config { cases: 96, rng_seed: proptest::test_runner::RngSeed::Fixed(12), ..proptest::test_runner::Config::default() })]
 
             /// A read of the alt haplotype, written with the event in its
             /// CIGAR and written with the event's near side clipped: ALT
