@@ -507,3 +507,107 @@ fn stdin_can_be_given_once() {
     let out = cfspot_stdin(&["count", "-", "-"], b"@r\nACGT\n+\nIIII\n");
     fails(&out, &["standard input", "once"]);
 }
+
+/// Runs cfspot in `dir` (so that a stray output file would land there).
+fn cfspot_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(CFSPOT)
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run cfspot")
+}
+
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn dash_o_writes_the_main_table_to_stdout_or_is_refused() {
+    let data = tempfile::tempdir().unwrap();
+    let s = simulate(data.path());
+    let bam = format!("{s}.bam");
+    let work = tempfile::tempdir().unwrap();
+    let cwd = work.path();
+
+    // count: the table, as without -o.
+    let out = ok(cfspot_in(cwd, &["count", "-o", "-", &bam]));
+    assert_eq!(String::from_utf8(out).unwrap(), cfspot_ok(&["count", &bam]));
+
+    // call: the calls TSV and nothing else; the sample named after the input.
+    let prefix = format!("{s}_files");
+    cfspot_ok(&["call", &bam, "-o", &prefix]);
+    let out = cfspot_in(cwd, &["call", "-o", "-", &bam]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("cfspot: s: "),
+        "the verdict names the sample: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        ok(out),
+        std::fs::read(format!("{prefix}.calls.tsv")).unwrap()
+    );
+    assert!(files_in(cwd).is_empty(), "{:?}", files_in(cwd));
+    // From a stream there is no name to make a prefix of.
+    fails(&cfspot_in(cwd, &["call", "-"]), &["give -o PREFIX", "-o -"]);
+    assert!(files_in(cwd).is_empty(), "{:?}", files_in(cwd));
+
+    // eval: the per-sample table, as -o PREFIX writes it.
+    let truth = format!("{s}.truth.tsv");
+    let calls = format!("{prefix}.calls.tsv");
+    let eval_prefix = format!("{s}_eval");
+    cfspot_ok(&[
+        "eval",
+        "--truth",
+        &truth,
+        "--calls",
+        &calls,
+        "-o",
+        &eval_prefix,
+    ]);
+    let out = ok(cfspot_in(
+        cwd,
+        &["eval", "--truth", &truth, "--calls", &calls, "-o", "-"],
+    ));
+    assert_eq!(
+        out,
+        std::fs::read(format!("{eval_prefix}.eval.tsv")).unwrap()
+    );
+    assert!(files_in(cwd).is_empty(), "{:?}", files_in(cwd));
+
+    // simulate and demo write folders: refused, nothing made.
+    fails(
+        &cfspot_in(cwd, &["simulate", "-o", "-", "-d", "50"]),
+        &["give -o DIR"],
+    );
+    fails(&cfspot_in(cwd, &["demo", "-o", "-"]), &["give -o DIR"]);
+    assert!(files_in(cwd).is_empty(), "{:?}", files_in(cwd));
+}
+
+#[test]
+fn a_stream_says_what_the_file_would() {
+    // A read without SEQ is skipped with a note naming the input.
+    let seq = bases("chr12", 25245320, 25245380);
+    let sam = format!(
+        "{}ok\t0\tchr12\t25245321\t60\t60M\t*\t0\t0\t{seq}\t{q}\nnoseq\t0\tchr12\t25245322\t60\t60M\t*\t0\t0\t*\t*\n",
+        header(),
+        q = "I".repeat(60)
+    );
+    let out = cfspot_stdin(&["count", "-"], sam.as_bytes());
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        err.contains("1 read(s) of standard input passed the filters but have no sequence"),
+        "{err}"
+    );
+    let table = String::from_utf8(ok(out)).unwrap();
+    let rows = common::tsv_rows(&table);
+    assert_eq!(
+        rows.iter().find(|r| r["id"] == "KRAS_G12D").unwrap()["depth"],
+        "1"
+    );
+}

@@ -4,8 +4,9 @@ use super::shared::{count_with_bar, read_inputs, PanelArgs, ReadFilterArgs};
 use anyhow::{bail, Context, Result};
 use cfspot::calling::{call_counted, output_paths, verdict, write_outputs, Background};
 use cfspot::count::{prepare_sites, ReadTally, SiteCounts};
+use cfspot::output::Output;
 use cfspot::panel::Panel;
-use cfspot::report::count_tsv;
+use cfspot::report::{calls, count_tsv};
 use cfspot::stats::background::ErrorModel;
 use cfspot::stats::call::CallOptions;
 use clap::Args;
@@ -29,12 +30,16 @@ Outputs (PREFIX defaults to the input's name without its extension):
   PREFIX.hotspots_mqc.json
                        MultiQC custom content: VAF per hotspot (run
                        `multiqc` on a folder of samples to aggregate them)
+  With -o -, only the calls TSV is written, to stdout (as bcftools writes
+  its VCF), for a pipe; the verdict still goes to stderr.
 
 Examples:
   cfspot call sample.bam                          # demo panel, de novo
   cfspot call -o out/s1 --tf-threshold 0.005 sample.bam
   cfspot call --tumour-informed KRAS_G12D,TP53_R175H sample.bam
-  cfspot call --background-rate 1e-3 counts.tsv   # from a count TSV";
+  cfspot call --background-rate 1e-3 counts.tsv   # from a count TSV
+  samtools view -u -q 20 sample.bam | cfspot call -o out/s1 -
+  cfspot call -o - sample.bam | grep -w DETECTED   # the detected sites";
 
 /// Call variants at each hotspot against its background, with each site's
 /// limit of detection, and judge the sample's tumour fraction.
@@ -43,6 +48,8 @@ Examples:
 pub struct CallArgs {
     /// BAM/CRAM (counted first, with the background around the sites),
     /// FASTQ (R1 [R2]), or a `cfspot count` TSV (needs --background-rate).
+    /// `-` reads standard input: a sorted BAM/SAM/CRAM stream, counted in one
+    /// pass without an index, or FASTQ (interleaved pairs or single-end).
     #[arg(value_name = "INPUT", num_args = 1..=2, required = true)]
     pub inputs: Vec<PathBuf>,
     #[command(flatten)]
@@ -50,9 +57,11 @@ pub struct CallArgs {
     /// Output prefix: writes PREFIX.calls.tsv, PREFIX.vcf, PREFIX.summary.json,
     /// PREFIX.report.html and MultiQC content (PREFIX_mqc.json, PREFIX.hotspots_mqc.json).
     /// Missing folders are created; no output may be one of the inputs.
-    #[arg(short = 'o', long, value_name = "PREFIX")]
+    /// `-`: the calls TSV to stdout, and nothing else. Needed when INPUT is `-`.
+    #[arg(short = 'o', long, value_name = "PREFIX|-")]
     pub output: Option<PathBuf>,
-    /// Sample name in the VCF and summary [default: the prefix's file name].
+    /// Sample name in the VCF and summary [default: the prefix's file name;
+    /// with `-o -`, the input's; `stdin` for `-`].
     #[arg(long, value_name = "NAME")]
     pub sample: Option<String>,
     /// Worker threads (output is identical for any value).
@@ -167,7 +176,11 @@ impl CallArgs {
             }
         }
         let first = &self.inputs[0];
-        let prefix = self.output.clone().unwrap_or_else(|| {
+        let to_stdout = self.output.as_ref().is_some_and(|o| o.as_os_str() == "-");
+        if self.output.is_none() && cfspot::stdin::is_stdin(first) {
+            bail!("call on standard input has no file name to make a prefix of: give -o PREFIX (or -o - for the calls TSV on stdout)");
+        }
+        let stem_of_input = || {
             let name = first
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
@@ -181,7 +194,12 @@ impl CallArgs {
                 .trim_end_matches(".fq")
                 .to_string();
             PathBuf::from(stem)
-        });
+        };
+        let prefix = match &self.output {
+            Some(o) if !to_stdout => o.clone(),
+            _ if cfspot::stdin::is_stdin(first) => PathBuf::from("stdin"),
+            _ => stem_of_input(),
+        };
         // Nothing is read or written before it is sure that no output is
         // an input.
         let mut inputs = read_inputs(&self.inputs, &self.panel)?;
@@ -190,7 +208,9 @@ impl CallArgs {
                 inputs.file(Path::new(spec), "the --tumour-informed VCF");
             }
         }
-        inputs.refuse_overwrite(&output_paths(&prefix))?;
+        if !to_stdout {
+            inputs.refuse_overwrite(&output_paths(&prefix))?;
+        }
         let (panel, reference) = self.panel.load()?;
         let informed = self
             .tumour_informed
@@ -247,6 +267,14 @@ impl CallArgs {
             informed.as_deref(),
             &opts,
         )?;
+        if to_stdout {
+            // As `count` writes its table: the one TSV, whole, to stdout.
+            let mut out = Output::create(None).context("cannot write to stdout")?;
+            calls::write_tsv(&mut out, &called.rows).context("cannot write to stdout")?;
+            out.finish().context("cannot write to stdout")?;
+            eprintln!("cfspot: {}", verdict(&called.summary));
+            return Ok(());
+        }
         let written = write_outputs(&prefix, &panel, &called)?;
         eprintln!("cfspot: {}", verdict(&called.summary));
         let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();

@@ -21,7 +21,9 @@ Examples:
   cfspot count sample.bam                      # embedded demo panel, to stdout
   cfspot count -o counts.tsv -@ 4 sample.bam
   cfspot count --panel my.vcf.gz --reference GRCh38.fa sample.cram
-  cfspot count --count-reads -Q 13 sample.bam  # read-level, like samtools mpileup";
+  cfspot count --count-reads -Q 13 sample.bam  # read-level, like samtools mpileup
+  samtools view -u -F 0x400 sample.bam | cfspot count -   # a stream, no index
+  samtools fastq sample.unaligned.bam | cfspot count -    # interleaved FASTQ";
 
 /// Count alleles at each hotspot, in fragments.
 #[derive(Args, Debug)]
@@ -29,6 +31,9 @@ Examples:
 pub struct CountArgs {
     /// Coordinate-sorted BAM or CRAM (indexed; an index is built if missing),
     /// or FASTQ: R1 and R2, interleaved, or single-end (gzip or plain).
+    /// `-` reads standard input: a coordinate-sorted BAM, uncompressed BAM,
+    /// SAM or CRAM stream (counted in one pass, no index needed), or FASTQ,
+    /// interleaved (as `samtools fastq` writes it) or single-end.
     #[arg(value_name = "INPUT", num_args = 1..=2, required = true)]
     pub inputs: Vec<PathBuf>,
     #[command(flatten)]

@@ -44,7 +44,7 @@ Examples:
 #[derive(Args, Debug)]
 #[command(after_help = AFTER_HELP)]
 pub struct DemoArgs {
-    /// Output folder (created if missing).
+    /// Output folder (created if missing; not `-`: it holds several files).
     #[arg(short = 'o', long, default_value = "cfspot-demo", value_name = "DIR")]
     pub out_dir: PathBuf,
     /// Random seed.
@@ -79,6 +79,11 @@ impl DemoArgs {
     pub fn run(&self) -> Result<()> {
         if self.threads == 0 {
             anyhow::bail!("--threads must be at least 1");
+        }
+        if self.out_dir.as_os_str() == "-" {
+            anyhow::bail!(
+                "demo writes a folder of files (the simulated sample, its counts, calls and report), which stdout cannot hold: give -o DIR"
+            );
         }
         let clock = Instant::now();
         let panel = Panel::demo();

@@ -18,6 +18,7 @@ Outputs:
                        LoD curve: sensitivity by design VAF and target depth
   PREFIX.eval.tsv      the per-sample table (with -o)
   PREFIX.lod_curve.tsv sensitivity by VAF with 95% Clopper-Pearson bounds (with -o)
+  With -o -, stdout is the per-sample table (PREFIX.eval.tsv) instead.
   The true tumour fraction and depth come from NAME.params.json beside the
   truth; the estimate from PREFIX.summary.json beside the calls.
 
@@ -38,8 +39,9 @@ pub struct EvalArgs {
     /// A TSV of pairs with header `truth calls` (optional `sample`), paths relative to the sheet.
     #[arg(long, value_name = "FILE")]
     pub sheet: Option<PathBuf>,
-    /// Also write PREFIX.eval.tsv and PREFIX.lod_curve.tsv.
-    #[arg(short = 'o', long, value_name = "PREFIX")]
+    /// Also write PREFIX.eval.tsv and PREFIX.lod_curve.tsv. `-`: the
+    /// per-sample table (as PREFIX.eval.tsv) to stdout, instead of the text.
+    #[arg(short = 'o', long, value_name = "PREFIX|-")]
     pub output: Option<PathBuf>,
 }
 
@@ -154,6 +156,13 @@ impl EvalArgs {
             for_curve.push((ctx, pairs));
         }
         let curve: Vec<CurvePoint> = lod_curve(&for_curve);
+        if self.output.as_ref().is_some_and(|o| o.as_os_str() == "-") {
+            // A pipe wants the table, not the report laid out for reading.
+            let mut out = Output::create(None).context("cannot write to stdout")?;
+            write_rows(&mut out, &evals)?;
+            out.finish().context("cannot write to stdout")?;
+            return Ok(());
+        }
 
         let mut out = std::io::stdout().lock();
         writeln!(

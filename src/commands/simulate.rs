@@ -42,7 +42,7 @@ Examples:
 pub struct SimulateArgs {
     #[command(flatten)]
     pub panel: PanelArgs,
-    /// Output folder (created if missing).
+    /// Output folder (created if missing; not `-`: it holds several files).
     #[arg(short = 'o', long, default_value = ".", value_name = "DIR")]
     pub out_dir: PathBuf,
     /// Sample name: file prefix, read-name prefix and @RG SM.
@@ -159,6 +159,11 @@ impl SimulateArgs {
     pub fn run(&self) -> Result<()> {
         if self.threads == 0 {
             anyhow::bail!("--threads must be at least 1");
+        }
+        if self.out_dir.as_os_str() == "-" {
+            anyhow::bail!(
+                "simulate writes a folder of files (BAM and index, R1/R2 FASTQ, truth, parameters), which stdout cannot hold: give -o DIR"
+            );
         }
         let params = self.params()?;
         params.validate()?;

@@ -210,31 +210,24 @@ pub fn count_inputs_with_progress(
                 path: crate::stdin::shown(first),
             });
         };
-        if crate::stdin::is_stdin(path) {
+        let counted = if crate::stdin::is_stdin(path) {
             // No index to read through: one pass over the stream.
-            let (sites, background, reads) =
-                stream::count_stdin(panel, models, reference, opts, progress)?;
-            return Ok(Counted {
-                sites,
-                background,
-                reads,
-                notes,
-            });
-        }
-        let input = bam::AlignmentInput::open(path, reference)?;
-        if input.index_built {
-            notes.push(format!(
-                "{} had no index; built one beside it",
-                path.display()
-            ));
-        }
-        let counted =
-            bam::count_bam_with_background(&input, panel, models, reference, opts, progress)?;
+            stream::count_stdin(panel, models, reference, opts, progress)?
+        } else {
+            let input = bam::AlignmentInput::open(path, reference)?;
+            if input.index_built {
+                notes.push(format!(
+                    "{} had no index; built one beside it",
+                    path.display()
+                ));
+            }
+            bam::count_bam_with_background(&input, panel, models, reference, opts, progress)?
+        };
         if counted.2.no_sequence > 0 {
             notes.push(format!(
                 "{} read(s) of {} passed the filters but have no sequence (SEQ `*`, or a CIGAR that does not fit SEQ); they show no allele and were skipped",
                 counted.2.no_sequence,
-                path.display()
+                crate::stdin::shown(path).display()
             ));
         }
         counted
