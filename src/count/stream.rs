@@ -93,7 +93,10 @@ pub fn count_stdin(
     order.sort_by_key(|&u| (units[u].tid, groups[units[u].members[0]].start));
     let mut stream = StreamReader::new(reader, &header);
     let mut counted: Vec<Option<_>> = units.iter().map(|_| None).collect();
-    for u in order {
+    for (k, &u) in order.iter().enumerate() {
+        stream.next_unit = order
+            .get(k + 1)
+            .map(|&v| (units[v].tid, groups[units[v].members[0]].start));
         let result = count_unit(&mut stream, &units[u], &groups, models, opts, path);
         stream.fault()?;
         counted[u] = Some(result?);
@@ -161,9 +164,12 @@ struct StreamReader {
     reader: bam::Reader,
     names: Vec<String>,
     /// Records already read from the stream that a later unit may need, in
-    /// stream order: those reaching past the current unit's end, and the
-    /// first record past it.
+    /// stream order: those reaching into the next unit, and the first
+    /// record past the current one.
     held: Vec<bam::Record>,
+    /// Contig and start of the unit after the current one (its first
+    /// group's start, where its intervals begin).
+    next_unit: Option<(u32, i64)>,
     /// The next held record to hand out to the current unit.
     replay: usize,
     current: Option<Current>,
@@ -186,6 +192,7 @@ impl StreamReader {
             reader,
             names,
             held: Vec::new(),
+            next_unit: None,
             replay: 0,
             current: None,
             last: None,
@@ -303,7 +310,14 @@ impl UnitReader for StreamReader {
                 }
                 true
             };
-            if from_stream && end_pos(record) > current.end {
+            // Units lie 16 kb apart or more, so this is rare (a spliced or
+            // a long read). A read that ends before the next unit starts
+            // can overlap no later unit either: they start later still, or
+            // on later contigs.
+            let reaches_next = self
+                .next_unit
+                .is_some_and(|(tid, start)| tid == current.tid && end_pos(record) > start);
+            if from_stream && reaches_next {
                 self.held.push(record.clone());
                 self.replay = self.held.len();
             }
