@@ -53,3 +53,11 @@ fn skip_is_visible_and_fails_under_ci() {
         assert!(!text.contains("SKIPPED"), "{text}");
     }
 }
+
+/// A tool that is there but fails `--version` (bwa prints its usage and
+/// exits 1) is there: its tests run rather than skip, which under CI would
+/// fail them. `false` is such a tool on every machine.
+#[test]
+fn a_tool_that_fails_its_version_flag_is_found() {
+    assert!(common::have_tool("false"));
+}

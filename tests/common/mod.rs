@@ -79,9 +79,9 @@ pub fn demo() -> (Panel, Box<dyn Reference>) {
     (Panel::demo(), reference::open("demo").unwrap())
 }
 
-/// Whether `tool --version` runs; when it does not, [`skip`] says so (and
-/// fails the test under CI). A test that needs the tool returns early on
-/// `false`.
+/// Whether `tool` is on PATH and starts (`tool --version`, its status
+/// aside); when it is not, [`skip`] says so (and fails the test under CI).
+/// A test that needs the tool returns early on `false`.
 pub fn have_tool(tool: &str) -> bool {
     // Started at all, whatever its status: some tools (bwa) know no
     // `--version` and exit 1 on it.
