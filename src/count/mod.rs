@@ -109,14 +109,26 @@ pub enum CountError {
         "FASTQ input needs --reference: reads are placed on the reference around each hotspot"
     )]
     FastqNeedsReference,
-    #[error("two inputs are read as FASTQ R1 and R2, but {path} is not FASTQ (give one BAM or CRAM)", path = path.display())]
+    #[error("two inputs are read as FASTQ R1 and R2, but {path} is BAM or CRAM, not FASTQ (give one BAM or CRAM alone, or two FASTQ files)", path = path.display())]
     NotFastq { path: PathBuf },
     #[error("cannot open {path}: {detail}")]
     Open { path: PathBuf, detail: String },
     #[error("{path} is a SAM text file; cfspot reads BAM or CRAM through an index (convert with `samtools sort -o OUT.bam {path}` and `samtools index OUT.bam`)", path = path.display())]
     SamText { path: PathBuf },
-    #[error("{path} is truncated: its BGZF end-of-file marker is missing (was it still being written, or cut short in a copy?)", path = path.display())]
-    Truncated { path: PathBuf },
+    #[error("{path} is truncated: its {what} is missing (was it still being written, or cut short in a copy?)", path = path.display())]
+    Truncated { path: PathBuf, what: &'static str },
+    #[error("{path} is empty: {what}; there are no reads to count", path = path.display())]
+    Empty { path: PathBuf, what: &'static str },
+    #[error("{path} is corrupt: {detail} (`samtools quickcheck -v {path}` checks a file; make it again from its source)", path = path.display())]
+    Corrupt { path: PathBuf, detail: String },
+    #[error("cannot read the header of {path}: it is corrupt or not a BAM/CRAM header (`samtools view -H {path}` shows what htslib sees)", path = path.display())]
+    BadHeader { path: PathBuf },
+    #[error("{}", index_mismatch_message(path, index.as_deref(), detail))]
+    IndexMismatch {
+        path: PathBuf,
+        index: Option<PathBuf>,
+        detail: String,
+    },
     #[error("{path} is not coordinate-sorted ({detail}); sort and index it: `samtools sort -o sorted.bam {path} && samtools index sorted.bam`", path = path.display())]
     Unsorted { path: PathBuf, detail: String },
     #[error("{path} has no index and cfspot could not build one: {detail}", path = path.display())]
@@ -129,12 +141,26 @@ pub enum CountError {
         missing: Vec<String>,
         hint: Option<String>,
     },
-    #[error("cannot read {path} in {region}: {detail} (the file may be truncated or corrupt)", path = path.display())]
+    #[error("cannot read {path} in {region}: {detail} (the file may be corrupt, or its index made for another file: `samtools quickcheck -v` checks the one, `samtools index` rebuilds the other)", path = path.display())]
     Read {
         path: PathBuf,
         region: String,
         detail: String,
     },
+}
+
+fn index_mismatch_message(
+    path: &std::path::Path,
+    index: Option<&std::path::Path>,
+    detail: &str,
+) -> String {
+    let index = index.map_or("the index".to_string(), |i| {
+        format!("the index {}", i.display())
+    });
+    format!(
+        "{index} does not belong to {path} ({detail}): rebuild it with `samtools index {path}`",
+        path = path.display()
+    )
 }
 
 fn contig_message(path: &std::path::Path, missing: &[String], hint: &Option<String>) -> String {
@@ -200,12 +226,32 @@ pub fn count_inputs_with_progress(
     let mut notes = Vec::new();
     let first = inputs.first().ok_or(CountError::NoInput)?;
     let (sites, background, reads) = if fastq::looks_like_fastq(first) {
+        // Every input must be FASTQ: a BAM read as FASTQ would fail on
+        // its binary bytes, quoted back at the user. (Standard input is
+        // read once, by the engine, which says what is wrong with it.)
+        for other in inputs[1..].iter().filter(|p| !crate::stdin::is_stdin(p)) {
+            if let Err(e) =
+                fastq::reader::FastqReader::open(other).and_then(|mut r| r.next_batch(1))
+            {
+                return Err(if input::sniff(other).is_ok() {
+                    CountError::NotFastq {
+                        path: other.clone(),
+                    }
+                } else {
+                    CountError::Fastq(e)
+                });
+            }
+        }
         let reference = reference.ok_or(CountError::FastqNeedsReference)?;
         let (sites, background) =
             fastq::count_fastq_with_background(inputs, panel, models, reference, opts, progress)?;
         (sites, background, ReadTally::default())
     } else {
         let [path] = inputs else {
+            // What the first file is not, if it is neither BAM nor CRAM.
+            if !crate::stdin::is_stdin(first) {
+                input::sniff(first)?;
+            }
             return Err(CountError::NotFastq {
                 path: crate::stdin::shown(first),
             });
@@ -215,6 +261,7 @@ pub fn count_inputs_with_progress(
             stream::count_stdin(panel, models, reference, opts, progress)?
         } else {
             let input = bam::AlignmentInput::open(path, reference)?;
+            notes.extend(input.notes.iter().cloned());
             if input.index_built {
                 notes.push(format!(
                     "{} had no index; built one beside it",

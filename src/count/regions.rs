@@ -17,6 +17,37 @@ use rust_htslib::htslib;
 use std::ffi::{c_char, c_void, CString};
 use std::path::Path;
 
+/// Whether an opened file ends as it should: htslib's `hts_check_EOF`
+/// (BGZF's empty last block, CRAM's EOF container), what `samtools
+/// quickcheck` asks. `None` when htslib cannot tell (an old CRAM version,
+/// a file that cannot seek).
+pub(crate) fn has_eof_marker(reader: &bam::Reader) -> Option<bool> {
+    // SAFETY: the htsFile is open for as long as `reader` is borrowed;
+    // hts_check_EOF seeks to the end and back, leaving it usable.
+    match unsafe { htslib::hts_check_EOF(reader.htsfile()) } {
+        1 => Some(true),
+        0 => Some(false),
+        _ => None,
+    }
+}
+
+/// How many reference sequences a loaded BAI or CSI index lists (a CRAI
+/// does not say: `None`).
+pub(crate) fn index_reference_count(reader: &bam::IndexedReader) -> Option<usize> {
+    let idx = reader.index().inner_ptr() as *mut htslib::hts_idx_t;
+    if idx.is_null() {
+        return None;
+    }
+    // SAFETY: the index is owned by `reader`, live while it is borrowed;
+    // both calls only read its fields.
+    unsafe {
+        if htslib::hts_idx_fmt(idx) == htslib::HTS_FMT_CRAI as i32 {
+            return None;
+        }
+        usize::try_from(htslib::hts_idx_nseq(idx)).ok()
+    }
+}
+
 /// An alignment file with its own index handle and at most one live
 /// multi-region iterator. One per worker thread (htslib handles are not
 /// shared).
