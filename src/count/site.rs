@@ -134,18 +134,45 @@ pub struct LengthSummary {
 
 /// Summarise lengths; `None` when there are none.
 pub fn summarise_lengths(lengths: &[u32]) -> Option<LengthSummary> {
-    if lengths.is_empty() {
+    let mut hist = std::collections::BTreeMap::<u32, u64>::new();
+    for &l in lengths {
+        *hist.entry(l).or_default() += 1;
+    }
+    summarise_histogram(&hist.into_iter().collect::<Vec<_>>())
+}
+
+/// Summarise a `(length, count)` histogram sorted by length (as every
+/// histogram cfspot writes is); `None` when it counts nothing.
+///
+/// The one definition of cfspot's length median and short share, used by
+/// the count TSV, the calls TSV and the HTML report alike. The median is
+/// the usual one (the middle length, or the mean of the middle two for an
+/// even count: what R's `median` or numpy's give), so a column called
+/// `*_len_median` can be recomputed from the lengths it names with any
+/// tool; the short share counts lengths strictly below [`SHORT_FRAGMENT`].
+pub fn summarise_histogram(hist: &[(u32, u64)]) -> Option<LengthSummary> {
+    debug_assert!(hist.windows(2).all(|w| w[0].0 < w[1].0), "unsorted");
+    let n: u64 = hist.iter().map(|&(_, c)| c).sum();
+    if n == 0 {
         return None;
     }
-    let mut v = lengths.to_vec();
-    v.sort_unstable();
-    let n = v.len();
-    let median = if n % 2 == 1 {
-        v[n / 2] as f64
-    } else {
-        (v[n / 2 - 1] as f64 + v[n / 2] as f64) / 2.0
+    // The lengths at 0-based ranks (n-1)/2 and n/2: one length when n is
+    // odd, the middle pair when it is even.
+    let at_rank = |rank: u64| {
+        let mut seen = 0;
+        hist.iter()
+            .find(|&&(_, c)| {
+                seen += c;
+                seen > rank
+            })
+            .map_or(0, |&(l, _)| l)
     };
-    let short = v.partition_point(|&l| l < SHORT_FRAGMENT);
+    let median = (at_rank((n - 1) / 2) as f64 + at_rank(n / 2) as f64) / 2.0;
+    let short: u64 = hist
+        .iter()
+        .filter(|&&(l, _)| l < SHORT_FRAGMENT)
+        .map(|&(_, c)| c)
+        .sum();
     Some(LengthSummary {
         median,
         short_fraction: short as f64 / n as f64,
@@ -165,6 +192,13 @@ mod tests {
         let s = summarise_lengths(&[100, 149, 150, 200]).unwrap();
         assert_eq!(s.median, 149.5);
         assert_eq!(s.short_fraction, 0.5);
+        assert_eq!(summarise_histogram(&[(100, 0)]), None);
+        // Even count: the middle pair 100 and 167 is averaged.
+        let s = summarise_histogram(&[(100, 2), (167, 1), (200, 1)]).unwrap();
+        assert_eq!(s.median, 133.5);
+        assert_eq!(s.short_fraction, 0.5);
+        let s = summarise_histogram(&[(100, 3), (167, 4)]).unwrap();
+        assert_eq!(s.median, 167.0);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! fragments at detected hotspots, from the summary's length histograms.
 
 use super::svg::{esc, f1, int, nice_axis, pct, BLUE, GREY, GRID, INK, VERMILLION};
+use crate::count::site::{summarise_histogram, SHORT_FRAGMENT};
 use crate::report::calls::Summary;
 use crate::report::percent::{percent, Digits, Gap};
 use std::fmt::Write as _;
@@ -20,22 +21,17 @@ fn densities(hist: &[(u32, u64)], bin: u32) -> (Vec<(u32, f64)>, u64) {
     (d, total)
 }
 
-fn median_and_short(hist: &[(u32, u64)]) -> Option<(u32, f64)> {
-    let total: u64 = hist.iter().map(|(_, c)| c).sum();
-    if total == 0 {
-        return None;
+/// A histogram's legend text: its median and short share, by the same
+/// definition as the TSVs' columns.
+fn describe(hist: &[(u32, u64)]) -> String {
+    match summarise_histogram(hist) {
+        Some(s) => format!(
+            "median {} bp, {} under {SHORT_FRAGMENT} bp",
+            s.median,
+            pct(s.short_fraction)
+        ),
+        None => "none".into(),
     }
-    let mut seen = 0;
-    let mut median = 0;
-    for &(l, c) in hist {
-        seen += c;
-        if seen * 2 >= total {
-            median = l;
-            break;
-        }
-    }
-    let short: u64 = hist.iter().filter(|(l, _)| *l < 150).map(|(_, c)| c).sum();
-    Some((median, short as f64 / total as f64))
 }
 
 pub(super) fn fragment_plot(h: &mut String, s: &Summary) -> std::fmt::Result {
@@ -104,12 +100,12 @@ pub(super) fn fragment_plot(h: &mut String, s: &Summary) -> std::fmt::Result {
         y1 + 38.0,
         (y0 + y1) / 2.0
     )?;
-    // 150 bp mark: ctDNA is enriched below it.
+    // Short-fragment mark: ctDNA is enriched below it.
     writeln!(
         h,
-        "<line x1=\"{0}\" y1=\"{y0}\" x2=\"{0}\" y2=\"{y1}\" stroke=\"{GREY}\" stroke-dasharray=\"3 3\"/><text x=\"{1}\" y=\"{2}\" font-size=\"11\" fill=\"{GREY}\" text-anchor=\"end\">150 bp</text>",
-        f1(px(150.0)),
-        f1(px(150.0) - 4.0),
+        "<line x1=\"{0}\" y1=\"{y0}\" x2=\"{0}\" y2=\"{y1}\" stroke=\"{GREY}\" stroke-dasharray=\"3 3\"/><text x=\"{1}\" y=\"{2}\" font-size=\"11\" fill=\"{GREY}\" text-anchor=\"end\">{SHORT_FRAGMENT} bp</text>",
+        f1(px(SHORT_FRAGMENT as f64)),
+        f1(px(SHORT_FRAGMENT as f64) - 4.0),
         y0 + 10.0
     )?;
     // Step outlines (histogram shape).
@@ -154,10 +150,6 @@ pub(super) fn fragment_plot(h: &mut String, s: &Summary) -> std::fmt::Result {
         )?;
     }
     // Legend.
-    let describe = |hist: &[(u32, u64)]| match median_and_short(hist) {
-        Some((m, sh)) => format!("median {m} bp, {} under 150 bp", pct(sh)),
-        None => "none".into(),
-    };
     writeln!(
         h,
         "<g font-size=\"12.5\"><rect x=\"{}\" y=\"10\" width=\"22\" height=\"12\" fill=\"{BLUE}\" fill-opacity=\"0.18\" stroke=\"{BLUE}\" stroke-width=\"2\"/><text x=\"{}\" y=\"20\">REF fragments, all hotspots (n = {}; {})</text>",
@@ -201,8 +193,15 @@ mod tests {
         let total: f64 = d.iter().map(|(_, v)| v * 5.0).sum();
         assert!((total - 1.0).abs() < 1e-12);
         assert_eq!(
-            median_and_short(&[(100, 3), (167, 4)]),
-            Some((167, 3.0 / 7.0))
+            describe(&[(100, 3), (167, 4)]),
+            "median 167 bp, 42.9\u{a0}% under 150 bp"
         );
+        // An even count averages the middle pair, as the TSVs' medians do
+        // (the page used to show the lower one, 100 bp).
+        assert_eq!(
+            describe(&[(100, 1), (167, 1)]),
+            "median 133.5 bp, 50.0\u{a0}% under 150 bp"
+        );
+        assert_eq!(describe(&[]), "none");
     }
 }
