@@ -266,9 +266,8 @@ fn random_10k_site_panel_gives_a_sorted_indexed_bam() {
 }
 
 /// The same at depth 100 with the default length model (~4.4 M read pairs;
-/// main failed from depth ~30 on). A few minutes in the test profile, about
-/// half a minute in release: `cargo test --release --test sim_dense --
-/// --ignored`.
+/// main failed from depth ~30 on). 56 s in release on a shared 2-core
+/// machine: `cargo test --release --test sim_dense -- --ignored`.
 #[test]
 #[ignore]
 fn random_10k_site_panel_at_depth_100() {
