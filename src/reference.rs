@@ -69,6 +69,11 @@ pub trait Reference: Send + Sync {
     fn contig_names(&self) -> Vec<String>;
     fn describe(&self) -> String;
     fn fasta_path(&self) -> Option<&std::path::Path>;
+    /// The whole length of `contig`, when the reference knows it (an
+    /// indexed FASTA does; regional windows do not).
+    fn contig_len(&self, _contig: &str) -> Option<u64> {
+        None
+    }
 }
 
 /// Opens a reference: `demo` for the embedded demo windows, otherwise a
@@ -813,6 +818,10 @@ impl Reference for IndexedFasta {
 
     fn has_contig(&self, contig: &str) -> bool {
         self.lengths.contains_key(contig)
+    }
+
+    fn contig_len(&self, contig: &str) -> Option<u64> {
+        self.lengths.get(contig).copied()
     }
 
     fn contig_names(&self) -> Vec<String> {

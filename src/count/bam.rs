@@ -151,6 +151,7 @@ pub(super) fn plan(
             hint,
         });
     }
+    check_lengths(header, panel, reference, path)?;
     let groups = group_sites(panel, models, opts.group_gap);
     // The background needs the reference; counting alone does not (without
     // it, clipped reads are not re-placed).
@@ -228,6 +229,58 @@ pub(super) fn assemble(
         .map(|c| c.expect("every site is in one group"))
         .collect();
     (sites, background, reads)
+}
+
+/// The panel and the reference against the header's contig lengths (every
+/// panel contig is in the header by now). A site past a contig's end, or a
+/// contig of another length in the reference, means another assembly: the
+/// counts would be of other bases, so both stop the run.
+fn check_lengths(
+    header: &bam::HeaderView,
+    panel: &Panel,
+    reference: Option<&dyn Reference>,
+    path: &Path,
+) -> Result<(), CountError> {
+    let len = |contig: &str| {
+        header
+            .tid(contig.as_bytes())
+            .and_then(|tid| header.target_len(tid))
+    };
+    for h in &panel.hotspots {
+        let Some(len) = len(&h.contig) else { continue };
+        let last = h.pos + (h.ref_allele.len() as u64).max(1) - 1;
+        if last > len {
+            return Err(CountError::BeyondContig {
+                origin: h.origin.clone(),
+                contig: h.contig.clone(),
+                pos: h.pos,
+                len,
+                path: path.to_owned(),
+            });
+        }
+    }
+    let Some(reference) = reference else {
+        return Ok(());
+    };
+    let mut seen: Vec<&str> = Vec::new();
+    for h in &panel.hotspots {
+        if seen.contains(&h.contig.as_str()) {
+            continue;
+        }
+        seen.push(&h.contig);
+        if let (Some(ref_len), Some(bam_len)) = (reference.contig_len(&h.contig), len(&h.contig)) {
+            if ref_len != bam_len {
+                return Err(CountError::ReferenceLengthMismatch {
+                    contig: h.contig.clone(),
+                    reference: reference.describe(),
+                    ref_len,
+                    path: path.to_owned(),
+                    bam_len,
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// How far beyond a group's sites the background is tallied (the reads
@@ -1154,6 +1207,60 @@ pub(crate) mod tests {
         assert_eq!((g12d.alt_count(), g12d.depth()), (2, 2));
         assert_eq!(g12d.alt_lengths, vec![2147483647]);
         assert_eq!((reads.primary, reads.no_sequence), (3, 1));
+    }
+
+    #[test]
+    fn sites_beyond_a_contig_and_references_of_other_lengths_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let seq = kras_read(true);
+        let path = bam(
+            dir.path(),
+            "short",
+            "@HD\tVN:1.6\tSO:coordinate\n@SQ\tSN:c1\tLN:60\n",
+            &[sam("a", 0, "c1", 1, 60, "60M", 0, 0, &seq, None)],
+        );
+        let input = AlignmentInput::open(&path, None).unwrap();
+        let tsv = dir.path().join("panel.tsv");
+        let count_with = |rows: &str, reference: Option<&dyn Reference>| {
+            std::fs::write(&tsv, format!("contig\tpos\tref\talt\n{rows}")).unwrap();
+            let panel = Panel::load(tsv.to_str().unwrap()).unwrap();
+            let models = prepare_sites(&panel, None);
+            count_bam_with_background(
+                &input,
+                &panel,
+                &models,
+                reference,
+                &CountOptions::default(),
+                &Progress::new(),
+            )
+        };
+        // The last base (60) counts; a site at 61, or a deletion whose REF
+        // runs past 60, does not.
+        let last = &seq[59..60];
+        assert!(count_with(&format!("c1\t60\t{last}\tN\n"), None).is_ok());
+        for (row, line) in [
+            (format!("c1\t10\tA\tT\nc1\t61\tA\tT\n"), 3),
+            (format!("c1\t59\t{}A\t{}\n", &seq[58..60], &seq[58..59]), 2),
+        ] {
+            let e = count_with(&row, None).unwrap_err();
+            assert!(matches!(e, CountError::BeyondContig { .. }), "{e}");
+            let msg = e.to_string();
+            assert!(
+                msg.contains(&format!("panel.tsv:{line}"))
+                    && msg.contains("60 bp long in the header of"),
+                "{msg}"
+            );
+        }
+        // A reference whose c1 is 61 bp: another assembly.
+        let fa = dir.path().join("ref.fa");
+        std::fs::write(&fa, format!(">c1\n{seq}A\n")).unwrap();
+        let r = reference::open(fa.to_str().unwrap()).unwrap();
+        let e = count_with(&format!("c1\t60\t{last}\tN\n"), Some(r.as_ref())).unwrap_err();
+        assert!(
+            matches!(e, CountError::ReferenceLengthMismatch { .. }),
+            "{e}"
+        );
+        assert!(e.to_string().contains("61 bp long in the reference"), "{e}");
     }
 
     #[test]

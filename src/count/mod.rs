@@ -135,6 +135,22 @@ pub enum CountError {
     NoIndex { path: PathBuf, detail: String },
     #[error("{path} is CRAM: decoding it needs the reference it was written against; give it with --reference FASTA (an indexed FASTA with whole contigs, not regional windows)", path = path.display())]
     CramNeedsReference { path: PathBuf },
+    #[error("{origin}: the site {contig}:{pos} ends beyond {contig}, which is {len} bp long in the header of {path}; is the panel for another assembly?", path = path.display())]
+    BeyondContig {
+        origin: String,
+        contig: String,
+        pos: u64,
+        len: u64,
+        path: PathBuf,
+    },
+    #[error("{contig} is {ref_len} bp long in the reference {reference} but {bam_len} bp in the header of {path}: the reads were aligned to another assembly; give the reference they were aligned to", path = path.display())]
+    ReferenceLengthMismatch {
+        contig: String,
+        reference: String,
+        ref_len: u64,
+        path: PathBuf,
+        bam_len: u64,
+    },
     #[error("{}", contig_message(path, missing, hint))]
     ContigsMissing {
         path: PathBuf,
@@ -256,6 +272,14 @@ pub fn count_inputs_with_progress(
                 path: crate::stdin::shown(first),
             });
         };
+        if reference.is_none() {
+            // Nothing else can check them here (the reads' MD tags are not
+            // read yet): say so once, rather than count a wrong REF quietly.
+            notes.push(
+                "no --reference: the panel's REF alleles were not checked against the genome"
+                    .to_string(),
+            );
+        }
         let counted = if crate::stdin::is_stdin(path) {
             // No index to read through: one pass over the stream.
             stream::count_stdin(panel, models, reference, opts, progress)?
