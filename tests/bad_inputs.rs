@@ -59,11 +59,18 @@ struct Run {
     stderr: String,
 }
 
-/// Runs cfspot with `args`, stdin closed, killed after [`TIMEOUT`].
-fn run(args: &[String]) -> Result<Run, String> {
+/// Runs cfspot with `args`, stdin closed (or reading the file `stdin`),
+/// killed after [`TIMEOUT`].
+fn run(args: &[String], stdin: Option<&Path>) -> Result<Run, String> {
+    let stdin = match stdin {
+        Some(path) => Stdio::from(
+            std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?,
+        ),
+        None => Stdio::null(),
+    };
     let mut child = Command::new(CFSPOT)
         .args(args)
-        .stdin(Stdio::null())
+        .stdin(stdin)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -148,7 +155,8 @@ fn check_case(dir: &Path, runs: &mut usize) -> Vec<String> {
             .filter_map(|rel| rel.rsplit('/').find(|part| !part.is_empty()))
             .collect();
         let mut fail = |what: String| problems.push(format!("`{line}`: {what}"));
-        let r = match run(&argv) {
+        let stdin = dir.join("stdin");
+        let r = match run(&argv, stdin.is_file().then_some(stdin.as_path())) {
             Ok(r) => r,
             Err(e) => {
                 fail(e);
