@@ -63,9 +63,9 @@ struct Run {
 /// killed after [`TIMEOUT`].
 fn run(args: &[String], stdin: Option<&Path>) -> Result<Run, String> {
     let stdin = match stdin {
-        Some(path) => Stdio::from(
-            std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?,
-        ),
+        Some(path) => {
+            Stdio::from(std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?)
+        }
         None => Stdio::null(),
     };
     let mut child = Command::new(CFSPOT)

@@ -233,6 +233,15 @@ impl StreamReader {
                 self.done = true;
                 return Some(Err(e.to_string()));
             }
+            // rust-htslib 1.0.2 reports htslib's -3 (the stream ends inside
+            // a record's fixed core) as success, leaving a record with no
+            // data whose accessors panic: it is a truncated stream.
+            Some(Ok(())) if record.inner().l_data == 0 => {
+                self.done = true;
+                return Some(Err(
+                    "it ends inside a record (truncated or corrupt)".to_string()
+                ));
+            }
             Some(Ok(())) => {}
         }
         let key = sort_key(record);
