@@ -29,29 +29,11 @@
 
 mod common;
 
-use common::{cfspot_ok, have_tool, run_ok, tsv_rows};
+use common::{cfspot_ok, have_tool, run_ok, tsv_rows, Rng};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-/// xorshift64*: a tiny deterministic generator so the test data never
-/// changes with a dependency's version.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn chance(&mut self, p: f64) -> bool {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
-    }
-}
 
 struct Site {
     contig: String,

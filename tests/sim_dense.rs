@@ -5,26 +5,11 @@
 
 mod common;
 
-use common::{cfspot_ok, have_tool, run_ok, tsv_rows};
+use common::{cfspot_ok, have_tool, run_ok, tsv_rows, Rng};
 use rust_htslib::bam::{self, Read as _};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-/// xorshift64*: a few lines, so that the genome does not depend on cfspot's
-/// own random streams (the code under test).
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 /// A random genome of `contigs` (name, length) written as `dir/g.fa` (60
 /// bases a line, no index: cfspot builds the `.fai`); returns the path and

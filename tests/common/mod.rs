@@ -109,3 +109,22 @@ pub fn skip(why: &str) {
     let note = format!("SKIPPED {test}: {why}\n");
     let _ = std::io::Write::write_all(&mut std::io::stderr(), note.as_bytes());
 }
+
+/// xorshift64*: a tiny deterministic generator for test data, so it never
+/// changes with a dependency's version nor depends on cfspot's own random
+/// streams (the code under test).
+pub struct Rng(pub u64);
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    pub fn chance(&mut self, p: f64) -> bool {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
+    }
+}
