@@ -1,5 +1,5 @@
 //! Hot loops of the simulator: a chunk of 1,024 fragments made end to end
-//! (lengths, placement, molecule, reads, errors, BAM records, FASTQ text
+//! (lengths, placement, fragment, reads, errors, BAM records, FASTQ text
 //! and its BGZF compression), and the per-read steps on their own. Inputs
 //! are seeded, so runs compare.
 //!
@@ -8,7 +8,7 @@
 use cfspot::panel::Panel;
 use cfspot::sim::errors::ErrorModel;
 use cfspot::sim::mutations::MutationRequest;
-use cfspot::sim::reads::{Event, Molecule, RefSpan};
+use cfspot::sim::reads::{Event, Fragment, RefSpan};
 use cfspot::sim::rng::SimRng;
 use cfspot::sim::{SimParams, Simulation, CHUNK};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -55,11 +55,11 @@ fn steps(c: &mut Criterion) {
     let model = ErrorModel::new(0.001, 150);
     let mut g = c.benchmark_group("simulate_steps");
     g.throughput(Throughput::Elements(1));
-    g.bench_function("molecule_and_two_reads", |bench| {
+    g.bench_function("fragment_and_two_reads", |bench| {
         let mut s = 10_700u64;
         bench.iter(|| {
             s = 10_700 + (s + 37) % 300;
-            let m = Molecule::build(&span, s, s + 167, &[&del]);
+            let m = Fragment::build(&span, s, s + 167, &[&del]);
             let n = m.seq.len();
             black_box((m.alignment(0, 150), m.alignment(n - 150, n)))
         })

@@ -294,8 +294,8 @@ fn progress_reaches_the_whole_input_and_changes_nothing() {
     let summary = sim.run_with_progress(&progress).unwrap();
     let s = progress.snapshot();
     assert_eq!(s.unit, Some(Unit::Items("fragments")));
-    assert_eq!((s.done, s.total), (sim.molecules(), Some(sim.molecules())));
-    assert!(summary.molecules <= sim.molecules());
+    assert_eq!((s.done, s.total), (sim.fragments(), Some(sim.fragments())));
+    assert!(summary.fragments <= sim.fragments());
     // The FASTQ engine: compressed bytes of both files, every one of them
     // (gzip trailers included), and the counts are those without progress.
     let (r1, r2) = (

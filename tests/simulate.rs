@@ -404,8 +404,8 @@ fn bam_and_fastq_agree() {
     // Duplicates: pairs − unique ~ Poisson(unique × λ), λ = 0.25 / 0.75.
     // Its sd is sqrt(unique × λ); allow 5 sd.
     let extra = (dups / 2) as f64;
-    let expect = s.molecules as f64 / 3.0;
-    assert_eq!(dups / 2, s.pairs - s.molecules);
+    let expect = s.fragments as f64 / 3.0;
+    assert_eq!(dups / 2, s.pairs - s.fragments);
     assert!(
         (extra - expect).abs() < 5.0 * expect.sqrt(),
         "{extra} vs {expect}"
@@ -459,7 +459,7 @@ fn samtools_accepts_the_bam() {
         "{text}"
     );
     assert!(
-        text.contains(&format!("{} + 0 duplicates", 2 * (s.pairs - s.molecules))),
+        text.contains(&format!("{} + 0 duplicates", 2 * (s.pairs - s.fragments))),
         "{text}"
     );
     assert!(text.contains("0 + 0 singletons"), "{text}");
@@ -530,4 +530,215 @@ fn bad_input_is_reported_and_writes_nothing() {
         &["CCF must be in (0, 1]"],
     );
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+/// One read of `samtools view` text: what the oracle needs.
+struct SamRead {
+    qname: String,
+    flag: u16,
+    contig: String,
+    pos: i64,
+    cigar: Vec<(u8, i64)>,
+    seq: Vec<u8>,
+}
+
+fn parse_sam_line(line: &str) -> SamRead {
+    let f: Vec<&str> = line.split('\t').collect();
+    let mut cigar = Vec::new();
+    let mut n = 0i64;
+    for c in f[5].bytes() {
+        if c.is_ascii_digit() {
+            n = n * 10 + (c - b'0') as i64;
+        } else {
+            cigar.push((c, n));
+            n = 0;
+        }
+    }
+    SamRead {
+        qname: f[0].to_owned(),
+        flag: f[1].parse().unwrap(),
+        contig: f[2].to_owned(),
+        pos: f[3].parse::<i64>().unwrap() - 1,
+        cigar,
+        seq: f[9].as_bytes().to_vec(),
+    }
+}
+
+/// The read's bases over reference `[left, right]` (both inclusive), with
+/// the inserted bases between them, and whether it holds an indel there.
+/// `None` when the read does not align over both ends; `Some(None)` when an
+/// end is deleted.
+fn read_across(r: &SamRead, left: i64, right: i64) -> Option<Option<(Vec<u8>, bool)>> {
+    let (mut rpos, mut q) = (r.pos, 0usize);
+    let (mut out, mut indel, mut end_deleted) = (Vec::new(), false, false);
+    for &(op, len) in &r.cigar {
+        match op {
+            b'M' | b'=' | b'X' => {
+                for i in 0..len {
+                    if (left..=right).contains(&(rpos + i)) {
+                        out.push(r.seq[q + i as usize]);
+                    }
+                }
+                rpos += len;
+                q += len as usize;
+            }
+            b'I' => {
+                if rpos > left && rpos <= right {
+                    out.extend_from_slice(&r.seq[q..q + len as usize]);
+                    indel = true;
+                }
+                q += len as usize;
+            }
+            b'D' => {
+                let (lo, hi) = (rpos, rpos + len - 1);
+                if lo <= right && hi >= left {
+                    if lo <= left || hi >= right {
+                        end_deleted = true;
+                    } else {
+                        indel = true;
+                    }
+                }
+                rpos += len;
+            }
+            b'S' => q += len as usize,
+            _ => panic!("unexpected CIGAR op {}", op as char),
+        }
+    }
+    let first_aligned = r.pos;
+    if first_aligned > left || rpos <= right {
+        return None;
+    }
+    Some((!end_deleted).then_some((out, indel)))
+}
+
+/// An oracle for the truth: a slow, obvious recount of the written BAM from
+/// `samtools view` text, sharing no code with the counter or the truth.
+/// Each hotspot's region is found by brute force (every placement of the
+/// edit that gives the same alt haplotype); a read counts when it aligns
+/// over the region's ends; the allele is the bases it reads there.
+#[test]
+fn oracle_recount_of_the_bam_equals_truth() {
+    if !have_tool("samtools") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let p = params(dir.path(), |p| {
+        p.error_rate = 0.0;
+        p.tumour_fraction = 0.3;
+        p.duplicates = 0.3;
+        p.seed = 23;
+    });
+    let s = run(&p);
+    let out = Command::new("samtools")
+        .arg("view")
+        .arg(&s.bam)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let reads: Vec<SamRead> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(parse_sam_line)
+        .filter(|r| r.flag & 0x400 == 0)
+        .collect();
+    let (panel, reference) = demo();
+    assert_eq!(s.truth.len(), panel.hotspots.len());
+    let mut alt_seen = 0;
+    for (h, t) in panel.hotspots.iter().zip(&s.truth) {
+        let pad = 60i64;
+        let pos0 = h.pos as i64 - 1;
+        let (rb, ab) = (h.ref_allele.as_bytes(), h.alt_allele.as_bytes());
+        let w0 = pos0 - pad;
+        let w = reference
+            .fetch(&h.contig, w0 as u64, (pos0 + rb.len() as i64 + pad) as u64)
+            .unwrap();
+        let off = (pos0 - w0) as usize;
+        let mut alt_hap = w[..off].to_vec();
+        alt_hap.extend_from_slice(ab);
+        alt_hap.extend_from_slice(&w[off + rb.len()..]);
+        // What a read shows at this hotspot: Some(0) ref, Some(1) alt,
+        // Some(2) other, None not covered.
+        let classify: Box<dyn Fn(&SamRead) -> Option<u8>> = if rb.len() == ab.len() {
+            // Substitution: the differing core, read base by base.
+            let mut s0 = 0;
+            while rb[s0] == ab[s0] {
+                s0 += 1;
+            }
+            let mut e0 = rb.len();
+            while rb[e0 - 1] == ab[e0 - 1] {
+                e0 -= 1;
+            }
+            let (l, r) = (pos0 + s0 as i64, pos0 + e0 as i64 - 1);
+            let (rc, ac) = (rb[s0..e0].to_vec(), ab[s0..e0].to_vec());
+            Box::new(move |read: &SamRead| {
+                let across = read_across(read, l, r)?;
+                Some(match across {
+                    Some((b, false)) if b == rc => 0,
+                    Some((b, false)) if b == ac => 1,
+                    _ => 2,
+                })
+            })
+        } else {
+            // An indel: every placement q (0-based in the window) of
+            // "delete `d` bases, insert `i`" that reads the alt haplotype.
+            let (mut pre, mut suf) = (0, 0);
+            while pre < rb.len().min(ab.len()) && rb[pre] == ab[pre] {
+                pre += 1;
+            }
+            while suf < (rb.len() - pre).min(ab.len() - pre)
+                && rb[rb.len() - 1 - suf] == ab[ab.len() - 1 - suf]
+            {
+                suf += 1;
+            }
+            let (d, i) = (rb.len() - pre - suf, ab.len() - pre - suf);
+            let (lo, hi) = if d > 0 && i > 0 {
+                // Complex: taken as written.
+                (off + pre, off + pre + d)
+            } else {
+                let places: Vec<usize> = (1..w.len() - d - 1)
+                    .filter(|&q| alt_hap[..q] == w[..q] && alt_hap[q + i..] == w[q + d..])
+                    .collect();
+                assert!(!places.is_empty(), "{}", h.id);
+                (places[0], places[places.len() - 1] + d)
+            };
+            let (l, r) = (w0 + lo as i64 - 1, w0 + hi as i64);
+            let ref_across = w[lo - 1..=hi].to_vec();
+            let alt_across = alt_hap[lo - 1..=hi + i - d].to_vec();
+            assert_ne!(ref_across, alt_across);
+            Box::new(move |read: &SamRead| {
+                let across = read_across(read, l, r)?;
+                Some(match across {
+                    Some((_, false)) => 0,
+                    Some((b, true)) if b == alt_across => 1,
+                    _ => 2,
+                })
+            })
+        };
+        let mut fragments: HashMap<&str, [Option<u8>; 2]> = HashMap::new();
+        for read in reads.iter().filter(|r| r.contig == h.contig) {
+            if let Some(a) = classify(read) {
+                let mate = (read.flag & 0x80 != 0) as usize;
+                fragments.entry(&read.qname).or_default()[mate] = Some(a);
+            }
+        }
+        let mut tally = [0u64; 3];
+        for (q, [a, b]) in &fragments {
+            if let (Some(a), Some(b)) = (a, b) {
+                assert_eq!(a, b, "{}: mates of {q} disagree", h.id);
+            }
+            tally[a.or(*b).unwrap() as usize] += 1;
+        }
+        assert_eq!(
+            (t.ref_fragments, t.alt_fragments, t.other_fragments),
+            (tally[0], tally[1], tally[2]),
+            "{}",
+            h.id
+        );
+        assert!(t.depth > 40, "{} depth {}", h.id, t.depth);
+        alt_seen += (t.alt_fragments > 0) as usize;
+    }
+    assert!(
+        alt_seen >= 3,
+        "mutated hotspots with alt fragments: {alt_seen}"
+    );
 }

@@ -144,7 +144,7 @@ impl DemoArgs {
                 &counts,
                 &called,
                 summary.pairs,
-                summary.molecules,
+                summary.fragments,
                 elapsed,
                 &counts_path,
                 &[summary.files.clone(), call_files].concat()
@@ -160,7 +160,7 @@ impl DemoArgs {
         counts: &[SiteCounts],
         called: &CalledSample,
         pairs: u64,
-        molecules: u64,
+        fragments: u64,
         seconds: f64,
         counts_path: &std::path::Path,
         files: &[PathBuf],
@@ -169,7 +169,7 @@ impl DemoArgs {
         let tf = DEMO_TUMOUR_FRACTION;
         s += &format!(
             "cfspot demo: a simulated blood sample with {} of its cell-free DNA from a tumour\n\
-             (tumour fraction), read at 31 cancer hotspots: {molecules} unique DNA fragments,\n\
+             (tumour fraction), read at 31 cancer hotspots: {fragments} unique DNA fragments,\n\
              {pairs} read pairs, simulated and counted in {seconds:.1} s.\n\n",
             pct(tf)
         );

@@ -185,7 +185,7 @@ impl SimulateArgs {
         }
         eprintln!(
             "cfspot: simulated {} unique fragments, {} read pairs; wrote {}",
-            summary.molecules,
+            summary.fragments,
             summary.pairs,
             summary
                 .files

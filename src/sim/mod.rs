@@ -50,13 +50,13 @@ use fragments::{Discrete, LengthModel, LengthParams};
 use layout::Block;
 use mutations::{MutationRequest, Mutations};
 use rayon::prelude::*;
-use reads::{Event, Molecule, RefSpan};
+use reads::{Event, Fragment, RefSpan};
 use rng::SimRng;
 use rust_htslib::bam;
 use serde::Serialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use truth::{SiteTruth, TrueRead, TruthRow};
+use truth::{SiteTruth, TruthRow, TruthSite};
 
 /// Fragments per unit of work (and per random stream).
 pub const CHUNK: u64 = 1024;
@@ -287,7 +287,7 @@ impl SimParams {
 #[derive(Debug, Clone)]
 pub struct BlockPlan {
     /// Unique fragments in the block.
-    pub molecules: u64,
+    pub fragments: u64,
     /// P(a fragment carries a mutation; it then has a tumour length).
     pub p_mutant: f64,
     healthy_len: Option<Discrete>,
@@ -303,6 +303,8 @@ pub struct Simulation<'a> {
     pub reference_name: String,
     pub models: Vec<SiteModel>,
     events: Vec<Event>,
+    /// Each panel site as the truth reads it (footprint, own event).
+    truth_sites: Vec<TruthSite>,
     pub mutations: Mutations,
     pub blocks: Vec<Block>,
     pub plans: Vec<BlockPlan>,
@@ -323,7 +325,7 @@ pub struct ChunkOut {
     /// Per block site (same order as `Block::sites`).
     pub truth: Vec<SiteTruth>,
     pub pairs: u64,
-    pub molecules: u64,
+    pub fragments: u64,
 }
 
 /// One block, ready to write.
@@ -334,7 +336,7 @@ pub struct BlockOut {
     pub fastq: [Vec<Vec<u8>>; 2],
     pub truth: Vec<SiteTruth>,
     pub pairs: u64,
-    pub molecules: u64,
+    pub fragments: u64,
 }
 
 /// What a run wrote.
@@ -345,7 +347,7 @@ pub struct SimSummary {
     pub truth_tsv: PathBuf,
     pub truth: Vec<TruthRow>,
     pub pairs: u64,
-    pub molecules: u64,
+    pub fragments: u64,
     pub notes: Vec<String>,
 }
 
@@ -405,12 +407,16 @@ impl<'a> Simulation<'a> {
             &tid,
         )?;
         let events = panel.hotspots.iter().map(Event::from_hotspot).collect();
+        let truth_sites = (panel.hotspots.iter().zip(&models))
+            .map(|(h, m)| TruthSite::new(h, m.footprint()))
+            .collect();
         let mut sim = Simulation {
             params: params.clone(),
             panel,
             reference_name: reference.describe(),
             models,
             events,
+            truth_sites,
             mutations,
             blocks,
             plans: Vec::new(),
@@ -422,7 +428,7 @@ impl<'a> Simulation<'a> {
         };
         sim.plans = (0..sim.blocks.len()).map(|b| sim.plan_block(b)).collect();
         for (b, plan) in sim.blocks.iter().zip(&sim.plans) {
-            if plan.molecules > 0 && plan.healthy_len.is_none() {
+            if plan.fragments > 0 && plan.healthy_len.is_none() {
                 return Err(SimError::param(
                     "--min-fragment",
                     format!(
@@ -482,9 +488,9 @@ impl<'a> Simulation<'a> {
             .product();
         let pi_mut = self.params.tumour_fraction * (1.0 - p_none);
         let z = (1.0 - pi_mut) * zh + pi_mut * zt;
-        let molecules = (self.params.depth * z).round() as u64;
+        let fragments = (self.params.depth * z).round() as u64;
         BlockPlan {
-            molecules,
+            fragments,
             p_mutant: if z > 0.0 { pi_mut * zt / z } else { 0.0 },
             healthy_len: Discrete::new(&wh),
             tumour_len: Discrete::new(&wt),
@@ -494,12 +500,12 @@ impl<'a> Simulation<'a> {
 
     /// Chunks of block `b`.
     pub fn chunks(&self, b: usize) -> u64 {
-        self.plans[b].molecules.div_ceil(CHUNK)
+        self.plans[b].fragments.div_ceil(CHUNK)
     }
 
     /// Unique fragments in all blocks.
-    pub fn molecules(&self) -> u64 {
-        self.plans.iter().map(|p| p.molecules).sum()
+    pub fn fragments(&self) -> u64 {
+        self.plans.iter().map(|p| p.fragments).sum()
     }
 
     /// Draw a tumour haplotype carrying at least one mutation: panel sites.
@@ -535,7 +541,7 @@ impl<'a> Simulation<'a> {
         };
         let mut rng = SimRng::stream(p.seed, &[rng::STREAM_FRAGMENTS, b as u64, chunk]);
         let first = chunk * CHUNK;
-        let last = (first + CHUNK).min(plan.molecules);
+        let last = (first + CHUNK).min(plan.fragments);
         let dup_lambda = p.duplicates / (1.0 - p.duplicates);
         let rl = p.read_length as usize;
         let tid = block.tid as i32;
@@ -546,7 +552,7 @@ impl<'a> Simulation<'a> {
             fastq: [Vec::new(), Vec::new()],
             truth: vec![SiteTruth::default(); block.sites.len()],
             pairs: 0,
-            molecules: 0,
+            fragments: 0,
         };
         let mut text = [
             Vec::with_capacity(700 * CHUNK as usize),
@@ -554,6 +560,7 @@ impl<'a> Simulation<'a> {
         ];
         let mut haplotype: Vec<usize> = Vec::new();
         let mut events: Vec<&Event> = Vec::new();
+        let mut carried: Vec<&Event> = Vec::new();
         for m in first..last {
             let mutant = plan.p_mutant > 0.0 && rng.uniform() < plan.p_mutant;
             let table = if mutant {
@@ -572,26 +579,21 @@ impl<'a> Simulation<'a> {
             events.clear();
             events.extend(haplotype.iter().map(|&s| &self.events[s]));
             events.sort_by_key(|e| (e.start, e.end));
-            let mol = Molecule::build(&span, start, start + len as u64, &events);
-            let lm = mol.seq.len();
+            let frag = Fragment::build(&span, start, start + len as u64, &events);
+            let lm = frag.seq.len();
             let r = rl.min(lm);
-            let (lpos, lcig) = mol.alignment(0, r);
-            let (rpos, rcig) = mol.alignment(lm - r, lm);
-            let left_true = TrueRead {
-                pos: lpos,
-                cigar: &lcig,
-                seq: &mol.seq[..r],
-            };
-            let right_true = TrueRead {
-                pos: rpos,
-                cigar: &rcig,
-                seq: &mol.seq[lm - r..],
-            };
-            let ends = [reads::ref_end(lpos, &lcig), reads::ref_end(rpos, &rcig)];
-            for (j, &site) in block.sites.iter().enumerate() {
-                out.truth[j].observe(&self.models[site], [&left_true, &right_true], ends, len);
+            let (lpos, lcig) = frag.alignment(0, r);
+            let (rpos, rcig) = frag.alignment(lm - r, lm);
+            let spans = [
+                (lpos, reads::ref_end(lpos, &lcig)),
+                (rpos, reads::ref_end(rpos, &rcig)),
+            ];
+            carried.clear();
+            carried.extend(frag.carried.iter().map(|&i| events[i]));
+            for (j, site) in block.sites.iter().enumerate() {
+                out.truth[j].observe(&self.truth_sites[*site], spans, &carried, len);
             }
-            out.molecules += 1;
+            out.fragments += 1;
             // Strand A: is read 1 the forward (left) read?
             let r1_left_a = rng.next_u64() & 1 == 0;
             let umis = p.umi.then(|| {
@@ -601,7 +603,7 @@ impl<'a> Simulation<'a> {
                 )
             });
             let copies = 1 + rng.poisson(dup_lambda);
-            let tlen = (mol.end - mol.start) as i64;
+            let tlen = (frag.end - frag.start) as i64;
             for c in 0..copies as u32 {
                 let strand_b = rng.next_u64() & 1 == 1;
                 let r1_left = r1_left_a ^ strand_b;
@@ -618,10 +620,10 @@ impl<'a> Simulation<'a> {
                 };
                 // Sequence the left read forward and the right read from its
                 // other end, in cycle order.
-                let mut lseq = mol.seq[..r].to_vec();
+                let mut lseq = frag.seq[..r].to_vec();
                 let mut lq = vec![0u8; r];
                 self.errors.sequence(&mut rng, &mut lseq, &mut lq);
-                let mut rseq = mol.seq[lm - r..].to_vec();
+                let mut rseq = frag.seq[lm - r..].to_vec();
                 reads::reverse_complement_in_place(&mut rseq);
                 let mut rq = vec![0u8; r];
                 self.errors.sequence(&mut rng, &mut rseq, &mut rq);
@@ -695,7 +697,7 @@ impl<'a> Simulation<'a> {
     /// fragments to `progress` as it is made (planned, not kept: a draw
     /// that does not fit the block is skipped, and the total is the plan).
     pub fn generate_block_with_progress(&self, b: usize, progress: &Progress) -> BlockOut {
-        let planned = self.plans[b].molecules;
+        let planned = self.plans[b].fragments;
         let chunks: Vec<ChunkOut> = (0..self.chunks(b))
             .into_par_iter()
             .map(|c| {
@@ -710,7 +712,7 @@ impl<'a> Simulation<'a> {
             fastq: [Vec::new(), Vec::new()],
             truth: vec![SiteTruth::default(); self.blocks[b].sites.len()],
             pairs: 0,
-            molecules: 0,
+            fragments: 0,
         };
         let n: usize = chunks.iter().map(|c| c.records.len()).sum();
         let mut keyed: Vec<((i64, u64, u32, u8), u32)> = Vec::with_capacity(n);
@@ -731,7 +733,7 @@ impl<'a> Simulation<'a> {
                 t.add(x);
             }
             out.pairs += c.pairs;
-            out.molecules += c.molecules;
+            out.fragments += c.fragments;
         }
         // Keys are unique, so the order does not depend on the sort.
         // Sorting keys, not records, saves moving the records around.
@@ -770,10 +772,10 @@ impl<'a> Simulation<'a> {
     }
 
     /// [`Simulation::run`], counting the unique fragments made, out of
-    /// [`Simulation::molecules`], in `progress`. (Writing the last block and
+    /// [`Simulation::fragments`], in `progress`. (Writing the last block and
     /// renaming the files come after the count reaches the total.)
     pub fn run_with_progress(&self, progress: &Progress) -> Result<SimSummary, SimError> {
-        progress.begin(Some(self.molecules()), Unit::Items("fragments"));
+        progress.begin(Some(self.fragments()), Unit::Items("fragments"));
         let p = &self.params;
         let dir = &p.out_dir;
         std::fs::create_dir_all(dir).map_err(|e| SimError::write(dir, e))?;
@@ -805,7 +807,7 @@ impl<'a> Simulation<'a> {
         )
         .map_err(|e| SimError::write(&bam_path, e))?;
         let mut per_block_truth: Vec<Vec<SiteTruth>> = Vec::with_capacity(self.blocks.len());
-        let (mut pairs, mut molecules) = (0u64, 0u64);
+        let (mut pairs, mut fragments) = (0u64, 0u64);
         {
             let [fq1, fq2] = &mut fq_tmp;
             let mut fq = [
@@ -833,7 +835,7 @@ impl<'a> Simulation<'a> {
                     }
                 }
                 pairs += out.pairs;
-                molecules += out.molecules;
+                fragments += out.fragments;
                 Ok(out.truth)
             };
             // Write block b while block b + 1 is being made.
@@ -873,7 +875,7 @@ impl<'a> Simulation<'a> {
         )
         .map_err(|e| SimError::write(&vcf_path, e))?;
         let mut json_tmp = temp(&json_path)?;
-        let json = serde_json::to_string_pretty(&self.params_json(pairs, molecules))
+        let json = serde_json::to_string_pretty(&self.params_json(pairs, fragments))
             .map_err(|e| SimError::write(&json_path, e))?;
         json_tmp
             .write_all(json.as_bytes())
@@ -912,12 +914,12 @@ impl<'a> Simulation<'a> {
             truth_tsv: tsv_path,
             truth,
             pairs,
-            molecules,
+            fragments,
             notes: self.notes.clone(),
         })
     }
 
-    fn params_json(&self, pairs: u64, molecules: u64) -> serde_json::Value {
+    fn params_json(&self, pairs: u64, fragments: u64) -> serde_json::Value {
         let p = &self.params;
         let blocks: Vec<serde_json::Value> = self
             .blocks
@@ -928,7 +930,7 @@ impl<'a> Simulation<'a> {
                     "region": format!("{}:{}-{}", b.contig, b.seq_start + 1, b.seq_end()),
                     "target": format!("{}:{}-{}", b.contig, b.target_start + 1, b.target_end),
                     "hotspots": b.sites.iter().map(|&s| self.panel.hotspots[s].id.clone()).collect::<Vec<_>>(),
-                    "unique_fragments": plan.molecules,
+                    "unique_fragments": plan.fragments,
                     "p_mutant_fragment": plan.p_mutant,
                 })
             })
@@ -966,7 +968,7 @@ impl<'a> Simulation<'a> {
                 "duplicates": "each unique fragment is read 1 + Poisson(d / (1 - d)) times; copies after the first are flagged 0x400",
             },
             "blocks": blocks,
-            "results": { "read_pairs": pairs, "unique_fragments": molecules },
+            "results": { "read_pairs": pairs, "unique_fragments": fragments },
             "notes": self.notes,
         })
     }
@@ -1088,7 +1090,7 @@ mod tests {
             fastq: [Vec::new(), Vec::new()],
             truth: Vec::new(),
             pairs: 0,
-            molecules: 0,
+            fragments: 0,
         };
         let earlier = vec![rec("a10", 10), rec("a20", 20)];
         let name = |r: &bam::Record| String::from_utf8_lossy(r.qname()).into_owned();

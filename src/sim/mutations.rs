@@ -10,7 +10,7 @@
 //! `TF × CCF × COPIES / 2`.
 //!
 //! Mutations whose sites overlap (the same base, or an MNV inside a
-//! deletion) cannot sit on one molecule: they form an exclusive group, and a
+//! deletion) cannot sit on one fragment: they form an exclusive group, and a
 //! tumour fragment carries at most one of them (their shares must add up to
 //! at most 1). With `all`, a group whose shares add up to more is scaled down
 //! to 1, and the notes say so.

@@ -1,14 +1,14 @@
-//! Molecules and their reads: a fragment's bases and alignment, cut into
+//! Fragments and their reads: a fragment's bases and alignment, cut into
 //! the two reads of a pair, with NM and MD.
 //!
-//! A molecule is the reference over `[start, end)` with the alt alleles of
-//! its haplotype applied: a substitution (SNV, MNV) whenever the molecule
-//! holds all of its bases, an indel only when the molecule holds at least
-//! one reference base on each side of it, so every molecule (and every
+//! A fragment is the reference over `[start, end)` with the alt alleles of
+//! its haplotype applied: a substitution (SNV, MNV) whenever the fragment
+//! holds all of its bases, an indel only when the fragment holds at least
+//! one reference base on each side of it, so every fragment (and every
 //! read) starts and ends with aligned bases. Reads are the first and
-//! last `min(read length, molecule length)` bases (shorter fragments give
+//! last `min(read length, fragment length)` bases (shorter fragments give
 //! reads that end at the fragment end: no adapter). A read's CIGAR is the
-//! part of the molecule's alignment its bases cover; an insertion cut by
+//! part of the fragment's alignment its bases cover; an insertion cut by
 //! the read end becomes a soft clip.
 
 use crate::count::allele::cigar_op::{DEL, INS, MATCH, SOFT_CLIP};
@@ -66,12 +66,15 @@ impl RefSpan<'_> {
 
 /// One fragment: its bases (reference orientation) and alignment.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Molecule {
+pub struct Fragment {
     pub start: u64,
     pub end: u64,
     pub seq: Vec<u8>,
-    /// CIGAR (BAM encoding) of the whole molecule against the reference.
+    /// CIGAR (BAM encoding) of the whole fragment against the reference.
     pub cigar: Vec<u32>,
+    /// The events the fragment carries: indices into the `events` it was
+    /// built from (those that fit; empty for most, so no allocation).
+    pub carried: Vec<usize>,
 }
 
 fn push_op(cigar: &mut Vec<u32>, op: u32, len: u32) {
@@ -87,16 +90,17 @@ fn push_op(cigar: &mut Vec<u32>, op: u32, len: u32) {
     cigar.push(len << 4 | op);
 }
 
-impl Molecule {
-    /// The molecule over reference `[s, e)` carrying `events` (sorted by
+impl Fragment {
+    /// The fragment over reference `[s, e)` carrying `events` (sorted by
     /// start; an event without a reference base on each side inside the
-    /// molecule, or overlapping an earlier one, is left out).
-    pub fn build(r: &RefSpan, s: u64, e: u64, events: &[&Event]) -> Molecule {
+    /// fragment, or overlapping an earlier one, is left out).
+    pub fn build(r: &RefSpan, s: u64, e: u64, events: &[&Event]) -> Fragment {
         let mut seq = Vec::with_capacity((e - s) as usize + 32);
         let mut cigar = Vec::with_capacity(4);
+        let mut carried = Vec::new();
         let mut cur = s;
-        for ev in events {
-            // Substitutions may sit at a molecule end; an indel needs a
+        for (i, ev) in events.iter().enumerate() {
+            // Substitutions may sit at a fragment end; an indel needs a
             // reference base on each side to be an alignment.
             let fits = if ev.alt.len() as u64 == ev.end - ev.start {
                 ev.start >= s && ev.end <= e
@@ -118,18 +122,20 @@ impl Molecule {
                 push_op(&mut cigar, INS, (ev.alt.len() - common) as u32);
             }
             cur = ev.end;
+            carried.push(i);
         }
         seq.extend_from_slice(r.slice(cur, e));
         push_op(&mut cigar, MATCH, (e - cur) as u32);
-        Molecule {
+        Fragment {
             start: s,
             end: e,
             seq,
             cigar,
+            carried,
         }
     }
 
-    /// Position and CIGAR of the molecule's bases `[qs, qe)`.
+    /// Position and CIGAR of the fragment's bases `[qs, qe)`.
     pub fn alignment(&self, qs: usize, qe: usize) -> (u64, Vec<u32>) {
         let mut out: Vec<u32> = Vec::with_capacity(self.cigar.len());
         let (mut q, mut r) = (0usize, self.start);
@@ -161,7 +167,7 @@ impl Molecule {
                     }
                     r += len as u64;
                 }
-                _ => unreachable!("molecules hold M, I and D only"),
+                _ => unreachable!("fragments hold M, I and D only"),
             }
         }
         // Insertions at a read end are soft clips.
@@ -321,7 +327,7 @@ mod tests {
     }
 
     #[test]
-    fn molecule_with_deletion_and_reads() {
+    fn fragment_with_deletion_and_reads() {
         let r = span();
         let del = Event {
             start: 110,
@@ -333,7 +339,7 @@ mod tests {
             end: 121,
             alt: b"T".to_vec(),
         };
-        let m = Molecule::build(&r, 102, 130, &[&del, &snv]);
+        let m = Fragment::build(&r, 102, 130, &[&del, &snv]);
         assert_eq!(cig(&m.cigar), "8M4D16M");
         assert_eq!(m.seq.len(), 24);
         assert_eq!(&m.seq[..8], b"GTACGTAA");
@@ -354,10 +360,10 @@ mod tests {
             qual: vec![30; 8],
         };
         assert_eq!(nm_md(&read, &r), (4, "4^CCCC4".to_string()));
-        // Indels touching the molecule ends are left out; substitutions are not.
-        let m2 = Molecule::build(&r, 110, 130, &[&del]);
+        // Indels touching the fragment ends are left out; substitutions are not.
+        let m2 = Fragment::build(&r, 110, 130, &[&del]);
         assert_eq!(cig(&m2.cigar), "20M");
-        let m3 = Molecule::build(&r, 120, 130, &[&snv]);
+        let m3 = Fragment::build(&r, 120, 130, &[&snv]);
         assert_eq!((m3.seq[0], cig(&m3.cigar).as_str()), (b'T', "10M"));
     }
 
@@ -369,7 +375,7 @@ mod tests {
             end: 110,
             alt: b"GGG".to_vec(),
         };
-        let m = Molecule::build(&r, 100, 120, &[&ins]);
+        let m = Fragment::build(&r, 100, 120, &[&ins]);
         assert_eq!(cig(&m.cigar), "10M3I10M");
         assert_eq!(cig(&m.alignment(0, 12).1), "10M2S");
         let (pos, c) = m.alignment(11, 23);

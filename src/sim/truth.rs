@@ -1,43 +1,74 @@
-//! The truth: what the simulated sample holds at each hotspot, counted the
-//! way `cfspot count` counts.
+//! The truth: what the simulated sample holds at each hotspot, worked out
+//! from what the simulator made, not from what the counter would see.
 //!
-//! Each unique molecule's two reads, as written to the BAM but without
-//! sequencing errors, are classified at every site with the counter's own
-//! [`SiteModel::classify`] and mates are merged with its own
-//! [`merge_mates`]. So `depth` (fragments a read covers the allele in:
-//! ref + alt + other) and `alt_fragments` are what `cfspot count` reports on
-//! an error-free run, by construction; the end-to-end tests check that the
-//! BAM written says the same.
+//! The simulator knows every unique fragment's footprint, the reference
+//! span each of its two reads aligns over (reads shorter than the fragment,
+//! the read-length cut and an insertion clipped at a read end included) and
+//! the events the fragment carries. A fragment counts at a site when one of
+//! its reads spans the site's footprint with aligned bases (the counter's
+//! coverage rule: the allele's bases for an SNV or MNV, both anchors of the
+//! widened region for an indel). It is then alt when the fragment carries
+//! the site's own event, ref when it carries no event that the counter's
+//! rule reads at the site, other otherwise (an event of an overlapping
+//! hotspot). Nothing here calls the counter's classifier or mate merging,
+//! so "an error-free `cfspot count` equals the truth" (`tests/simulate.rs`)
+//! checks the counter against an independent account.
 
 use super::mutations::Mutations;
-use crate::count::fragment::{merge_mates, FragmentCall, Observation};
-use crate::count::{AlignedRead, Allele, SiteModel};
+use super::reads::Event;
 use crate::panel::Hotspot;
 use serde::Serialize;
 use std::io::Write;
 
-/// An error-free read for classification.
-pub struct TrueRead<'a> {
-    pub pos: u64,
-    pub cigar: &'a [u32],
-    pub seq: &'a [u8],
+/// Fragments shorter than this are "short" in the truth's length columns:
+/// the counter's threshold, a definition shared with it, not its logic.
+const SHORT_FRAGMENT: u32 = crate::count::site::SHORT_FRAGMENT;
+
+/// A site as the truth reads it: its footprint and how events count there.
+#[derive(Debug, Clone)]
+pub struct TruthSite {
+    /// Reference interval (0-based, half-open) a read must span with
+    /// aligned bases; anchors included for indel sites.
+    pub start: u64,
+    pub end: u64,
+    /// Equal-length alleles (SNV, MNV, position-only) are read base by
+    /// base; every other site by the indels between its anchors.
+    pub by_bases: bool,
+    /// The site's own event (what alt means here); `None` for a
+    /// position-only site.
+    pub event: Option<Event>,
 }
 
-impl AlignedRead for TrueRead<'_> {
-    fn ref_start(&self) -> i64 {
-        self.pos as i64
+impl TruthSite {
+    /// `footprint` is the site's reference interval as the counter defines
+    /// it (the ambiguity region of an indel, widened over repeats, plus its
+    /// anchors).
+    pub fn new(h: &Hotspot, footprint: (i64, i64)) -> TruthSite {
+        let by_bases = h.alt_allele == "." || h.alt_allele.len() == h.ref_allele.len();
+        TruthSite {
+            start: footprint.0.max(0) as u64,
+            end: footprint.1.max(0) as u64,
+            by_bases,
+            event: (h.alt_allele != ".").then(|| Event::from_hotspot(h)),
+        }
     }
-    fn cigar(&self) -> &[u32] {
-        self.cigar
-    }
-    fn base(&self, qpos: usize) -> u8 {
-        self.seq[qpos]
-    }
-    fn qual(&self, _qpos: usize) -> u8 {
-        u8::MAX
-    }
-    fn len(&self) -> usize {
-        self.seq.len()
+
+    /// Whether the counter's rule reads event `e` at this site. At a site
+    /// read base by base: any event changing, deleting or inserting between
+    /// its bases. At an indel site: an indel touching an anchor or lying
+    /// between the anchors (a substitution there leaves the indel count
+    /// alone, as the README's counting section defines it).
+    fn reads(&self, e: &Event) -> bool {
+        let (fs, fe) = (self.start, self.end);
+        if e.start == e.end {
+            // An insertion before `e.start`: between two of the site's bases,
+            // or between its anchors (the same inequality for both shapes).
+            fs < e.start && e.start < fe
+        } else if self.by_bases || e.alt.len() as u64 != e.end - e.start {
+            e.start < fe && e.end > fs
+        } else {
+            false
+        }
     }
 }
 
@@ -48,7 +79,6 @@ pub struct SiteTruth {
     pub ref_fragments: u64,
     pub alt_fragments: u64,
     pub other_fragments: u64,
-    pub discordant: u64,
     pub ref_len_sum: u64,
     pub alt_len_sum: u64,
     pub ref_short: u64,
@@ -64,48 +94,41 @@ impl SiteTruth {
         self.ref_fragments += other.ref_fragments;
         self.alt_fragments += other.alt_fragments;
         self.other_fragments += other.other_fragments;
-        self.discordant += other.discordant;
         self.ref_len_sum += other.ref_len_sum;
         self.alt_len_sum += other.alt_len_sum;
         self.ref_short += other.ref_short;
         self.alt_short += other.alt_short;
     }
 
-    /// Record one molecule whose reads are `reads`, of fragment length `len`.
-    pub fn observe(&mut self, model: &SiteModel, reads: [&TrueRead; 2], ends: [u64; 2], len: u32) {
-        let (fs, fe) = model.footprint();
-        let mut obs: [Option<Observation>; 2] = [None, None];
-        for (k, r) in reads.iter().enumerate() {
-            if fs < r.pos as i64 || fe > ends[k] as i64 {
-                continue;
-            }
-            obs[k] = model.classify(*r, 0).map(|allele| Observation {
-                allele,
-                reverse: false,
-                fragment_length: len,
-            });
+    /// Record one unique fragment of length `len` whose two reads align
+    /// over reference `spans` (`[start, end)` each) and which carries
+    /// `events`. Both reads come from one fragment, so when both span the
+    /// site they show the same allele: mates never disagree here.
+    pub fn observe(
+        &mut self,
+        site: &TruthSite,
+        spans: [(u64, u64); 2],
+        events: &[&Event],
+        len: u32,
+    ) {
+        let spans_site = |&(s, e): &(u64, u64)| s <= site.start && e >= site.end;
+        if !spans.iter().any(spans_site) {
+            return;
         }
-        let call = match obs {
-            [Some(a), Some(b)] => merge_mates(a, b),
-            [Some(a), None] | [None, Some(a)] => FragmentCall::Observed(a),
-            [None, None] => return,
-        };
-        let short = (len < crate::count::site::SHORT_FRAGMENT) as u64;
-        match call {
-            FragmentCall::Discordant => self.discordant += 1,
-            FragmentCall::Observed(o) => match o.allele {
-                Allele::Ref => {
-                    self.ref_fragments += 1;
-                    self.ref_len_sum += len as u64;
-                    self.ref_short += short;
-                }
-                Allele::Alt => {
-                    self.alt_fragments += 1;
-                    self.alt_len_sum += len as u64;
-                    self.alt_short += short;
-                }
-                Allele::Other(_) | Allele::LowQuality => self.other_fragments += 1,
-            },
+        let mut read_here = events.iter().filter(|e| site.reads(e));
+        let short = (len < SHORT_FRAGMENT) as u64;
+        match (read_here.next(), read_here.next()) {
+            (None, _) => {
+                self.ref_fragments += 1;
+                self.ref_len_sum += len as u64;
+                self.ref_short += short;
+            }
+            (Some(e), None) if site.event.as_ref() == Some(*e) => {
+                self.alt_fragments += 1;
+                self.alt_len_sum += len as u64;
+                self.alt_short += short;
+            }
+            _ => self.other_fragments += 1,
         }
     }
 }
