@@ -9,7 +9,11 @@ mod entry;
 
 use std::path::{Path, PathBuf};
 
-const TARGETS: [(&str, fn(&[u8]) -> usize); 5] = [
+/// A fuzz target by name: it takes the input's bytes and returns how much
+/// work it got through (so the smoke run can tell that it did something).
+type Target = (&'static str, fn(&[u8]) -> usize);
+
+const TARGETS: [Target; 5] = [
     ("panel", entry::panel),
     ("fastq", entry::fastq),
     ("fastq_place", entry::fastq_place),
@@ -34,7 +38,7 @@ fn files(dir: &Path) -> Vec<PathBuf> {
 /// and the files that panicked (with the panic message).
 fn replay(
     root: &str,
-    targets: &[(&'static str, fn(&[u8]) -> usize)],
+    targets: &[Target],
 ) -> (usize, Vec<(&'static str, usize)>, Vec<String>) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(root);
     let mut ran = 0;
