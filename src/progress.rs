@@ -13,7 +13,7 @@ use std::sync::Mutex;
 
 /// What one step of [`Progress`] counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Unit {
+pub enum Measure {
     /// Bytes of input as stored (compressed bytes for gzip), so a bar
     /// can show a rate and an ETA in MiB.
     Bytes,
@@ -30,8 +30,8 @@ pub struct Progress {
     total: AtomicU64,
     /// What is being counted, and how many times `begin` was called (so a
     /// reader can tell a new step from the old one even with the same
-    /// unit). Written only by `begin`, once per step.
-    step: Mutex<(u64, Option<Unit>)>,
+    /// measure). Written only by `begin`, once per step.
+    step: Mutex<(u64, Option<Measure>)>,
 }
 
 /// One reading of a [`Progress`].
@@ -40,7 +40,7 @@ pub struct Snapshot {
     /// How many steps have begun (0: none yet).
     pub step: u64,
     /// What the current step counts (`None` before the first `begin`).
-    pub unit: Option<Unit>,
+    pub measure: Option<Measure>,
     pub done: u64,
     /// How much there is to do, when known.
     pub total: Option<u64>,
@@ -59,13 +59,13 @@ impl Progress {
         Self::default()
     }
 
-    /// Start a step: `total` of `unit` to do (`None` when it cannot be
+    /// Start a step: `total` of `measure` to do (`None` when it cannot be
     /// known, e.g. a pipe), nothing done yet.
-    pub fn begin(&self, total: Option<u64>, unit: Unit) {
+    pub fn begin(&self, total: Option<u64>, measure: Measure) {
         let mut step = self.step.lock().unwrap_or_else(|e| e.into_inner());
         self.done.store(0, Relaxed);
         self.total.store(total.unwrap_or(0), Relaxed);
-        *step = (step.0 + 1, Some(unit));
+        *step = (step.0 + 1, Some(measure));
     }
 
     /// `n` more units done. Call it per batch, not per record.
@@ -74,11 +74,11 @@ impl Progress {
     }
 
     pub fn snapshot(&self) -> Snapshot {
-        let (step, unit) = *self.step.lock().unwrap_or_else(|e| e.into_inner());
+        let (step, measure) = *self.step.lock().unwrap_or_else(|e| e.into_inner());
         let total = self.total.load(Relaxed);
         Snapshot {
             step,
-            unit,
+            measure,
             done: self.done.load(Relaxed),
             total: (total > 0).then_some(total),
         }
@@ -93,8 +93,8 @@ mod tests {
     fn counts_across_threads_and_steps() {
         let p = Progress::new();
         let s = p.snapshot();
-        assert_eq!((s.step, s.unit, s.done, s.total), (0, None, 0, None));
-        p.begin(Some(4000), Unit::Items("fragments"));
+        assert_eq!((s.step, s.measure, s.done, s.total), (0, None, 0, None));
+        p.begin(Some(4000), Measure::Items("fragments"));
         std::thread::scope(|scope| {
             for _ in 0..4 {
                 scope.spawn(|| (0..100).for_each(|_| p.add(10)));
@@ -102,16 +102,16 @@ mod tests {
         });
         let s = p.snapshot();
         assert_eq!(s.step, 1);
-        assert_eq!(s.unit, Some(Unit::Items("fragments")));
+        assert_eq!(s.measure, Some(Measure::Items("fragments")));
         assert_eq!(
             (s.done, s.total, s.fraction()),
             (4000, Some(4000), Some(1.0))
         );
         // A new step starts from nothing; an unknown total has no fraction.
-        p.begin(None, Unit::Bytes);
+        p.begin(None, Measure::Bytes);
         p.add(7);
         let s = p.snapshot();
-        assert_eq!((s.step, s.unit, s.done), (2, Some(Unit::Bytes), 7));
+        assert_eq!((s.step, s.measure, s.done), (2, Some(Measure::Bytes), 7));
         assert_eq!((s.total, s.fraction()), (None, None));
     }
 }

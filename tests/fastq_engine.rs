@@ -276,7 +276,7 @@ fn bad_fastq_gives_errors_with_file_and_record() {
 #[test]
 fn progress_reaches_the_whole_input_and_changes_nothing() {
     use cfspot::count::{count_inputs_with_progress, fastq::count_fastq_with_background};
-    use cfspot::progress::{Progress, Unit};
+    use cfspot::progress::{Measure, Progress};
     use cfspot::sim::Simulation;
     // The simulator counts the fragments it plans, all of them.
     let dir = tempfile::tempdir().unwrap();
@@ -293,7 +293,7 @@ fn progress_reaches_the_whole_input_and_changes_nothing() {
     let progress = Progress::new();
     let summary = sim.run_with_progress(&progress).unwrap();
     let s = progress.snapshot();
-    assert_eq!(s.unit, Some(Unit::Items("fragments")));
+    assert_eq!(s.measure, Some(Measure::Items("fragments")));
     assert_eq!((s.done, s.total), (sim.fragments(), Some(sim.fragments())));
     assert!(summary.fragments <= sim.fragments());
     // The FASTQ engine: compressed bytes of both files, every one of them
@@ -312,7 +312,7 @@ fn progress_reaches_the_whole_input_and_changes_nothing() {
             .unwrap();
     let s = progress.snapshot();
     let total = size(&r1) + size(&r2);
-    assert_eq!(s.unit, Some(Unit::Bytes));
+    assert_eq!(s.measure, Some(Measure::Bytes));
     assert_eq!((s.done, s.total), (total, Some(total)));
     assert_eq!(counted.sites, count_fq(&inputs, &opts));
     // Plain text, interleaved, in several batches: its size in bytes.

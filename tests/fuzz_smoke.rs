@@ -36,10 +36,7 @@ fn files(dir: &Path) -> Vec<PathBuf> {
 /// Runs every file under `root/<target>/` through its target; returns
 /// how many ran, the work each target got through (summed over its files)
 /// and the files that panicked (with the panic message).
-fn replay(
-    root: &str,
-    targets: &[Target],
-) -> (usize, Vec<(&'static str, usize)>, Vec<String>) {
+fn replay(root: &str, targets: &[Target]) -> (usize, Vec<(&'static str, usize)>, Vec<String>) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(root);
     let mut ran = 0;
     let mut work = Vec::new();

@@ -6,7 +6,7 @@ use cfspot::count::{
 };
 use cfspot::output::{refuse_same_inputs, Inputs};
 use cfspot::panel::Panel;
-use cfspot::progress::{Progress, Unit};
+use cfspot::progress::{Measure, Progress};
 use cfspot::reference::{self, Reference};
 use std::path::PathBuf;
 use std::sync::{mpsc, Arc};
@@ -248,10 +248,10 @@ fn poll(bar: &indicatif::ProgressBar, progress: &Progress, stop: &mpsc::Receiver
     let mut shown = None;
     loop {
         let s = progress.snapshot();
-        let look = (s.step, s.unit, s.total.is_some());
+        let look = (s.step, s.measure, s.total.is_some());
         if shown != Some(look) {
             // A new step: its own style, and a rate and ETA of its own.
-            bar.set_style(style(s.unit, s.total.is_some()));
+            bar.set_style(style(s.measure, s.total.is_some()));
             bar.set_position(0);
             bar.reset_eta();
             shown = Some(look);
@@ -270,20 +270,20 @@ fn poll(bar: &indicatif::ProgressBar, progress: &Progress, stop: &mpsc::Receiver
 /// How a step looks: what it counts, and whether it knows its total. Kept
 /// under 80 columns (the bar takes what is left), since a line that wraps
 /// cannot be redrawn in place.
-fn style(unit: Option<Unit>, known_total: bool) -> indicatif::ProgressStyle {
-    let template = match (unit, known_total) {
-        (Some(Unit::Bytes), true) => "{spinner} {msg} [{wide_bar}] {percent:>3}% of \
+fn style(measure: Option<Measure>, known_total: bool) -> indicatif::ProgressStyle {
+    let template = match (measure, known_total) {
+        (Some(Measure::Bytes), true) => "{spinner} {msg} [{wide_bar}] {percent:>3}% of \
              {binary_total_bytes}, {binary_bytes_per_sec}, ETA {eta}"
             .to_string(),
-        (Some(Unit::Bytes), false) => {
+        (Some(Measure::Bytes), false) => {
             "{spinner} {msg}: {binary_bytes}, {binary_bytes_per_sec} ({elapsed})".to_string()
         }
-        (Some(Unit::Items(what)), true) => format!(
+        (Some(Measure::Items(what)), true) => format!(
             "{{spinner}} {{msg}} [{{wide_bar}}] {{percent:>3}}% of {{human_len}} {}, \
              {{rate}}, ETA {{eta}}",
             braces_escaped(what)
         ),
-        (Some(Unit::Items(what)), false) => format!(
+        (Some(Measure::Items(what)), false) => format!(
             "{{spinner}} {{msg}}: {{human_pos}} {}, {{rate}} ({{elapsed}})",
             braces_escaped(what)
         ),

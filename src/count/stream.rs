@@ -3,15 +3,15 @@
 //! from standard input once, from start to end, without an index.
 //!
 //! It counts exactly what the indexed engine counts. Both plan the same
-//! units of site groups ([`super::bam::plan`]) and count each with the same
-//! [`super::bam::count_unit`]; only the source of a unit's records differs.
-//! Here the units are taken in file order (by header contig, then
+//! passes of site groups ([`super::bam::plan`]) and count each with the same
+//! [`super::bam::count_pass`]; only the source of a pass's records differs.
+//! Here the passes are taken in file order (by header contig, then
 //! position) and [`StreamReader`] hands each one the records of the stream
 //! that overlap its intervals, by the rule htslib's multi-region iterator
-//! applies, so each unit sees the records the index would have fetched, in
-//! the same order. A unit is finished as soon as the stream passes its end;
+//! applies, so each pass sees the records the index would have fetched, in
+//! the same order. A pass is finished as soon as the stream passes its end;
 //! the only records kept after that are the few that reach beyond it (a
-//! later unit may need them), so memory stays that of one unit whatever
+//! later pass may need them), so memory stays that of one pass whatever
 //! the stream's size. Decoding runs on htslib's threads (`-@`); counting is
 //! serial.
 //!
@@ -23,11 +23,11 @@
 
 use super::allele::SiteModel;
 use super::background::BackgroundWindow;
-use super::bam::{assemble, count_unit, plan, ref_end, UnitReader};
+use super::bam::{assemble, count_pass, plan, ref_end, PassReader};
 use super::site::SiteCounts;
 use super::{flag, CountError, CountOptions, ReadTally};
 use crate::panel::Panel;
-use crate::progress::{Progress, Unit as ProgressUnit};
+use crate::progress::{Measure, Progress};
 use crate::reference::Reference;
 use crate::stdin;
 use rust_htslib::bam::{self, Read as _};
@@ -83,24 +83,21 @@ pub fn count_stdin(
     }
     let header = reader.header().to_owned();
     let path = Path::new(stdin::NAME);
-    let (groups, units) = plan(&header, path, panel, models, reference, opts)?;
-    progress.begin(
-        Some(groups.len() as u64),
-        ProgressUnit::Items("site groups"),
-    );
+    let (groups, passes) = plan(&header, path, panel, models, reference, opts)?;
+    progress.begin(Some(groups.len() as u64), Measure::Items("site groups"));
     // In file order: by the header's contig order, then position.
-    let mut order: Vec<usize> = (0..units.len()).collect();
-    order.sort_by_key(|&u| (units[u].tid, groups[units[u].members[0]].start));
+    let mut order: Vec<usize> = (0..passes.len()).collect();
+    order.sort_by_key(|&u| (passes[u].tid, groups[passes[u].members[0]].start));
     let mut stream = StreamReader::new(reader, &header);
-    let mut counted: Vec<Option<_>> = units.iter().map(|_| None).collect();
+    let mut counted: Vec<Option<_>> = passes.iter().map(|_| None).collect();
     for (k, &u) in order.iter().enumerate() {
-        stream.next_unit = order
+        stream.next_pass = order
             .get(k + 1)
-            .map(|&v| (units[v].tid, groups[units[v].members[0]].start));
-        let result = count_unit(&mut stream, &units[u], &groups, models, opts, path);
+            .map(|&v| (passes[v].tid, groups[passes[v].members[0]].start));
+        let result = count_pass(&mut stream, &passes[u], &groups, models, opts, path);
         stream.fault()?;
         counted[u] = Some(result?);
-        progress.add(units[u].members.len() as u64);
+        progress.add(passes[u].members.len() as u64);
     }
     stream.drain().map_err(|detail| CountError::Read {
         path: path.to_owned(),
@@ -111,9 +108,9 @@ pub fn count_stdin(
     feed.finish().map_err(|e| open(e.to_string()))?;
     let counted = counted
         .into_iter()
-        .map(|c| c.expect("every unit was counted"))
+        .map(|c| c.expect("every pass was counted"))
         .collect();
-    Ok(assemble(&units, &groups, counted, models.len()))
+    Ok(assemble(&passes, &groups, counted, models.len()))
 }
 
 /// Where a record sorts in a coordinate-sorted file: by header contig,
@@ -136,7 +133,7 @@ fn end_pos(record: &bam::Record) -> i64 {
     ref_end(pos, record.raw_cigar()).max(pos + 1)
 }
 
-/// The unit being read: its contig and sorted intervals.
+/// The pass being read: its contig and sorted intervals.
 struct Current {
     tid: u32,
     intervals: Vec<(i64, i64)>,
@@ -151,7 +148,7 @@ impl Current {
         self.intervals.iter().any(|&(s, e)| end > s && e > pos)
     }
 
-    /// Is the record past every interval of the unit (and so, the stream
+    /// Is the record past every interval of the pass (and so, the stream
     /// being sorted, every record after it too)?
     fn passed_by(&self, record: &bam::Record) -> bool {
         let (tid, pos) = sort_key(record);
@@ -159,18 +156,18 @@ impl Current {
     }
 }
 
-/// A sorted stream handed out unit by unit (see the module docs).
+/// A sorted stream handed out pass by pass (see the module docs).
 struct StreamReader {
     reader: bam::Reader,
     names: Vec<String>,
-    /// Records already read from the stream that a later unit may need, in
-    /// stream order: those reaching into the next unit, and the first
+    /// Records already read from the stream that a later pass may need, in
+    /// stream order: those reaching into the next pass, and the first
     /// record past the current one.
     held: Vec<bam::Record>,
-    /// Contig and start of the unit after the current one (its first
+    /// Contig and start of the pass after the current one (its first
     /// group's start, where its intervals begin).
-    next_unit: Option<(u32, i64)>,
-    /// The next held record to hand out to the current unit.
+    next_pass: Option<(u32, i64)>,
+    /// The next held record to hand out to the current pass.
     replay: usize,
     current: Option<Current>,
     /// Sort key of the last record read from the stream.
@@ -192,7 +189,7 @@ impl StreamReader {
             reader,
             names,
             held: Vec::new(),
-            next_unit: None,
+            next_pass: None,
             replay: 0,
             current: None,
             last: None,
@@ -269,7 +266,7 @@ impl StreamReader {
     }
 }
 
-impl UnitReader for StreamReader {
+impl PassReader for StreamReader {
     fn fetch(&mut self, contig: &str, intervals: &[(i64, i64)]) -> Result<(), String> {
         let tid = self
             .names
@@ -281,7 +278,7 @@ impl UnitReader for StreamReader {
         intervals.sort_unstable();
         let start = intervals.first().map_or(0, |i| i.0);
         let end = intervals.iter().map(|i| i.1).max().unwrap_or(0);
-        // Units come in stream order: what ends before this one starts is
+        // Passes come in stream order: what ends before this one starts is
         // of no use to it or to any later one.
         self.held.retain(|r| {
             let (t, _) = sort_key(r);
@@ -319,12 +316,12 @@ impl UnitReader for StreamReader {
                 }
                 true
             };
-            // Units lie 16 kb apart or more, so this is rare (a spliced or
-            // a long read). A read that ends before the next unit starts
-            // can overlap no later unit either: they start later still, or
+            // Passes lie 16 kb apart or more, so this is rare (a spliced or
+            // a long read). A read that ends before the next pass starts
+            // can overlap no later pass either: they start later still, or
             // on later contigs.
             let reaches_next = self
-                .next_unit
+                .next_pass
                 .is_some_and(|(tid, start)| tid == current.tid && end_pos(record) > start);
             if from_stream && reaches_next {
                 self.held.push(record.clone());

@@ -43,7 +43,7 @@ pub mod truth;
 
 use crate::count::{flag, prepare_sites, OwnedRead, SiteModel};
 use crate::panel::Panel;
-use crate::progress::{Progress, Unit};
+use crate::progress::{Measure, Progress};
 use crate::reference::{list_problems, Reference};
 use errors::ErrorModel;
 use fragments::{Discrete, LengthModel, LengthParams};
@@ -775,7 +775,7 @@ impl<'a> Simulation<'a> {
     /// [`Simulation::fragments`], in `progress`. (Writing the last block and
     /// renaming the files come after the count reaches the total.)
     pub fn run_with_progress(&self, progress: &Progress) -> Result<SimSummary, SimError> {
-        progress.begin(Some(self.fragments()), Unit::Items("fragments"));
+        progress.begin(Some(self.fragments()), Measure::Items("fragments"));
         let p = &self.params;
         let dir = &p.out_dir;
         std::fs::create_dir_all(dir).map_err(|e| SimError::write(dir, e))?;

@@ -24,7 +24,7 @@ use super::fragment::{merge_mates, FragmentCall, Observation};
 use super::site::SiteCounts;
 use super::{group_sites, CountOptions, SiteGroup};
 use crate::panel::Panel;
-use crate::progress::{Progress, Unit};
+use crate::progress::{Measure, Progress};
 use crate::reference::Reference;
 use index::PanelIndex;
 use place::{fragment_length, Placement, Placer};
@@ -149,7 +149,7 @@ pub fn detect_layout(inputs: &[PathBuf]) -> Result<Layout, FastqError> {
     }
 }
 
-/// One unit of parallel work: a batch of reads, or of pairs.
+/// One piece of parallel work: a batch of reads, or of pairs.
 struct Work {
     r1: Batch,
     r2: Option<Batch>,
@@ -173,7 +173,7 @@ pub fn count_fastq(
 /// [`count_fastq`], and with `opts.background` also the background tallies:
 /// one window per group of sites, as the BAM engine makes them, filled by
 /// the placed fragments that reach the group's sites. `progress` counts
-/// [`Unit::Bytes`] of the inputs as stored.
+/// [`Measure::Bytes`] of the inputs as stored.
 pub fn count_fastq_with_background(
     inputs: &[PathBuf],
     panel: &Panel,
@@ -261,7 +261,7 @@ impl Engine<'_> {
         &self,
         progress: &Progress,
     ) -> Result<(Vec<SiteCounts>, Vec<BackgroundWindow>), FastqError> {
-        progress.begin(self.layout.stored_size(), Unit::Bytes);
+        progress.begin(self.layout.stored_size(), Measure::Bytes);
         // File bytes behind every batch received so far, the final empty
         // ones included (they hold the gzip trailer); reported after the
         // batches are counted, so the bar never runs ahead of the work.

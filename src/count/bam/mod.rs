@@ -1,0 +1,305 @@
+//! The BAM/CRAM engine: each group of nearby sites is read in one pass
+//! through the index (only the records that touch a site, see
+//! [`super::regions`]); passes run in parallel (rayon), one reader per
+//! worker.
+//!
+//! This module owns the entry points and what comes before and after the
+//! reading: the panel checked against the header, the sites grouped and
+//! bundled into passes ([`plan`]), and the passes' counts put back in panel
+//! order ([`assemble`]). [`schedule`] decides which groups are read in one
+//! pass and in which order the workers take them; [`pass`] reads one pass
+//! and holds the per-group state (mates waiting for each other, the
+//! background). The streamed engine (`super::stream`) shares all three.
+
+mod pass;
+mod schedule;
+#[cfg(test)]
+pub(crate) mod tests;
+
+use super::allele::{AlignedRead, SiteModel};
+use super::background::BackgroundWindow;
+pub use super::input::{AlignmentFormat, AlignmentInput};
+use super::reclip::Reclipper;
+use super::regions::RegionReader;
+use super::site::SiteCounts;
+use super::{group_sites, CountError, CountOptions, ReadTally, SiteGroup};
+use crate::panel::{contig_style_hint_in, Panel};
+use crate::progress::{Measure, Progress};
+use crate::reference::Reference;
+pub(super) use pass::{count_pass, PassCounts, PassReader};
+use rust_htslib::bam::{self, Read as _};
+pub(super) use schedule::Pass;
+use std::path::Path;
+use std::sync::Mutex;
+
+/// Reads are from user files: no accessor may index past what the record
+/// holds. `pass::count_pass` skips reads without SEQ (or with a CIGAR that does
+/// not fit it) before they are classified; the bounds here hold even so.
+/// QUAL `*` is stored as 0xff at every base: it is returned as is and so
+/// passes any `-Q`, as samtools mpileup passes it (it shows `~`, Q93).
+impl AlignedRead for bam::Record {
+    fn ref_start(&self) -> i64 {
+        self.pos()
+    }
+    fn cigar(&self) -> &[u32] {
+        self.raw_cigar()
+    }
+    fn base(&self, qpos: usize) -> u8 {
+        if qpos < self.seq_len() {
+            self.seq()[qpos]
+        } else {
+            b'N'
+        }
+    }
+    fn qual(&self, qpos: usize) -> u8 {
+        self.qual().get(qpos).copied().unwrap_or(0)
+    }
+    fn len(&self) -> usize {
+        self.seq_len()
+    }
+}
+
+/// Count every hotspot of `panel` in `input`, in panel order. Runs on the
+/// current rayon pool; the result does not depend on its size.
+pub fn count_bam(
+    input: &AlignmentInput,
+    panel: &Panel,
+    models: &[SiteModel],
+    opts: &CountOptions,
+) -> Result<Vec<SiteCounts>, CountError> {
+    count_bam_with_background(input, panel, models, None, opts, &Progress::new())
+        .map(|(sites, _, _)| sites)
+}
+
+/// [`count_bam`], and with `opts.background` also the background tallies
+/// (one window per group of sites, in a fixed order), for which the
+/// reference is needed.
+pub fn count_bam_with_background(
+    input: &AlignmentInput,
+    panel: &Panel,
+    models: &[SiteModel],
+    reference: Option<&dyn Reference>,
+    opts: &CountOptions,
+    progress: &Progress,
+) -> Result<(Vec<SiteCounts>, Vec<BackgroundWindow>, ReadTally), CountError> {
+    let header_reader = input.open_plain()?;
+    let header = header_reader.header().to_owned();
+    drop(header_reader);
+    let (groups, passes) = plan(&header, &input.path, panel, models, reference, opts)?;
+    progress.begin(Some(groups.len() as u64), Measure::Items("site groups"));
+    let workers = rayon::current_num_threads().min(passes.len()).max(1);
+    let readers: Vec<RegionReader> = (0..workers)
+        .map(|_| input.open_regions())
+        .collect::<Result<_, _>>()?;
+    let counted = schedule::largest_first(&passes, readers, |reader, pass| {
+        let result = count_pass(reader, pass, &groups, models, opts, &input.path);
+        progress.add(pass.members.len() as u64);
+        result
+    })
+    .into_iter()
+    .collect::<Result<Vec<_>, _>>()?;
+    Ok(assemble(&passes, &groups, counted, models.len()))
+}
+
+/// What both engines (indexed and streamed) do before reading: check the
+/// panel's contigs against the header, group the sites and bundle the
+/// groups into passes, each with its empty background windows.
+pub(super) fn plan(
+    header: &bam::HeaderView,
+    path: &Path,
+    panel: &Panel,
+    models: &[SiteModel],
+    reference: Option<&dyn Reference>,
+    opts: &CountOptions,
+) -> Result<(Vec<SiteGroup>, Vec<Pass>), CountError> {
+    let names: Vec<String> = header
+        .target_names()
+        .iter()
+        .map(|n| String::from_utf8_lossy(n).into_owned())
+        .collect();
+    let mut missing: Vec<String> = Vec::new();
+    for h in &panel.hotspots {
+        if header.tid(h.contig.as_bytes()).is_none() && !missing.contains(&h.contig) {
+            missing.push(h.contig.clone());
+        }
+    }
+    if !missing.is_empty() {
+        let hint = contig_style_hint_in(&missing[0], &names, &path.display().to_string());
+        return Err(CountError::ContigsMissing {
+            path: path.to_owned(),
+            missing,
+            hint,
+        });
+    }
+    check_lengths(header, panel, reference, path)?;
+    let groups = group_sites(panel, models, opts.group_gap);
+    // The background needs the reference; counting alone does not (without
+    // it, clipped reads are not re-placed).
+    let background_reference = if opts.background {
+        Some(reference.ok_or(CountError::BackgroundNeedsReference)?)
+    } else {
+        None
+    };
+    let passes: Vec<Pass> = schedule::fetch_passes(&groups)
+        .into_iter()
+        .map(|members| Pass {
+            tid: header
+                .tid(groups[members[0]].contig.as_bytes())
+                .expect("checked above"),
+            windows: Mutex::new(
+                members
+                    .iter()
+                    .map(|&g| {
+                        background_reference
+                            .map(|r| background_window(&groups[g], panel, models, r))
+                    })
+                    .collect(),
+            ),
+            reclippers: Mutex::new(
+                members
+                    .iter()
+                    .map(|&g| reference.and_then(|r| Reclipper::new(&groups[g], panel, models, r)))
+                    .collect(),
+            ),
+            intervals: members
+                .iter()
+                .flat_map(|&g| {
+                    if opts.background {
+                        vec![(groups[g].start, groups[g].end)]
+                    } else {
+                        groups[g]
+                            .sites
+                            .iter()
+                            .map(|&i| models[i].footprint())
+                            .collect()
+                    }
+                })
+                .collect(),
+            members,
+        })
+        .collect();
+    Ok((groups, passes))
+}
+
+/// Put the passes' counts (one per pass, in pass order) back in panel
+/// order, with the background windows in pass order and the read tallies
+/// summed.
+pub(super) fn assemble(
+    passes: &[Pass],
+    groups: &[SiteGroup],
+    counted: Vec<PassCounts>,
+    n_sites: usize,
+) -> (Vec<SiteCounts>, Vec<BackgroundWindow>, ReadTally) {
+    let mut out: Vec<Option<SiteCounts>> = vec![None; n_sites];
+    let mut background = Vec::new();
+    let mut reads = ReadTally::default();
+    for (pass, counted) in passes.iter().zip(counted) {
+        reads.primary += counted.reads.primary;
+        reads.duplicates += counted.reads.duplicates;
+        reads.no_sequence += counted.reads.no_sequence;
+        for (&g, group) in pass.members.iter().zip(counted.groups) {
+            for (&i, c) in groups[g].sites.iter().zip(group.sites) {
+                out[i] = Some(c);
+            }
+            background.extend(group.background);
+        }
+    }
+    let sites = out
+        .into_iter()
+        .map(|c| c.expect("every site is in one group"))
+        .collect();
+    (sites, background, reads)
+}
+
+/// The panel and the reference against the header's contig lengths (every
+/// panel contig is in the header by now). A site past a contig's end, or a
+/// contig of another length in the reference, means another assembly: the
+/// counts would be of other bases, so both stop the run.
+fn check_lengths(
+    header: &bam::HeaderView,
+    panel: &Panel,
+    reference: Option<&dyn Reference>,
+    path: &Path,
+) -> Result<(), CountError> {
+    let len = |contig: &str| {
+        header
+            .tid(contig.as_bytes())
+            .and_then(|tid| header.target_len(tid))
+    };
+    for h in &panel.hotspots {
+        let Some(len) = len(&h.contig) else { continue };
+        let last = h.pos + (h.ref_allele.len() as u64).max(1) - 1;
+        if last > len {
+            return Err(CountError::BeyondContig {
+                origin: h.origin.clone(),
+                contig: h.contig.clone(),
+                pos: h.pos,
+                len,
+                path: path.to_owned(),
+            });
+        }
+    }
+    let Some(reference) = reference else {
+        return Ok(());
+    };
+    let mut seen: Vec<&str> = Vec::new();
+    for h in &panel.hotspots {
+        if seen.contains(&h.contig.as_str()) {
+            continue;
+        }
+        seen.push(&h.contig);
+        if let (Some(ref_len), Some(bam_len)) = (reference.contig_len(&h.contig), len(&h.contig)) {
+            if ref_len != bam_len {
+                return Err(CountError::ReferenceLengthMismatch {
+                    contig: h.contig.clone(),
+                    reference: reference.describe(),
+                    ref_len,
+                    path: path.to_owned(),
+                    bam_len,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// How far beyond a group's sites the background is tallied (the reads
+/// fetched for the sites reach about a fragment length further).
+const BACKGROUND_PAD: i64 = 500;
+
+/// The empty background window of a group: as much of ±BACKGROUND_PAD as
+/// the reference holds, with every panel site on the contig left out.
+pub(crate) fn background_window(
+    group: &SiteGroup,
+    panel: &Panel,
+    models: &[SiteModel],
+    reference: &dyn Reference,
+) -> BackgroundWindow {
+    let hotspots: Vec<(i64, i64)> = panel
+        .hotspots
+        .iter()
+        .zip(models)
+        .filter(|(h, _)| h.contig == group.contig)
+        .map(|(_, m)| m.footprint())
+        .collect();
+    match crate::reference::fetch_around(
+        reference,
+        &group.contig,
+        group.start,
+        group.end,
+        BACKGROUND_PAD,
+    ) {
+        Some((start, seq)) => BackgroundWindow::new(&group.contig, start, seq, &hotspots),
+        None => BackgroundWindow::new(&group.contig, group.start, Vec::new(), &hotspots),
+    }
+}
+
+/// Reference end (exclusive) of an alignment.
+pub(super) fn ref_end(pos: i64, cigar: &[u32]) -> i64 {
+    use super::allele::cigar_op::*;
+    pos + cigar
+        .iter()
+        .filter(|&&c| matches!(c & 0xf, MATCH | DEL | REF_SKIP | EQUAL | DIFF))
+        .map(|&c| (c >> 4) as i64)
+        .sum::<i64>()
+}
