@@ -1,25 +1,14 @@
-//! From counts to a called sample, and its files: what `cfspot call` and
-//! `cfspot demo` share.
+//! A called sample and its files: the rows and summary that
+//! [`crate::pipeline::call_sample`] assembles, the six files `call` and
+//! `demo` write of them, and the verdict in one line.
 
-use crate::count::{ReadTally, SiteCounts};
 use crate::output::Output;
 use crate::panel::Panel;
-use crate::report::calls::{self, BackgroundSummary, CallRow, FragmentLengths, Summary};
+use crate::report::calls::{self, CallRow, Summary};
 use crate::report::percent::{percent, Digits, Gap};
 use crate::report::{html, multiqc};
-use crate::stats::background::{ErrorModel, SiteBackground};
-use crate::stats::call::{call_sample, call_sites, CallOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-
-/// Where the sites' background comes from.
-#[derive(Debug, Clone)]
-pub enum Background {
-    /// Estimated from the sample's own non-hotspot positions.
-    Estimated(Box<ErrorModel>),
-    /// One rate for every site (`--background-rate`).
-    Fixed(f64),
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum CallingError {
@@ -32,68 +21,6 @@ pub enum CallingError {
 pub struct CalledSample {
     pub rows: Vec<CallRow>,
     pub summary: Summary,
-}
-
-/// Test every site, judge the sample, and assemble what is reported.
-pub fn call_counted(
-    sample: &str,
-    panel: &Panel,
-    counts: &[SiteCounts],
-    background: &Background,
-    reads: Option<ReadTally>,
-    informed: Option<&[usize]>,
-    opts: &CallOptions,
-) -> Result<CalledSample, CallingError> {
-    let backgrounds: Vec<SiteBackground> = match background {
-        Background::Estimated(m) if m.positions == 0 => return Err(CallingError::NoBackground),
-        Background::Estimated(m) => panel
-            .hotspots
-            .iter()
-            .zip(counts)
-            .map(|(h, c)| {
-                let strands = (c.ref_fwd + c.alt_fwd, c.ref_rev + c.alt_rev);
-                m.for_site(&h.ref_allele, &h.alt_allele, strands)
-            })
-            .collect(),
-        Background::Fixed(rate) => panel
-            .hotspots
-            .iter()
-            .map(|_| SiteBackground {
-                rate: *rate,
-                rho: 0.0,
-                source: "fixed".into(),
-            })
-            .collect(),
-    };
-    let site_calls = call_sites(counts, &backgrounds, opts);
-    let sample_call = call_sample(counts, &site_calls, informed, opts);
-    let rows: Vec<CallRow> = panel
-        .hotspots
-        .iter()
-        .zip(counts)
-        .zip(&site_calls)
-        .map(|((h, c), s)| CallRow::new(h, c, s))
-        .collect();
-    let background = match background {
-        Background::Estimated(m) => BackgroundSummary::from_model(m),
-        Background::Fixed(rate) => BackgroundSummary {
-            source: format!("fixed rate {rate}"),
-            positions: 0,
-            classes: Default::default(),
-            germline_excluded: Vec::new(),
-        },
-    };
-    let summary = calls::summary(
-        sample,
-        panel,
-        &site_calls,
-        &sample_call,
-        opts,
-        calls::qc(counts, reads),
-        FragmentLengths::new(counts, &site_calls),
-        background,
-    );
-    Ok(CalledSample { rows, summary })
 }
 
 /// The files `call` writes for `prefix`, in the order they are listed.

@@ -8,6 +8,7 @@ pub mod eval;
 pub mod gzip;
 pub mod output;
 pub mod panel;
+pub mod pipeline;
 pub mod progress;
 pub mod reference;
 pub mod report;

@@ -2,10 +2,10 @@
 
 use super::shared::{count_with_bar, read_inputs, PanelArgs, ReadFilterArgs};
 use anyhow::{bail, Context, Result};
-use cfspot::calling::{call_counted, output_paths, verdict, write_outputs, Background};
-use cfspot::count::{prepare_sites, ReadTally, SiteCounts};
+use cfspot::calling::{output_paths, verdict, write_outputs};
 use cfspot::output::Output;
 use cfspot::panel::Panel;
+use cfspot::pipeline::{self, Background};
 use cfspot::report::{calls, count_tsv};
 use cfspot::stats::background::ErrorModel;
 use cfspot::stats::call::CallOptions;
@@ -224,46 +224,40 @@ impl CallArgs {
                 .unwrap_or_else(|| "sample".into())
         });
 
-        // Counts and background.
-        let (counts, model, reads): (Vec<SiteCounts>, Option<ErrorModel>, Option<ReadTally>) =
-            if count_tsv::looks_like(first) {
-                // Read first: an empty or broken TSV is the first thing to say.
-                let counts = count_tsv::read(first, &panel)?;
-                if self.background_rate.is_none() {
-                    bail!(
-                        "{} is a count TSV, which holds no background positions: give --background-rate (e.g. 1e-3), or call the BAM itself",
-                        first.display()
-                    );
-                }
-                (counts, None, None)
-            } else {
-                let models = prepare_sites(&panel, reference.as_deref());
-                let mut count_opts = self.filters.options();
-                count_opts.background = self.background_rate.is_none();
-                let counted = count_with_bar(
-                    &self.inputs,
-                    &panel,
-                    &models,
-                    reference.as_deref(),
-                    &count_opts,
-                    self.threads,
-                )?;
-                let model = count_opts
-                    .background
-                    .then(|| ErrorModel::from_windows(&counted.background));
-                let reads = (counted.reads.primary > 0).then_some(counted.reads);
-                (counted.sites, model, reads)
+        // Counts, and the background they are judged against.
+        let (counted, background) = if count_tsv::looks_like(first) {
+            // Read first: an empty or broken TSV is the first thing to say.
+            let counted = pipeline::read_counts(first, &panel)?;
+            let Some(rate) = self.background_rate else {
+                bail!(
+                    "{} is a count TSV, which holds no background positions: give --background-rate (e.g. 1e-3), or call the BAM itself",
+                    first.display()
+                );
             };
-        let background = match model {
-            Some(m) => Background::Estimated(Box::new(m)),
-            None => Background::Fixed(self.background_rate.unwrap_or_default()),
+            (counted, Background::Fixed(rate))
+        } else {
+            let mut count_opts = self.filters.options();
+            count_opts.background = self.background_rate.is_none();
+            let counted = count_with_bar(
+                &self.inputs,
+                &panel,
+                reference.as_deref(),
+                &count_opts,
+                self.threads,
+            )?;
+            let background = match self.background_rate {
+                Some(rate) => Background::Fixed(rate),
+                None => {
+                    Background::Estimated(Box::new(ErrorModel::from_windows(&counted.background)))
+                }
+            };
+            (counted, background)
         };
-        let called = call_counted(
+        let called = pipeline::call_sample(
             &sample,
             &panel,
-            &counts,
+            &counted,
             &background,
-            reads,
             informed.as_deref(),
             &opts,
         )?;

@@ -2,7 +2,6 @@
 
 use super::shared::{count_with_bar, read_inputs, PanelArgs, ReadFilterArgs};
 use anyhow::{bail, Context, Result};
-use cfspot::count::prepare_sites;
 use cfspot::output::Output;
 use cfspot::report::count_tsv;
 use clap::Args;
@@ -68,12 +67,10 @@ impl CountArgs {
                  (an aligner's equivalent placement in a repeat is not recognised)"
             );
         }
-        let models = prepare_sites(&panel, reference.as_deref());
         let opts = self.filters.options();
         let counted = count_with_bar(
             &self.inputs,
             &panel,
-            &models,
             reference.as_deref(),
             &opts,
             self.threads,

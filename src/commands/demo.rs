@@ -2,10 +2,11 @@
 
 use super::shared::{thread_pool, Activity};
 use anyhow::{Context, Result};
-use cfspot::calling::{call_counted, verdict, write_outputs, Background, CalledSample};
-use cfspot::count::{count_inputs_with_progress, prepare_sites, CountOptions, SiteCounts};
+use cfspot::calling::{verdict, write_outputs, CalledSample};
+use cfspot::count::{CountOptions, SiteCounts};
 use cfspot::output::Output;
 use cfspot::panel::Panel;
+use cfspot::pipeline::{self, Background};
 use cfspot::report::calls::CallRow;
 use cfspot::report::count_tsv;
 use cfspot::report::percent::{percent, Digits, Gap};
@@ -98,39 +99,34 @@ impl DemoArgs {
         let activity = Activity::start("counting and calling");
         // 2. Count, as `cfspot count demo.bam` would, with the background
         //    around the hotspots that calling needs.
-        let models = prepare_sites(&panel, Some(reference.as_ref()));
         let opts = CountOptions {
             background: true,
             ..CountOptions::default()
         };
         let counted = pool.install(|| {
-            count_inputs_with_progress(
+            pipeline::count_sample(
                 std::slice::from_ref(&summary.bam),
                 &panel,
-                &models,
                 Some(reference.as_ref()),
                 &opts,
                 activity.progress(),
             )
         })?;
-        let counts = counted.sites;
         let counts_path = self.out_dir.join("demo.counts.tsv");
         let mut out = Output::create(Some(&counts_path))
             .with_context(|| format!("cannot write {}", counts_path.display()))?;
-        count_tsv::write(&mut out, &panel.hotspots, &counts)
+        count_tsv::write(&mut out, &panel.hotspots, &counted.sites)
             .with_context(|| format!("cannot write {}", counts_path.display()))?;
         out.finish()
             .with_context(|| format!("cannot write {}", counts_path.display()))?;
         // 3. Call, as `cfspot call -o DIR/demo DIR/demo.bam` would.
         let background =
             Background::Estimated(Box::new(ErrorModel::from_windows(&counted.background)));
-        let reads = Some(counted.reads);
-        let called = call_counted(
+        let called = pipeline::call_sample(
             "demo",
             &panel,
-            &counts,
+            &counted,
             &background,
-            reads,
             None,
             &CallOptions::default(),
         )?;
@@ -141,7 +137,7 @@ impl DemoArgs {
             "{}",
             self.explain(
                 &summary.truth,
-                &counts,
+                &counted.sites,
                 &called,
                 summary.pairs,
                 summary.fragments,

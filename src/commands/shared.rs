@@ -1,9 +1,7 @@
 //! Options and steps that several subcommands share.
 
 use anyhow::{Context, Result};
-use cfspot::count::{
-    count_inputs_with_progress, flag, CountOptions, Counted, SiteModel, DEFAULT_EXCLUDE_FLAGS,
-};
+use cfspot::count::{flag, CountOptions, Counted, DEFAULT_EXCLUDE_FLAGS};
 use cfspot::output::{refuse_same_inputs, Inputs};
 use cfspot::panel::Panel;
 use cfspot::progress::{Measure, Progress};
@@ -80,14 +78,13 @@ pub fn thread_pool(threads: usize) -> Result<rayon::ThreadPool> {
 pub fn count_with_bar(
     inputs: &[PathBuf],
     panel: &Panel,
-    models: &[SiteModel],
     reference: Option<&dyn Reference>,
     opts: &CountOptions,
     threads: usize,
 ) -> Result<Counted> {
     let activity = Activity::start("counting");
     let counted = thread_pool(threads)?.install(|| {
-        count_inputs_with_progress(inputs, panel, models, reference, opts, activity.progress())
+        cfspot::pipeline::count_sample(inputs, panel, reference, opts, activity.progress())
     })?;
     drop(activity);
     for note in &counted.notes {

@@ -1,0 +1,123 @@
+//! A sample from its reads to its calls, in two library steps that every
+//! command runs the same way: [`count_sample`] (the reads, panel,
+//! reference and counting options give per-site counts and the flank
+//! tallies the background is estimated from) and [`call_sample`] (counts
+//! and a background give every site tested, the sample judged, and the
+//! rows and summary that are reported). `call` and `demo` are these two steps and their
+//! arguments; a panel of normals counts each normal with [`count_sample`],
+//! and a matched normal is one more [`count_sample`] beside the plasma's.
+//!
+//! Writing the called sample's files and its one-line verdict is
+//! [`crate::calling`]'s.
+
+use crate::calling::{CalledSample, CallingError};
+use crate::count::{self, CountError, CountOptions, Counted, ReadTally};
+use crate::panel::Panel;
+use crate::progress::Progress;
+use crate::reference::Reference;
+use crate::report::calls::{self, BackgroundSummary, CallRow, FragmentLengths};
+use crate::report::count_tsv::{self, CountTsvError};
+use crate::stats::background::{ErrorModel, SiteBackground};
+use crate::stats::call::{self as test, CallOptions};
+use std::path::{Path, PathBuf};
+
+/// Where the sites' background comes from.
+#[derive(Debug, Clone)]
+pub enum Background {
+    /// Estimated from the sample's own non-hotspot positions.
+    Estimated(Box<ErrorModel>),
+    /// One rate for every site (`--background-rate`).
+    Fixed(f64),
+}
+
+/// Count a sample's reads (one BAM/CRAM, one or two FASTQ files, or `-`)
+/// at every hotspot of `panel`, with the engine the input calls for.
+/// With `opts.background` the flanks around the sites are tallied too,
+/// which a background estimated from the sample needs.
+pub fn count_sample(
+    inputs: &[PathBuf],
+    panel: &Panel,
+    reference: Option<&dyn Reference>,
+    opts: &CountOptions,
+    progress: &Progress,
+) -> Result<Counted, CountError> {
+    let models = count::prepare_sites(panel, reference);
+    count::count_inputs_with_progress(inputs, panel, &models, reference, opts, progress)
+}
+
+/// A `cfspot count` TSV as a counted sample: its counts, matched to
+/// `panel` by id; no flank tallies and no read tally (a TSV holds neither).
+pub fn read_counts(path: &Path, panel: &Panel) -> Result<Counted, CountTsvError> {
+    Ok(Counted {
+        sites: count_tsv::read(path, panel)?,
+        background: Vec::new(),
+        reads: ReadTally::default(),
+        notes: Vec::new(),
+    })
+}
+
+/// Test every site of a counted sample against `background`, judge the
+/// sample (de novo, or over the `informed` panel indices), and assemble
+/// what is reported.
+pub fn call_sample(
+    sample: &str,
+    panel: &Panel,
+    counted: &Counted,
+    background: &Background,
+    informed: Option<&[usize]>,
+    opts: &CallOptions,
+) -> Result<CalledSample, CallingError> {
+    let counts = &counted.sites;
+    let backgrounds: Vec<SiteBackground> = match background {
+        Background::Estimated(m) if m.positions == 0 => return Err(CallingError::NoBackground),
+        Background::Estimated(m) => panel
+            .hotspots
+            .iter()
+            .zip(counts)
+            .map(|(h, c)| {
+                let strands = (c.ref_fwd + c.alt_fwd, c.ref_rev + c.alt_rev);
+                m.for_site(&h.ref_allele, &h.alt_allele, strands)
+            })
+            .collect(),
+        Background::Fixed(rate) => panel
+            .hotspots
+            .iter()
+            .map(|_| SiteBackground {
+                rate: *rate,
+                rho: 0.0,
+                source: "fixed".into(),
+            })
+            .collect(),
+    };
+    let site_calls = test::call_sites(counts, &backgrounds, opts);
+    let sample_call = test::call_sample(counts, &site_calls, informed, opts);
+    let rows: Vec<CallRow> = panel
+        .hotspots
+        .iter()
+        .zip(counts)
+        .zip(&site_calls)
+        .map(|((h, c), s)| CallRow::new(h, c, s))
+        .collect();
+    let background = match background {
+        Background::Estimated(m) => BackgroundSummary::from_model(m),
+        Background::Fixed(rate) => BackgroundSummary {
+            source: format!("fixed rate {rate}"),
+            positions: 0,
+            classes: Default::default(),
+            germline_excluded: Vec::new(),
+        },
+    };
+    // The duplicate share is known only where reads were seen (BAM/CRAM).
+    let reads = (counted.reads.primary > 0).then_some(counted.reads);
+    let summary = calls::summary(
+        sample,
+        panel,
+        &site_calls,
+        &sample_call,
+        opts,
+        calls::qc(counts, reads),
+        FragmentLengths::new(counts, &site_calls),
+        background,
+    );
+    Ok(CalledSample { rows, summary })
+}
