@@ -142,7 +142,7 @@ fn same_result_for_any_thread_count_and_read_mode_matches() {
         assert_eq!(one, many, "{t} threads");
     }
     let reads = CountOptions {
-        fragments: false,
+        unit: cfspot::count::Unit::Read,
         ..CountOptions::default()
     };
     let (fq, bam) = (count_fq(&inputs, &reads), count_b(&s.bam, &reads));

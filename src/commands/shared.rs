@@ -1,7 +1,7 @@
 //! Options and steps that several subcommands share.
 
 use anyhow::{Context, Result};
-use cfspot::count::{flag, CountOptions, Counted, DEFAULT_EXCLUDE_FLAGS};
+use cfspot::count::{flag, CountOptions, Counted, Unit, DEFAULT_EXCLUDE_FLAGS};
 use cfspot::output::{refuse_same_inputs, Inputs};
 use cfspot::panel::Panel;
 use cfspot::progress::{Measure, Progress};
@@ -143,7 +143,11 @@ impl ReadFilterArgs {
             min_baseq: self.min_baseq,
             exclude_flags: exclude,
             include_flags: self.incl_flags,
-            fragments: !self.count_reads,
+            unit: if self.count_reads {
+                Unit::Read
+            } else {
+                Unit::Fragment
+            },
             ..CountOptions::default()
         }
     }

@@ -1,4 +1,5 @@
-//! Fragment-level allele counting at hotspots.
+//! Allele counting at hotspots, by the [`Unit`] the options name (a
+//! fragment by default, or a read).
 //!
 //! [`prepare_sites`] turns a panel into [`SiteModel`]s (with the reference
 //! around each site, so indels can be widened over repeats),
@@ -16,6 +17,7 @@ pub mod reclip;
 mod regions;
 pub mod site;
 pub mod stream;
+pub mod unit;
 
 use crate::panel::{Panel, PanelError};
 use crate::progress::Progress;
@@ -23,6 +25,7 @@ use crate::reference::{fetch_around, Reference, ReferenceError};
 pub use allele::{AlignedRead, Allele, OwnedRead, SiteModel};
 pub use site::SiteCounts;
 use std::path::PathBuf;
+pub use unit::Unit;
 
 /// SAM flag bits (SAM spec §1.4).
 pub mod flag {
@@ -57,8 +60,9 @@ pub struct CountOptions {
     pub exclude_flags: u16,
     /// A read must have all of these flag bits.
     pub include_flags: u16,
-    /// Merge the two mates of a fragment (the default). `false` counts reads.
-    pub fragments: bool,
+    /// What one count stands for: a fragment (its mates merged, the
+    /// default) or a read.
+    pub unit: Unit,
     /// Sites closer than this (bp) are fetched together.
     pub group_gap: u64,
     /// Also tally the background (non-hotspot positions around the sites),
@@ -73,7 +77,7 @@ impl Default for CountOptions {
             min_baseq: 20,
             exclude_flags: DEFAULT_EXCLUDE_FLAGS,
             include_flags: 0,
-            fragments: true,
+            unit: Unit::Fragment,
             group_gap: 1000,
             background: false,
         }
@@ -99,6 +103,8 @@ pub enum CountError {
     Fastq(#[from] fastq::FastqError),
     #[error(transparent)]
     Stream(#[from] stream::StreamError),
+    #[error(transparent)]
+    NotYet(#[from] unit::NotYet),
     #[error(
         "the background error model needs the reference around the hotspots: give --reference"
     )]

@@ -112,6 +112,7 @@ pub(super) fn plan(
     reference: Option<&dyn Reference>,
     opts: &CountOptions,
 ) -> Result<(Vec<SiteGroup>, Vec<Pass>), CountError> {
+    opts.unit.supported()?;
     let names: Vec<String> = header
         .target_names()
         .iter()

@@ -202,7 +202,7 @@ impl<'a> GroupState<'a> {
             // it is one (unpaired, or read mode), never half a pair whose
             // other half was not fetched.
             if let Some(bg) = self.background.as_mut().filter(|_| !read.mate_may_come) {
-                if !(opts.fragments && read.paired) {
+                if !(opts.unit.pairs_mates() && read.paired) {
                     bg.add_fragment(record, None, read.fragment_reverse, opts.min_baseq);
                 }
             }
@@ -308,7 +308,7 @@ pub(in crate::count) fn count_pass(
         }
         let paired = flags & flag::PAIRED != 0;
         let reverse = flags & flag::REVERSE != 0;
-        let fragment_reverse = if opts.fragments && paired && flags & flag::READ2 != 0 {
+        let fragment_reverse = if opts.unit.pairs_mates() && paired && flags & flag::READ2 != 0 {
             !reverse
         } else {
             reverse
@@ -318,7 +318,7 @@ pub(in crate::count) fn count_pass(
             end: ref_end(pos, record.raw_cigar()),
             clips: soft_clips(record.raw_cigar()),
             fragment_reverse,
-            mate_may_come: opts.fragments
+            mate_may_come: opts.unit.pairs_mates()
                 && paired
                 && flags & flag::MATE_UNMAPPED == 0
                 // RNEXT `*` (-1): the mate's contig is not written; one of

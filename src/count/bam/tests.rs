@@ -173,6 +173,22 @@ pub(crate) fn kras_read(alt: bool) -> String {
     String::from_utf8(s).unwrap()
 }
 
+/// A forward read with these flags showing KRAS G12D's alt (RNEXT `*`).
+fn kras_alt_read(name: &str, flag: u16) -> String {
+    sam(
+        name,
+        flag,
+        "chr12",
+        25245321,
+        60,
+        "60M",
+        0,
+        0,
+        &kras_read(true),
+        None,
+    )
+}
+
 const R1F: u16 = 0x1 | 0x2 | 0x40 | 0x20; // paired, proper, read1, mate reverse
 const R2R: u16 = 0x1 | 0x2 | 0x80 | 0x10; // paired, proper, read2, reverse
 
@@ -242,7 +258,7 @@ fn overlapping_mates_count_once_and_disagreeing_mates_are_discordant() {
     assert_eq!(g12d.bases, Some([0, 1, 0, 1, 0, 0]));
     // Read mode: every read counts, low quality kept apart.
     let reads = CountOptions {
-        fragments: false,
+        unit: crate::count::Unit::Read,
         ..CountOptions::default()
     };
     let (_, counts) = bam.count(&reads);
@@ -565,18 +581,7 @@ fn bad_inputs_give_clear_errors() {
     let dir = tempfile::tempdir().unwrap();
     let reference = reference::open("demo").unwrap();
     let r = Some(reference.as_ref());
-    let recs = vec![sam(
-        "a",
-        0,
-        "chr12",
-        25245321,
-        60,
-        "60M",
-        0,
-        0,
-        &kras_read(true),
-        None,
-    )];
+    let recs = vec![kras_alt_read("a", 0)];
     let good = bam(
         dir.path(),
         "good",
@@ -833,31 +838,9 @@ fn mates_without_rnext_merge_by_name() {
     // `sam` helper writes `*` for PNEXT 0): one fragment, not two.
     let mate2 = kras_read(true)[10..].to_string() + &demo_ref("chr12", 25245381, 25245390);
     let recs = vec![
-        sam(
-            "frag",
-            0x1 | 0x40,
-            "chr12",
-            25245321,
-            60,
-            "60M",
-            0,
-            0,
-            &kras_read(true),
-            None,
-        ),
+        kras_alt_read("frag", 0x1 | 0x40),
         // A pair whose other mate is missing from the file counts alone.
-        sam(
-            "lone",
-            0x1 | 0x40,
-            "chr12",
-            25245321,
-            60,
-            "60M",
-            0,
-            0,
-            &kras_read(true),
-            None,
-        ),
+        kras_alt_read("lone", 0x1 | 0x40),
         sam(
             "frag",
             0x1 | 0x80 | 0x10,
@@ -874,4 +857,24 @@ fn mates_without_rnext_merge_by_name() {
     let (panel, counts) = count_records("rnext", &recs);
     let g12d = site(&panel, &counts, "KRAS_G12D");
     assert_eq!((g12d.alt_count(), g12d.overlaps_merged), (2, 1));
+}
+
+#[test]
+fn molecules_and_duplexes_are_refused_until_umis_are_grouped() {
+    let recs = vec![kras_alt_read("a", 0)];
+    let bam = Fixture::new("molecules", &recs);
+    let input = AlignmentInput::open(&bam.path, None).unwrap();
+    let panel = Panel::demo();
+    let models = prepare_sites(&panel, None);
+    for unit in [crate::count::Unit::Molecule, crate::count::Unit::Duplex] {
+        let opts = CountOptions {
+            unit,
+            ..CountOptions::default()
+        };
+        let e = count_bam(&input, &panel, &models, &opts).unwrap_err();
+        assert!(
+            matches!(e, CountError::NotYet(crate::count::unit::NotYet(u)) if u == unit),
+            "{e}"
+        );
+    }
 }

@@ -76,6 +76,8 @@ pub enum FastqError {
     },
     #[error("{path} is interleaved (records 1 and 2 are mates) but holds an odd number of records ({records}): the last read has no mate", path = path.display())]
     InterleavedOdd { path: PathBuf, records: u64 },
+    #[error(transparent)]
+    NotYet(#[from] super::unit::NotYet),
     #[error("{0}")]
     Reference(String),
     #[error("{0}")]
@@ -261,6 +263,7 @@ impl Engine<'_> {
         &self,
         progress: &Progress,
     ) -> Result<(Vec<SiteCounts>, Vec<BackgroundWindow>), FastqError> {
+        self.opts.unit.supported()?;
         progress.begin(self.layout.stored_size(), Measure::Bytes);
         // File bytes behind every batch received so far, the final empty
         // ones included (they hold the gzip trailer); reported after the
@@ -448,10 +451,10 @@ impl Engine<'_> {
             let a = r1.filter(|p| reaches(p, g));
             let b = r2.filter(|p| reaches(p, g));
             match (a, b) {
-                (Some(a), Some(b)) if self.opts.fragments => {
+                (Some(a), Some(b)) if self.opts.unit.pairs_mates() => {
                     w.add_fragment(a, Some(b), reverse, self.opts.min_baseq)
                 }
-                _ if self.opts.fragments && paired => {}
+                _ if self.opts.unit.pairs_mates() && paired => {}
                 (a, b) => {
                     for p in [a, b].into_iter().flatten() {
                         w.add_fragment(p, None, p.reverse, self.opts.min_baseq);
@@ -505,7 +508,7 @@ impl Engine<'_> {
             reverse,
             fragment_length: flen,
         };
-        if !self.opts.fragments {
+        if !self.opts.unit.pairs_mates() {
             for (o, p) in [(&o1, r1), (&o2, r2)] {
                 for &(i, a) in o.iter() {
                     let rev = p.is_some_and(|p| p.reverse);
@@ -545,5 +548,27 @@ impl Engine<'_> {
                 counts[i].add(&self.models[i], FragmentCall::Observed(obs(b, reverse)));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::count::{prepare_sites, Unit};
+
+    #[test]
+    fn molecules_are_refused_until_umis_are_grouped() {
+        let dir = tempfile::tempdir().unwrap();
+        let fq = dir.path().join("r.fq");
+        std::fs::write(&fq, "@r1\nACGTACGTAC\n+\nIIIIIIIIII\n").unwrap();
+        let panel = Panel::demo();
+        let reference = crate::reference::open("demo").unwrap();
+        let models = prepare_sites(&panel, Some(reference.as_ref()));
+        let opts = CountOptions {
+            unit: Unit::Molecule,
+            ..CountOptions::default()
+        };
+        let e = count_fastq(&[fq], &panel, &models, reference.as_ref(), &opts).unwrap_err();
+        assert!(matches!(e, FastqError::NotYet(_)), "{e}");
     }
 }
