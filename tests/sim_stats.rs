@@ -78,8 +78,8 @@ fn vaf_depth_and_lengths_match_the_model() {
         );
         assert_eq!(t.expected(), v);
         total_depth += c.depth();
-        alt_len.extend(&c.alt_lengths);
-        ref_len.extend(&c.ref_lengths);
+        alt_len.extend(c.alt_lengths.lengths());
+        ref_len.extend(c.ref_lengths.lengths());
     }
     assert_eq!(sites, 12);
     // Depth: the depth at a site is a sum of independent Bernoulli draws (one

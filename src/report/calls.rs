@@ -4,7 +4,7 @@
 //! computed from it as the summary says), so reports can be recomputed.
 
 use super::percent::{percent, Digits, Gap};
-use crate::count::site::summarise_lengths;
+use crate::count::site::LengthHistogram;
 use crate::count::{ReadTally, SiteCounts};
 use crate::panel::{Hotspot, Panel};
 use crate::stats::background::{ClassRate, ErrorModel, Excluded};
@@ -114,7 +114,7 @@ impl CallRow {
             strand_p: call.strand_p,
             alt_fwd: c.alt_fwd,
             alt_rev: c.alt_rev,
-            alt_len_median: summarise_lengths(&c.alt_lengths).map(|s| s.median),
+            alt_len_median: c.alt_lengths.summary().map(|s| s.median),
             status: call.status.as_str().to_string(),
             filter: call.filter.clone(),
             note,
@@ -364,24 +364,25 @@ pub struct FragmentLengths {
     pub alt_fragments: Vec<(u32, u64)>,
 }
 
-fn histogram<'a>(lengths: impl Iterator<Item = &'a u32>) -> Vec<(u32, u64)> {
-    let mut h = std::collections::BTreeMap::<u32, u64>::new();
-    for &l in lengths {
-        *h.entry(l).or_default() += 1;
+/// The sum of several sites' histograms, as `[length, fragments]` pairs.
+fn histogram<'a>(sites: impl Iterator<Item = &'a LengthHistogram>) -> Vec<(u32, u64)> {
+    let mut h = LengthHistogram::default();
+    for site in sites {
+        h.merge(site);
     }
-    h.into_iter().collect()
+    h.iter().collect()
 }
 
 impl FragmentLengths {
     pub fn new(counts: &[SiteCounts], calls: &[SiteCall]) -> Self {
         FragmentLengths {
-            ref_fragments: histogram(counts.iter().flat_map(|c| &c.ref_lengths)),
+            ref_fragments: histogram(counts.iter().map(|c| &c.ref_lengths)),
             alt_fragments: histogram(
                 counts
                     .iter()
                     .zip(calls)
                     .filter(|(_, s)| s.status == SiteStatus::Detected)
-                    .flat_map(|(c, _)| &c.alt_lengths),
+                    .map(|(c, _)| &c.alt_lengths),
             ),
         }
     }
@@ -456,16 +457,11 @@ pub fn qc(counts: &[SiteCounts], reads: Option<ReadTally>) -> Qc {
         _ if n % 2 == 1 => depths[n / 2] as f64,
         _ => (depths[n / 2 - 1] + depths[n / 2]) as f64 / 2.0,
     };
-    let mut hist = std::collections::BTreeMap::<u32, u64>::new();
-    for c in counts {
-        for &l in c.ref_lengths.iter().chain(&c.alt_lengths) {
-            *hist.entry(l).or_default() += 1;
-        }
-    }
-    // Ties go to the shorter length (BTreeMap order, first maximum).
+    let hist = histogram(counts.iter().flat_map(|c| [&c.ref_lengths, &c.alt_lengths]));
+    // Ties go to the shorter length (length order, first maximum).
     let fragment_length_mode = hist
-        .iter()
-        .fold(None, |best: Option<(u32, u64)>, (&l, &c)| match best {
+        .into_iter()
+        .fold(None, |best: Option<(u32, u64)>, (l, c)| match best {
             Some((_, bc)) if bc >= c => best,
             _ => Some((l, c)),
         })

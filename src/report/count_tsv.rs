@@ -1,6 +1,6 @@
 //! The `count` table: one row per hotspot, in panel order.
 
-use crate::count::site::{summarise_lengths, SiteCounts};
+use crate::count::site::SiteCounts;
 use crate::panel::Hotspot;
 use crate::panel::Panel;
 use serde::{Deserialize, Serialize};
@@ -47,8 +47,8 @@ pub struct CountRow {
 
 impl CountRow {
     pub fn new(h: &Hotspot, c: &SiteCounts) -> Self {
-        let ref_len = summarise_lengths(&c.ref_lengths);
-        let alt_len = summarise_lengths(&c.alt_lengths);
+        let ref_len = c.ref_lengths.summary();
+        let alt_len = c.alt_lengths.summary();
         let base = |i: usize| c.bases.map(|b| b[i]);
         CountRow {
             id: h.id.clone(),

@@ -24,7 +24,7 @@ fn densities(hist: &[(u32, u64)], bin: u32) -> (Vec<(u32, f64)>, u64) {
 /// A histogram's legend text: its median and short share, by the same
 /// definition as the TSVs' columns.
 fn describe(hist: &[(u32, u64)]) -> String {
-    match summarise_histogram(hist) {
+    match summarise_histogram(hist.iter().copied()) {
         Some(s) => format!(
             "median {} bp, {} under {SHORT_FRAGMENT} bp",
             s.median,
