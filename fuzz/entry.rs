@@ -16,7 +16,7 @@ use cfspot::count::fastq::index::PanelIndex;
 use cfspot::count::fastq::place::{fragment_length, Placer};
 use cfspot::count::fastq::reader::FastqReader;
 use cfspot::count::{group_sites, prepare_sites, CountOptions, SiteModel};
-use cfspot::panel::Panel;
+use cfspot::panel::{Panel, RawPanel};
 use cfspot::reference::{self, Reference};
 use cfspot::report::count_tsv;
 use rust_htslib::bam::{self, Read as _};
@@ -98,13 +98,13 @@ pub fn panel(data: &[u8]) -> usize {
     } else {
         "fuzz.panel"
     };
-    let Ok(mut panel) = Panel::from_bytes(source, bytes) else {
+    let Ok(panel) = RawPanel::from_bytes(source, bytes) else {
         return 0;
     };
     let d = demo();
-    if panel.resolve(Some(d.reference.as_ref())).is_err() {
+    let Ok(panel) = panel.resolve(Some(d.reference.as_ref())) else {
         return 0;
-    }
+    };
     let models = prepare_sites(&panel, Some(d.reference.as_ref()));
     let _ = group_sites(&panel, &models, 1000);
     models.len()

@@ -36,7 +36,7 @@ impl PanelArgs {
 
     /// Load the panel and the reference, and check the one against the other.
     pub fn load(&self) -> Result<(Panel, Option<Box<dyn Reference>>)> {
-        let mut panel = Panel::load(&self.panel)?;
+        let panel = cfspot::panel::RawPanel::load(&self.panel)?;
         let spec = self
             .reference
             .clone()
@@ -47,7 +47,7 @@ impl PanelArgs {
             }
             None => None,
         };
-        panel.resolve(reference.as_deref())?;
+        let panel = panel.resolve(reference.as_deref())?;
         Ok((panel, reference))
     }
 }
