@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Write test-data/mini.sam: a handful of reads on the demo panel whose
-counts can be worked out by hand (see test-data/README.md and tests/cli.rs).
+counts can be worked out by hand (see test-data/cases/mini/README.md, checked by tests/cases.rs).
 
 Regenerate the BAM with:
     python3 test-data/make_mini.py && \
@@ -102,5 +102,7 @@ records.append(sam("egfr_mnv", 0, "chr7", 55174741, 60, f"{len(mnv)}M", mnv))
 short = e[: off(55174776) + 1]
 records.append(sam("egfr_short", 0, "chr7", 55174741, 60, f"{len(short)}M", short))
 
-with open(os.path.join(HERE, "mini.sam"), "w") as f:
-    f.write("\n".join(header() + records) + "\n")
+# The same reads are the counting case cases/mini (run by tests/cases.rs).
+for path in ["mini.sam", os.path.join("cases", "mini", "reads.sam")]:
+    with open(os.path.join(HERE, path), "w") as f:
+        f.write("\n".join(header() + records) + "\n")
