@@ -6,10 +6,10 @@
 //! Run: `cargo bench --bench simulate`
 
 use cfspot::panel::Panel;
-use cfspot::sim::errors::ErrorModel;
 use cfspot::sim::mutations::MutationRequest;
 use cfspot::sim::reads::{Event, Fragment, RefSpan};
 use cfspot::sim::rng::SimRng;
+use cfspot::sim::sequencing::SequencingErrors;
 use cfspot::sim::{SimParams, Simulation, CHUNK};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::hint::black_box;
@@ -52,7 +52,7 @@ fn steps(c: &mut Criterion) {
         end: 10_915,
         alt: vec![],
     };
-    let model = ErrorModel::new(0.001, 150);
+    let model = SequencingErrors::new(0.001, 150);
     let mut g = c.benchmark_group("simulate_steps");
     g.throughput(Throughput::Elements(1));
     g.bench_function("fragment_and_two_reads", |bench| {

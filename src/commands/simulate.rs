@@ -3,7 +3,7 @@
 use super::shared::{thread_pool, Activity, PanelArgs};
 use anyhow::{Context, Result};
 use cfspot::output::Inputs;
-use cfspot::sim::fragments::LengthParams;
+use cfspot::sim::lengths::LengthParams;
 use cfspot::sim::mutations::MutationRequest;
 use cfspot::sim::{SimParams, Simulation};
 use clap::Args;

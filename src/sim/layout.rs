@@ -91,6 +91,19 @@ fn largest(max: u64, ok: impl Fn(u64) -> bool) -> u64 {
     lo
 }
 
+/// Whether `reference` holds `contig` over `[s, e)`. Where it knows the
+/// contig's length (an indexed FASTA: every stretch inside the contig can
+/// be read) that is arithmetic; else (regional windows, in memory) a fetch
+/// tells. Planning asks this ~20 times per site (bisecting each side's
+/// reach) and once per merge of a growing span: as fetches from an indexed
+/// FASTA, those were disk reads, up to a whole merged block each.
+fn holds(reference: &dyn Reference, contig: &str, s: u64, e: u64) -> bool {
+    match reference.contig_len(contig) {
+        Some(len) => s <= e && e <= len,
+        None => reference.fetch(contig, s, e).is_ok(),
+    }
+}
+
 /// Plan the blocks. `contig_tid` maps a contig to its header index.
 pub fn plan_blocks(
     panel: &Panel,
@@ -112,7 +125,7 @@ pub fn plan_blocks(
     for (i, h) in panel.hotspots.iter().enumerate() {
         let (fs, fe) = models[i].footprint();
         let (fs, fe) = (fs.max(0) as u64, fe.max(0) as u64);
-        let ok = |s: u64, e: u64| reference.fetch(&h.contig, s, e).is_ok();
+        let ok = |s: u64, e: u64| holds(reference, &h.contig, s, e);
         if !ok(fs, fe) {
             problems.push(format!(
                 "{} ({}:{}): the reference has no bases there",
@@ -144,7 +157,7 @@ pub fn plan_blocks(
         if let Some(cur) = merged.last_mut() {
             if cur.tid == it.tid && it.target.0 <= cur.target.1 + max_len as u64 {
                 let span = (cur.span.0.min(it.span.0), cur.span.1.max(it.span.1));
-                if reference.fetch(&it.contig, span.0, span.1).is_ok() {
+                if holds(reference, &it.contig, span.0, span.1) {
                     cur.span = span;
                     cur.target = (cur.target.0.min(it.target.0), cur.target.1.max(it.target.1));
                     continue;

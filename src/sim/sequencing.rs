@@ -1,5 +1,6 @@
-//! Sequencing errors: substitutions whose rate rises along the read, with
-//! base qualities that state the probability each base was drawn with.
+//! The third stage: the sequencer reads a copy's two ends. Substitution
+//! errors whose rate rises along the read, with base qualities that state
+//! the probability each base was drawn with.
 //!
 //! The error probability at cycle `c` (0-based) of a read of nominal length
 //! `R` is `p(c) = e · (0.25 + 1.5 · c / (R − 1))`, rising linearly from
@@ -15,6 +16,7 @@
 //! miscalled). A miscalled base becomes one of the other three bases with
 //! equal chance.
 
+use super::reads::reverse_complement_in_place;
 use super::rng::SimRng;
 
 pub const MAX_QUAL: u8 = 41;
@@ -33,7 +35,7 @@ struct Cycle {
 
 /// Per-cycle error probabilities and quality draws for one run.
 #[derive(Debug, Clone)]
-pub struct ErrorModel {
+pub struct SequencingErrors {
     rate: f64,
     read_length: usize,
     cycles: Vec<Cycle>,
@@ -47,10 +49,10 @@ fn of_2_32(p: f64) -> u64 {
     (p.clamp(0.0, 1.0) * 4_294_967_296.0).round() as u64
 }
 
-impl ErrorModel {
+impl SequencingErrors {
     /// `rate` is the mean substitution rate over a full-length read.
     pub fn new(rate: f64, read_length: usize) -> Self {
-        let mut m = ErrorModel {
+        let mut m = SequencingErrors {
             rate,
             read_length,
             cycles: Vec::with_capacity(read_length),
@@ -142,6 +144,33 @@ impl ErrorModel {
     }
 }
 
+/// The two reads of one copy as the sequencer gives them: each in its
+/// cycle order (the right read reverse-complemented), with qualities.
+pub struct ReadPair {
+    pub left: (Vec<u8>, Vec<u8>),
+    pub right: (Vec<u8>, Vec<u8>),
+}
+
+impl SequencingErrors {
+    /// Read the first and the last `r` bases of `template` (a copy's bases
+    /// in reference orientation): the left read forward, the right read
+    /// from its other end.
+    pub fn read_pair(&self, rng: &mut SimRng, template: &[u8], r: usize) -> ReadPair {
+        let lm = template.len();
+        let mut lseq = template[..r].to_vec();
+        let mut lq = vec![0u8; r];
+        self.sequence(rng, &mut lseq, &mut lq);
+        let mut rseq = template[lm - r..].to_vec();
+        reverse_complement_in_place(&mut rseq);
+        let mut rq = vec![0u8; r];
+        self.sequence(rng, &mut rseq, &mut rq);
+        ReadPair {
+            left: (lseq, lq),
+            right: (rseq, rq),
+        }
+    }
+}
+
 /// The `k`-th (0..3) of the three bases other than `b` (N becomes A/C/G).
 fn substitute(b: u8, k: usize) -> u8 {
     const BASES: [u8; 4] = [b'A', b'C', b'G', b'T'];
@@ -163,7 +192,7 @@ mod tests {
 
     #[test]
     fn profile_rises_and_averages_to_the_rate() {
-        let m = ErrorModel::new(0.002, 150);
+        let m = SequencingErrors::new(0.002, 150);
         assert!(m.cycle_rate(0) < m.cycle_rate(149));
         assert!((m.expected_errors(150) / 150.0 - 0.002).abs() < 1e-12);
         assert!((m.cycle_rate(0) - 0.0005).abs() < 1e-12);
@@ -172,7 +201,7 @@ mod tests {
     #[test]
     fn qualities_are_consistent_with_the_draw() {
         // Per cycle, E[10^(-Q/10)] equals p(c): check the mixing chance.
-        let m = ErrorModel::new(0.004, 100);
+        let m = SequencingErrors::new(0.004, 100);
         for (c, cy) in m.cycles.iter().enumerate() {
             let l = cy.choose_lo as f64 / 4_294_967_296.0;
             let p = l * phred_p(cy.q_lo) + (1.0 - l) * phred_p(cy.q_hi);
@@ -197,7 +226,7 @@ mod tests {
 
     #[test]
     fn zero_rate_is_error_free_at_the_cap() {
-        let m = ErrorModel::new(0.0, 50);
+        let m = SequencingErrors::new(0.0, 50);
         let mut rng = SimRng::stream(5, &[]);
         let mut b = b"ACGTN".repeat(10);
         let orig = b.clone();

@@ -1,0 +1,258 @@
+//! The settings of a simulation: [`SimParams`], their validation (all
+//! problems together), the command line that reproduces a run, the files a
+//! run writes, and `NAME.params.json`, which records all of it with the
+//! planned blocks and the models' key numbers.
+
+use super::lengths::LengthParams;
+use super::mutations::MutationRequest;
+use super::{SimError, Simulation};
+use serde::Serialize;
+use std::path::PathBuf;
+
+/// Every setting of a simulation. All but `threads` and `out_dir` go into
+/// `NAME.params.json` (those two do not change the output).
+#[derive(Debug, Clone, Serialize)]
+pub struct SimParams {
+    pub name: String,
+    pub seed: u64,
+    pub tumour_fraction: f64,
+    /// Unique fragments whose reads cover each hotspot, on average.
+    pub depth: f64,
+    #[serde(skip)]
+    pub mutations: MutationRequest,
+    pub read_length: u32,
+    pub error_rate: f64,
+    pub healthy: LengthParams,
+    pub tumour: LengthParams,
+    pub min_fragment: u32,
+    pub max_fragment: u32,
+    /// Expected share of read pairs that are PCR duplicates.
+    pub duplicates: f64,
+    pub umi: bool,
+    pub umi_length: usize,
+    /// Target half-width around each hotspot (bp).
+    pub window: u64,
+    /// BGZF compression level (0–9) of the BAM and FASTQ files.
+    pub compression_level: u32,
+    #[serde(skip)]
+    pub threads: usize,
+    #[serde(skip)]
+    pub out_dir: PathBuf,
+}
+
+impl Default for SimParams {
+    fn default() -> Self {
+        SimParams {
+            name: "sim".into(),
+            seed: 1,
+            tumour_fraction: 0.05,
+            depth: 1000.0,
+            mutations: MutationRequest::All,
+            read_length: 150,
+            error_rate: 0.001,
+            healthy: LengthParams::healthy(),
+            tumour: LengthParams::tumour(),
+            min_fragment: 50,
+            max_fragment: 450,
+            duplicates: 0.0,
+            umi: false,
+            umi_length: 8,
+            window: 300,
+            compression_level: 1,
+            threads: 1,
+            out_dir: PathBuf::from("."),
+        }
+    }
+}
+
+impl SimParams {
+    /// Every file a run writes, in the order [`Simulation::run`] lists
+    /// them: BAM, index, R1, R2, truth TSV, truth VCF, parameters.
+    pub fn output_files(&self) -> [PathBuf; 7] {
+        let path = |suffix: &str| self.out_dir.join(format!("{}{suffix}", self.name));
+        [
+            path(".bam"),
+            path(".bam.bai"),
+            path("_R1.fastq.gz"),
+            path("_R2.fastq.gz"),
+            path(".truth.tsv"),
+            path(".truth.vcf"),
+            path(".params.json"),
+        ]
+    }
+
+    /// Check every setting; all problems are reported together.
+    pub fn validate(&self) -> Result<(), SimError> {
+        let mut p: Vec<String> = Vec::new();
+        if self.name.is_empty()
+            || self.name.starts_with('-')
+            || !self
+                .name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+            || self.name.len() > 100
+        {
+            p.push(format!(
+                "--name '{}': use 1-100 letters, digits, '.', '_' or '-' (it names files and reads)",
+                self.name
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.tumour_fraction) {
+            p.push(format!(
+                "--tumour-fraction must be in [0, 1] (got {})",
+                self.tumour_fraction
+            ));
+        }
+        if !(self.depth > 0.0 && self.depth <= 1e7) {
+            p.push(format!(
+                "--depth must be in (0, 10,000,000] (got {})",
+                self.depth
+            ));
+        }
+        if !(30..=1000).contains(&self.read_length) {
+            p.push(format!(
+                "--read-length must be in 30..=1000 (got {})",
+                self.read_length
+            ));
+        }
+        if !(0.0..=0.3).contains(&self.error_rate) {
+            p.push(format!(
+                "--error-rate must be in [0, 0.3] (got {})",
+                self.error_rate
+            ));
+        }
+        if !(0.0..=0.95).contains(&self.duplicates) {
+            p.push(format!(
+                "--duplicates must be in [0, 0.95] (got {})",
+                self.duplicates
+            ));
+        }
+        if self.umi && !(1..=32).contains(&self.umi_length) {
+            p.push(format!(
+                "--umi-length must be in 1..=32 (got {})",
+                self.umi_length
+            ));
+        }
+        if self.window > 100_000 {
+            p.push(format!(
+                "--window must be at most 100,000 (got {})",
+                self.window
+            ));
+        }
+        if self.compression_level > 9 {
+            p.push(format!(
+                "--level must be in 0..=9 (got {})",
+                self.compression_level
+            ));
+        }
+        if p.is_empty() {
+            Ok(())
+        } else {
+            Err(SimError::param(
+                "simulate",
+                format!("{} problem(s):\n{}", p.len(), p.join("\n")),
+            ))
+        }
+    }
+
+    /// The command that reproduces this run (without -@ and --out-dir).
+    pub fn command_line(&self) -> String {
+        let m = match &self.mutations {
+            MutationRequest::All => "all".to_string(),
+            MutationRequest::None => "none".to_string(),
+            MutationRequest::List(v) => v
+                .iter()
+                .map(|s| format!("{}:{}:{}", s.id, s.ccf, s.copy_factor))
+                .collect::<Vec<_>>()
+                .join(","),
+        };
+        let (h, t) = (&self.healthy, &self.tumour);
+        let mut cl = format!(
+            "cfspot simulate --name {} --seed {} --tumour-fraction {} --depth {} --mutations {} \
+             --read-length {} --error-rate {} --healthy-mode {} --healthy-sd {} --healthy-ladder {} \
+             --tumour-mode {} --tumour-sd {} --tumour-ladder {} --dinucleosome {} \
+             --min-fragment {} --max-fragment {} --duplicates {} --window {} --level {}",
+            self.name,
+            self.seed,
+            self.tumour_fraction,
+            self.depth,
+            m,
+            self.read_length,
+            self.error_rate,
+            h.mode,
+            h.sd,
+            h.ladder,
+            t.mode,
+            t.sd,
+            t.ladder,
+            h.dinucleosome,
+            self.min_fragment,
+            self.max_fragment,
+            self.duplicates,
+            self.window,
+            self.compression_level
+        );
+        if self.umi {
+            cl.push_str(&format!(" --umi --umi-length {}", self.umi_length));
+        }
+        cl
+    }
+}
+
+impl Simulation<'_> {
+    /// The contents of `NAME.params.json` for a run that made `pairs` read
+    /// pairs from `fragments` unique fragments.
+    pub(super) fn params_json(&self, pairs: u64, fragments: u64) -> serde_json::Value {
+        let p = &self.params;
+        let blocks: Vec<serde_json::Value> = self
+            .blocks
+            .iter()
+            .zip(&self.plans)
+            .map(|(b, plan)| {
+                serde_json::json!({
+                    "region": format!("{}:{}-{}", b.contig, b.seq_start + 1, b.seq_end()),
+                    "target": format!("{}:{}-{}", b.contig, b.target_start + 1, b.target_end),
+                    "hotspots": b.sites.iter().map(|&s| self.panel.hotspots[s].id.clone()).collect::<Vec<_>>(),
+                    "unique_fragments": plan.fragments,
+                    "p_mutant_fragment": plan.p_mutant,
+                })
+            })
+            .collect();
+        let mutations: Vec<serde_json::Value> = self
+            .mutations
+            .list
+            .iter()
+            .map(|m| {
+                serde_json::json!({
+                    "id": m.id, "ccf": m.ccf, "copy_factor": m.copy_factor,
+                    "alt_share_of_tumour_fragments": m.share,
+                    "expected_vaf": p.tumour_fraction * m.share,
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "cfspot_version": env!("CARGO_PKG_VERSION"),
+            "command": p.command_line(),
+            "parameters": p,
+            "mutations_requested": match &p.mutations {
+                MutationRequest::All => serde_json::json!("all"),
+                MutationRequest::None => serde_json::json!("none"),
+                MutationRequest::List(v) => serde_json::json!(v),
+            },
+            "mutations": mutations,
+            "panel": self.panel.source,
+            "reference": self.reference_name,
+            "models": {
+                "error_profile": "p(c) = error_rate * (0.25 + 1.5 * c / (read_length - 1)) at cycle c (0-based); qualities drawn so that E[10^(-Q/10)] = p(c), capped at 41",
+                "healthy_mean_length": self.healthy.mean(),
+                "healthy_share_below_150": self.healthy.share_below(150),
+                "tumour_mean_length": self.tumour.mean(),
+                "tumour_share_below_150": self.tumour.share_below(150),
+                "duplicates": "each unique fragment is read 1 + Poisson(d / (1 - d)) times; copies after the first are flagged 0x400",
+            },
+            "blocks": blocks,
+            "results": { "read_pairs": pairs, "unique_fragments": fragments },
+            "notes": self.notes,
+        })
+    }
+}
