@@ -194,138 +194,91 @@ fn header() -> String {
     sam
 }
 
-fn layout_sam_body() -> String {
-    let mut sam = String::new();
-    let mut line = |name: &str,
-                    flag: u16,
-                    contig: &str,
-                    pos0: u64,
-                    cigar: &str,
-                    mate: (&str, u64),
-                    tlen: i64,
-                    seq: &str| {
-        let q = "I".repeat(seq.len());
-        let (rnext, pnext) = mate;
-        sam.push_str(&format!(
-            "{name}\t{flag}\t{contig}\t{}\t60\t{cigar}\t{rnext}\t{pnext}\t{tlen}\t{seq}\t{q}\n",
-            pos0 + 1
-        ));
-    };
-    let plain = |contig: &str, at: u64| bases(contig, at, at + 60);
-    // NRAS Q61 (chr1:114713908) and a read 5 kb before it.
-    line(
-        "before",
-        0,
-        "chr1",
-        114708000,
-        "60M",
-        ("*", 0),
-        0,
-        &"C".repeat(60),
-    );
-    for i in 0..3 {
-        let at = 114713880 + i * 5;
-        line(
-            &format!("nras{i}"),
-            0,
-            "chr1",
-            at,
-            "60M",
-            ("*", 0),
-            0,
-            &plain("chr1", at),
-        );
+/// One record of the layout, at MAPQ 60 and Q40 throughout.
+struct Rec {
+    name: String,
+    flag: u16,
+    contig: &'static str,
+    pos0: u64,
+    cigar: &'static str,
+    /// RNEXT and PNEXT.
+    mate: (&'static str, u64),
+    tlen: i64,
+    seq: String,
+}
+
+/// An unpaired 60M read; the layout's other records differ from it in a
+/// field or two.
+fn unpaired(name: &str, contig: &'static str, pos0: u64, seq: String) -> Rec {
+    Rec {
+        name: name.to_string(),
+        flag: 0,
+        contig,
+        pos0,
+        cigar: "60M",
+        mate: ("*", 0),
+        tlen: 0,
+        seq,
     }
+}
+
+fn layout_sam_body() -> String {
+    let plain = |contig: &'static str, at: u64| bases(contig, at, at + 60);
+    let reference_reads = |prefix: &str, contig: &'static str, at: &[u64]| -> Vec<Rec> {
+        (at.iter().enumerate())
+            .map(|(i, &at)| unpaired(&format!("{prefix}{i}"), contig, at, plain(contig, at)))
+            .collect()
+    };
+    // NRAS Q61 (chr1:114713908) and a read 5 kb before it.
+    let mut reads = vec![unpaired("before", "chr1", 114708000, "C".repeat(60))];
+    reads.extend(reference_reads(
+        "nras",
+        "chr1",
+        &[114713880, 114713885, 114713890],
+    ));
     // A contig with no site.
-    line(
-        "nosite",
-        0,
-        "chr2",
-        1000,
-        "60M",
-        ("*", 0),
-        0,
-        &"A".repeat(60),
-    );
+    reads.push(unpaired("nosite", "chr2", 1000, "A".repeat(60)));
     // KRAS Q61H is chr12:25227341 (0-based 25227340); G12D is 25245350.
     // The first read of the unit comes before the spliced one, so that the
     // spliced one is read from the stream while its first unit is counted.
-    line(
-        "q61",
-        0,
-        "chr12",
-        25227290,
-        "60M",
-        ("*", 0),
-        0,
-        &plain("chr12", 25227290),
-    );
+    reads.push(unpaired("q61", "chr12", 25227290, plain("chr12", 25227290)));
     let spliced = bases("chr12", 25227300, 25227400) + &bases("chr12", 25245321, 25245381);
-    line(
-        "spliced",
-        0,
-        "chr12",
-        25227300,
-        "100M17921N60M",
-        ("*", 0),
-        0,
-        &spliced,
-    );
+    reads.push(Rec {
+        cigar: "100M17921N60M",
+        ..unpaired("spliced", "chr12", 25227300, spliced)
+    });
     // A pair: mate 1 over Q61H, mate 2 over G12D (another unit).
     let tlen = (25245381 - 25227310) as i64;
-    line(
-        "pair",
-        0x1 | 0x2 | 0x40 | 0x20,
-        "chr12",
-        25227310,
-        "60M",
-        ("=", 25245322),
+    let mate1 = Rec {
+        flag: 0x1 | 0x2 | 0x40 | 0x20,
+        mate: ("=", 25245322),
         tlen,
-        &plain("chr12", 25227310),
-    );
-    line(
-        "between",
-        0,
+        ..unpaired("pair", "chr12", 25227310, plain("chr12", 25227310))
+    };
+    reads.push(mate1);
+    reads.push(unpaired("between", "chr12", 25236000, "G".repeat(60)));
+    reads.extend(reference_reads(
+        "g12_",
         "chr12",
-        25236000,
-        "60M",
-        ("*", 0),
-        0,
-        &"G".repeat(60),
-    );
-    for i in 0..3 {
-        let at = 25245300 + i * 7;
-        line(
-            &format!("g12_{i}"),
-            0,
-            "chr12",
-            at,
-            "60M",
-            ("*", 0),
-            0,
-            &plain("chr12", at),
-        );
+        &[25245300, 25245307, 25245314],
+    ));
+    let mate2 = Rec {
+        flag: 0x1 | 0x2 | 0x80 | 0x10,
+        mate: ("=", 25227311),
+        tlen: -tlen,
+        ..unpaired("pair", "chr12", 25245321, plain("chr12", 25245321))
+    };
+    reads.push(mate2);
+    reads.push(unpaired("after", "chr17", 80000000, "T".repeat(60)));
+    let mut sam = String::new();
+    for r in reads {
+        let q = "I".repeat(r.seq.len());
+        let ((rnext, pnext), pos) = (r.mate, r.pos0 + 1);
+        sam.push_str(&format!(
+            "{}\t{}\t{}\t{pos}\t60\t{}\t{rnext}\t{pnext}\t{}\t{}\t{q}\n",
+            r.name, r.flag, r.contig, r.cigar, r.tlen, r.seq
+        ));
     }
-    line(
-        "pair",
-        0x1 | 0x2 | 0x80 | 0x10,
-        "chr12",
-        25245321,
-        "60M",
-        ("=", 25227311),
-        -tlen,
-        &plain("chr12", 25245321),
-    );
-    line(
-        "after",
-        0,
-        "chr17",
-        80000000,
-        "60M",
-        ("*", 0),
-        0,
-        &"T".repeat(60),
-    );
     sam.push_str(&format!(
         "unplaced\t4\t*\t0\t0\t*\t*\t0\t0\t{}\t{}\n",
         "A".repeat(60),
