@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{cfspot_ok, json};
+use common::{cfspot_ok, json, Rng};
 use scraper::{Html, Selector};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -154,7 +154,231 @@ fn report_has_verdict_one_row_per_hotspot_inline_svg_and_loads_nothing() {
     assert!(doc.select(&sel("#vaf-plot svg")).next().is_some());
     assert!(doc.select(&sel("#fragment-plot svg")).next().is_some());
 
+    // A small panel is shown whole: one VAF row per site, in panel order,
+    // the sites used for TF by name, and none of the sections a large
+    // panel's page has instead.
+    assert_eq!(
+        headings(&doc),
+        ["VAF and depth per hotspot", "Fragment lengths", "Hotspots"]
+    );
+    assert_eq!(vaf_plot_ids(&doc), ids);
+    let used: Vec<&str> = summary["sites_used"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(key_number(&doc, "Sites used for TF"), used.join(", "));
+    assert_eq!(key_number(&doc, "Detected hotspots"), "2");
+    for gone in ["details", "#scatter-plot", "#p-histogram", "#top-hotspots"] {
+        assert!(doc.select(&sel(gone)).next().is_none(), "{gone}");
+    }
+
     assert_offline(&doc, &raw);
+}
+
+/// The text of the first element `css` selects.
+fn text_of(doc: &Html, css: &str) -> String {
+    doc.select(&sel(css))
+        .next()
+        .unwrap_or_else(|| panic!("no {css}"))
+        .text()
+        .collect()
+}
+
+/// The page's section headings, in order.
+fn headings(doc: &Html) -> Vec<String> {
+    doc.select(&sel("h2")).map(|e| e.text().collect()).collect()
+}
+
+/// A key number of the verdict box, by its label.
+fn key_number(doc: &Html, label: &str) -> String {
+    let (k, v) = (sel(".k"), sel(".v"));
+    doc.select(&sel("#verdict .kv"))
+        .find(|kv| kv.select(&k).next().unwrap().text().collect::<String>() == label)
+        .unwrap_or_else(|| panic!("no key number {label}"))
+        .select(&v)
+        .next()
+        .unwrap()
+        .text()
+        .collect()
+}
+
+/// The site ids of the VAF figure's rows, in order (each row's tooltip
+/// starts with its id).
+fn vaf_plot_ids(doc: &Html) -> Vec<String> {
+    doc.select(&sel("#vaf-plot svg > g > title"))
+        .map(|t| {
+            let text: String = t.text().collect();
+            text.split(':').next().unwrap().to_string()
+        })
+        .collect()
+}
+
+/// A panel of `n` SNVs on four random-genome contigs and a `cfspot count`
+/// TSV for it, written straight (no BAM, so 10,000 sites take a moment):
+/// depth 50-150, most sites 0-2 alt fragments of error, and every 131st a
+/// mutated site at depth 150-250 with 8-19 alt fragments on both strands. Returns the count
+/// TSV and the panel, and the ids of the mutated sites.
+fn count_tsv_panel(dir: &Path, n: usize) -> (PathBuf, PathBuf, Vec<String>) {
+    let mut rng = Rng(0x5ca1e);
+    let mut panel = String::from("contig\tpos\tref\talt\tid\n");
+    let mut counts = String::from(
+        "id\tcontig\tpos\tref\talt\tdepth\tref_count\talt_count\tother_count\tvaf\tgene\tlabel\tref_fwd\tref_rev\talt_fwd\talt_rev\tdiscordant\tlow_quality\toverlaps_merged\tref_len_median\talt_len_median\tref_short_frac\talt_short_frac\tA\tC\tG\tT\tN\tDEL\n",
+    );
+    let mut mutated = Vec::new();
+    for i in 0..n {
+        let id = format!("s{i:05}");
+        let contig = format!("chr{}", 1 + i % 4);
+        let pos = 1000 + (i / 4) as u64 * 5000 + rng.below(3000);
+        let (depth, alt) = if i % 131 == 0 {
+            mutated.push(id.clone());
+            (150 + rng.below(101), 8 + rng.below(12))
+        } else {
+            (
+                50 + rng.below(101),
+                [0, 0, 0, 0, 0, 0, 1, 1, 2][rng.below(9) as usize],
+            )
+        };
+        let r = depth - alt;
+        let (rf, af) = (r / 2, alt / 2);
+        panel.push_str(&format!("{contig}\t{pos}\tC\tT\t{id}\n"));
+        counts.push_str(&format!(
+            "{id}\t{contig}\t{pos}\tC\tT\t{depth}\t{r}\t{alt}\t0\t\t\t\t{rf}\t{}\t{af}\t{}\t0\t0\t0\t\t\t\t\t\t\t\t\t\t\n",
+            r - rf,
+            alt - af
+        ));
+    }
+    let (p, c) = (dir.join("panel.tsv"), dir.join("counts.tsv"));
+    std::fs::write(&p, panel).unwrap();
+    std::fs::write(&c, counts).unwrap();
+    (c, p, mutated)
+}
+
+/// `cfspot call` on a count TSV: the report's bytes.
+fn call_counts(counts: &Path, panel: &Path, prefix: &Path) -> String {
+    let panel = panel.to_str().unwrap();
+    call(counts, prefix, &["-p", panel, "--background-rate", "0.002"]);
+    std::fs::read_to_string(with_ext(prefix, ".report.html")).unwrap()
+}
+
+#[test]
+fn a_10000_site_page_shows_counts_top_rows_distributions_and_stays_small() {
+    let dir = tempfile::tempdir().unwrap();
+    let (counts, panel, mutated) = count_tsv_panel(dir.path(), 10_000);
+    let prefix = dir.path().join("big");
+    let raw = call_counts(&counts, &panel, &prefix);
+    // The bound (2.5 MB); the page was 10.2 MB at 10,000 sites.
+    assert!(raw.len() < 2_500_000, "{} bytes", raw.len());
+    let doc = Html::parse_document(&raw);
+    assert!(doc.errors.is_empty(), "HTML parse errors: {:?}", doc.errors);
+    assert_offline(&doc, &raw);
+    let summary = json(with_ext(&prefix, ".summary.json"));
+    let detected: Vec<String> = summary["detected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    let used = summary["sites_used"].as_array().unwrap().len();
+    // The sample is what the counts say: the mutated sites are called.
+    assert!(detected.len() >= mutated.len() * 9 / 10, "{detected:?}");
+
+    // The summary box: counts, not lists; no site id anywhere in it.
+    assert_eq!(
+        key_number(&doc, "Detected hotspots"),
+        format!("{} of 10\u{2009}000", detected.len())
+    );
+    assert_eq!(
+        key_number(&doc, "Sites used for TF"),
+        format!("{used} of 10\u{2009}000")
+    );
+    let verdict = text_of(&doc, "#verdict");
+    assert!(
+        !detected.iter().any(|id| verdict.contains(id.as_str())),
+        "a site id in the verdict: {verdict}"
+    );
+
+    assert_eq!(
+        headings(&doc),
+        [
+            "VAF and depth: the top 100 hotspots",
+            "All 10\u{2009}000 hotspots",
+            "Fragment lengths",
+            "Hotspots"
+        ]
+    );
+    // The VAF figure: 100 rows, every detected site first (fewer than 100
+    // are), then others; the top table has the same rows.
+    let rows = vaf_plot_ids(&doc);
+    assert_eq!(rows.len(), 100);
+    let mut first: Vec<String> = rows[..detected.len()].to_vec();
+    first.sort();
+    let mut want = detected.clone();
+    want.sort();
+    assert_eq!(first, want, "the detected sites come first");
+    let td = sel("td");
+    let top: Vec<String> = doc
+        .select(&sel("table#top-hotspots > tbody > tr"))
+        .map(|r| r.select(&td).nth(2).unwrap().text().collect())
+        .collect();
+    assert_eq!(top, rows);
+
+    // Every site is in the distributions: the p-value histogram's bars
+    // (their tooltips) add up to the sites with fragments.
+    assert!(doc.select(&sel("#scatter-plot svg")).next().is_some());
+    let in_bins: u64 = doc
+        .select(&sel("#p-histogram svg > g > title"))
+        .map(|t| {
+            let text: String = t.text().collect();
+            let n = text
+                .split(": ")
+                .nth(1)
+                .unwrap()
+                .split(" sites")
+                .next()
+                .unwrap();
+            n.replace('\u{2009}', "").parse::<u64>().unwrap()
+        })
+        .sum();
+    assert_eq!(in_bins, 10_000, "every site has fragments");
+
+    // The full table stays, collapsed, in panel order.
+    let all: Vec<String> = doc
+        .select(&sel("details#all-hotspots table#hotspots > tbody > tr"))
+        .map(|r| r.select(&td).nth(2).unwrap().text().collect())
+        .collect();
+    assert_eq!(all, call_ids(&prefix));
+    assert!(doc
+        .select(&sel("details#all-hotspots[open]"))
+        .next()
+        .is_none());
+
+    // Deterministic: the same input gives the same bytes.
+    let again = call_counts(&counts, &panel, &dir.path().join("again").join("big"));
+    assert!(again == raw, "two runs on the same input differ");
+}
+
+#[test]
+fn a_panel_of_100_is_shown_whole_and_101_is_not() {
+    // The threshold the module documents: WHOLE_PANEL = 100.
+    for (n, whole) in [(100, true), (101, false)] {
+        let dir = tempfile::tempdir().unwrap();
+        let (counts, panel, _) = count_tsv_panel(dir.path(), n);
+        let raw = call_counts(&counts, &panel, &dir.path().join("p"));
+        let doc = Html::parse_document(&raw);
+        assert_eq!(vaf_plot_ids(&doc).len(), 100, "{n} sites");
+        assert_eq!(
+            doc.select(&sel("details#all-hotspots")).next().is_none(),
+            whole,
+            "{n} sites"
+        );
+        assert_eq!(
+            doc.select(&sel("table#hotspots tbody tr")).count(),
+            n,
+            "{n} sites: every site in the table"
+        );
+    }
 }
 
 #[test]
@@ -169,12 +393,7 @@ fn user_text_is_escaped_and_an_empty_sample_still_renders() {
     assert_eq!(doc.select(&sel("script")).count(), 0, "sample name escaped");
     let h1: String = doc.select(&sel("h1")).next().unwrap().text().collect();
     assert_eq!(h1, format!("cfspot report: {nasty}"));
-    let verdict: String = doc
-        .select(&sel("#verdict"))
-        .next()
-        .unwrap()
-        .text()
-        .collect();
+    let verdict = text_of(&doc, "#verdict");
     assert!(verdict.contains("NOT_DETECTED"), "{verdict}");
     assert!(verdict.contains("No ctDNA detected"), "{verdict}");
     // Nothing detected: the VAF-0 marker (a diamond at the 0 column) is

@@ -1,7 +1,7 @@
 //! The fragment-length figure: densities of REF fragments and of ALT
 //! fragments at detected hotspots, from the summary's length histograms.
 
-use super::svg::{esc, f1, int, nice_axis, pct, BLUE, GREY, GRID, INK, VERMILLION};
+use super::svg::{esc, f1, int, nice_axis, pct, y_grid, BLUE, GREY, INK, VERMILLION};
 use crate::count::site::{summarise_histogram, SHORT_FRAGMENT};
 use crate::report::calls::Summary;
 use crate::report::percent::{percent, Digits, Gap};
@@ -65,18 +65,9 @@ pub(super) fn fragment_plot(h: &mut String, s: &Summary) -> std::fmt::Result {
         "<figure id=\"fragment-plot\"><svg viewBox=\"0 0 {w} {ht}\" role=\"img\" aria-labelledby=\"fl-title\"><title id=\"fl-title\">Fragment-length densities of REF fragments and of ALT fragments at detected hotspots</title>"
     )?;
     // Grid and axes.
-    let mut t = 0.0;
-    while t <= ymax * 1.000001 {
-        writeln!(
-            h,
-            "<line x1=\"{x0}\" y1=\"{0}\" x2=\"{x1}\" y2=\"{0}\" stroke=\"{GRID}\"/><text x=\"{1}\" y=\"{2}\" font-size=\"12\" text-anchor=\"end\">{3}</text>",
-            f1(py(t)),
-            x0 - 6.0,
-            f1(py(t) + 4.0),
-            esc(&percent(t, Digits::Fixed(1), Gap::Space))
-        )?;
-        t += ystep;
-    }
+    y_grid(h, (x0, x1), (ymax, ystep), py, |t| {
+        percent(t, Digits::Fixed(1), Gap::Space)
+    })?;
     let mut l = xmin;
     while l <= xmax {
         writeln!(

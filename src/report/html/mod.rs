@@ -21,10 +21,23 @@
 //!
 //! Each part of the page has its room: [`svg`] the palette, escaping,
 //! number formats and axes they all share; [`verdict`], [`vaf_depth`],
-//! [`fragments`] and [`table`] one section each; `style.css` the inline
-//! stylesheet. This file puts the page together.
+//! [`spread`], [`fragments`] and [`table`] one section each; `style.css`
+//! the inline stylesheet (`scale.css` the rules only a large panel's page
+//! uses). This file puts the page together and chooses what it shows.
+//!
+//! A panel of up to [`WHOLE_PANEL`] sites is shown whole: every site a row
+//! of the VAF figure and of the table, in panel order, and the sites used
+//! for the tumour fraction listed by name. A larger panel (a tumour-informed
+//! MRD panel follows thousands) would make a page of megabytes that nobody
+//! can scan row by row, so there the page shows counts instead of lists,
+//! draws the detected sites and the others with the smallest p-values (see
+//! [`top_sites`]) as rows,
+//! every site as a distribution ([`spread`]: VAF against depth, p-values),
+//! and keeps the full table collapsed in a `<details>` (the browser's find
+//! opens it). Its size then grows by about 100 bytes a site.
 
 mod fragments;
+mod spread;
 mod svg;
 mod table;
 mod vaf_depth;
@@ -36,6 +49,58 @@ use svg::esc;
 
 /// The page's stylesheet, inlined so the page loads nothing.
 const CSS: &str = include_str!("style.css");
+/// The rules of the sections only a large panel's page has.
+const SCALE_CSS: &str = include_str!("scale.css");
+
+/// The largest panel shown whole. 100 rows of the VAF figure are 2,000 px,
+/// two screens, which is about as many as a reader scans (and the page is
+/// ~200 kB); the demo (31) and the usual hotspot panels (tens of sites) are
+/// well inside it. It is also the most rows the figure draws at scale, so a
+/// page never has more rows than a whole panel's.
+pub const WHOLE_PANEL: usize = 100;
+
+/// The sites a large panel's VAF figure draws, in the order drawn: the
+/// detected sites, then the others, each by p-value (ties: more alt
+/// fragments, then panel order), [`WHOLE_PANEL`] rows in all. The detected
+/// come first because they are what the page is about (they set the
+/// tumour fraction); a LOW_DEPTH or FILTERED site can have a smaller
+/// p-value than a detected one without being a call.
+pub fn top_sites(rows: &[CallRow]) -> Vec<&CallRow> {
+    let mut order: Vec<&CallRow> = rows.iter().collect();
+    // A stable sort keeps panel order among ties.
+    order.sort_by(|a, b| {
+        (b.status == "DETECTED")
+            .cmp(&(a.status == "DETECTED"))
+            .then(a.p_value.total_cmp(&b.p_value))
+            .then(b.alt_count.cmp(&a.alt_count))
+    });
+    order.truncate(WHOLE_PANEL);
+    order
+}
+
+/// Which sites the top rows are, in words.
+fn which(rows: &[CallRow], top: &[&CallRow]) -> String {
+    let detected = rows.iter().filter(|r| r.status == "DETECTED").count();
+    let n = svg::int(rows.len() as u64);
+    if detected == 0 {
+        format!(
+            "The {} sites with the smallest p-values, of {n} sites (none is detected), smallest first.",
+            top.len()
+        )
+    } else if detected >= top.len() {
+        format!(
+            "The {} detected sites with the smallest p-values, of {} detected among {n} sites, smallest first.",
+            top.len(),
+            svg::int(detected as u64)
+        )
+    } else {
+        format!(
+            "The {} detected sites, then the {} others with the smallest p-values, of {n} sites (each group smallest p-value first).",
+            svg::int(detected as u64),
+            top.len() - detected
+        )
+    }
+}
 
 /// Write the report.
 pub fn write_html<W: std::io::Write>(
@@ -50,6 +115,7 @@ pub fn write_html<W: std::io::Write>(
 }
 
 fn page(h: &mut String, s: &Summary, rows: &[CallRow]) -> std::fmt::Result {
+    let whole = rows.len() <= WHOLE_PANEL;
     let sample = esc(&s.sample);
     writeln!(h, "<!DOCTYPE html>")?;
     writeln!(h, "<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">")?;
@@ -64,12 +130,16 @@ fn page(h: &mut String, s: &Summary, rows: &[CallRow]) -> std::fmt::Result {
     )?;
     writeln!(h, "<title>cfspot report: {sample}</title>")?;
     // The sheet opens on a line of its own.
-    writeln!(h, "<style>\n{CSS}</style>\n</head>\n<body>\n<main>")?;
+    let scale_css = if whole { "" } else { SCALE_CSS };
+    writeln!(
+        h,
+        "<style>\n{CSS}{scale_css}</style>\n</head>\n<body>\n<main>"
+    )?;
     writeln!(h, "<h1>cfspot report: {sample}</h1>")?;
     writeln!(
         h,
         "<p class=\"sub\">{} hotspots · {} mode · cfspot {}</p>",
-        rows.len(),
+        svg::int(rows.len() as u64),
         esc(&s.mode.replace('_', " ")),
         esc(s.cfspot_version)
     )?;
@@ -78,16 +148,40 @@ fn page(h: &mut String, s: &Summary, rows: &[CallRow]) -> std::fmt::Result {
         "<p class=\"warn\" id=\"not-clinical\">{} <span>These results come from a teaching and benchmarking tool; do not use them for diagnosis or treatment decisions.</span></p>",
         esc(s.note)
     )?;
-    verdict::verdict(h, s)?;
+    verdict::verdict(h, s, rows.len(), whole)?;
 
-    writeln!(h, "<h2>VAF and depth per hotspot</h2>")?;
-    vaf_depth::vaf_depth_plot(h, s, rows)?;
+    // The rows drawn one by one: all, or the top sites.
+    let shown: Vec<&CallRow> = if whole {
+        rows.iter().collect()
+    } else {
+        top_sites(rows)
+    };
+    if whole {
+        writeln!(h, "<h2>VAF and depth per hotspot</h2>")?;
+        vaf_depth::vaf_depth_plot(h, s, &shown, None)?;
+    } else {
+        writeln!(
+            h,
+            "<h2>VAF and depth: the top {} hotspots</h2>",
+            shown.len()
+        )?;
+        vaf_depth::vaf_depth_plot(h, s, &shown, Some(&which(rows, &shown)))?;
+        writeln!(h, "<h2>All {} hotspots</h2>", svg::int(rows.len() as u64))?;
+        spread::vaf_depth_scatter(h, s, rows)?;
+        spread::p_value_histogram(h, rows)?;
+    }
 
     writeln!(h, "<h2>Fragment lengths</h2>")?;
     fragments::fragment_plot(h, s)?;
 
     writeln!(h, "<h2>Hotspots</h2>")?;
-    table::hotspot_table(h, s, rows)?;
+    if whole {
+        table::hotspot_table(h, s, &shown, "hotspots")?;
+    } else {
+        writeln!(h, "<p>{}</p>", esc(&which(rows, &shown)))?;
+        table::hotspot_table(h, s, &shown, "top-hotspots")?;
+        table::full_table(h, rows)?;
+    }
 
     writeln!(
         h,

@@ -4,6 +4,7 @@
 //! reads the same in every figure.
 
 use crate::report::percent::{percent, Digits, Gap};
+use std::fmt::Write as _;
 
 // Okabe–Ito.
 pub(super) const BLUE: &str = "#0072B2";
@@ -80,6 +81,52 @@ pub(super) fn nice_axis(max: f64) -> (f64, f64) {
     ((max / step).ceil() * step, step)
 }
 
+/// The decades of a log VAF axis that span `values` (those > 0 count):
+/// from 10^-7 to 10^0, two decades at least, 10^-4..10^-1 when nothing is
+/// above 0.
+pub(super) fn vaf_decades(values: impl Iterator<Item = f64>) -> (i32, i32) {
+    let (lo, hi) = values
+        .filter(|v| *v > 0.0 && v.is_finite())
+        .fold((f64::INFINITY, 0.0f64), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+    let (mut dlo, mut dhi) = if lo.is_finite() {
+        (lo.log10().floor() as i32, hi.log10().ceil() as i32)
+    } else {
+        (-4, -1)
+    };
+    dlo = dlo.clamp(-7, -1);
+    dhi = dhi.clamp(dlo + 1, 0);
+    if dhi - dlo < 2 {
+        dlo = (dhi - 2).max(-7);
+    }
+    (dlo, dhi)
+}
+
+/// Horizontal grid lines with their labels at the left, from 0 to `max` in
+/// `step`s, across `x0..x1`; `py` places a value, `label` writes it.
+pub(super) fn y_grid(
+    h: &mut String,
+    (x0, x1): (f64, f64),
+    (max, step): (f64, f64),
+    py: impl Fn(f64) -> f64,
+    label: impl Fn(f64) -> String,
+) -> std::fmt::Result {
+    let mut t = 0.0;
+    while t <= max * 1.000001 {
+        writeln!(
+            h,
+            "<line x1=\"{x0}\" y1=\"{0}\" x2=\"{x1}\" y2=\"{0}\" stroke=\"{GRID}\"/><text x=\"{1}\" y=\"{2}\" font-size=\"12\" text-anchor=\"end\">{3}</text>",
+            f1(py(t)),
+            x0 - 6.0,
+            f1(py(t) + 4.0),
+            esc(&label(t))
+        )?;
+        t += step;
+    }
+    Ok(())
+}
+
 pub(super) fn tick_label(v: f64) -> String {
     if v >= 1000.0 {
         int(v.round() as u64)
@@ -110,5 +157,10 @@ mod tests {
         assert_eq!(decade_label(-3), "0.1\u{a0}%");
         assert_eq!(decade_label(0), "100\u{a0}%");
         assert_eq!(int(1234567), "1\u{2009}234\u{2009}567");
+        // 0.21 % to 4 %: 0.1 % to 10 %; nothing above 0: 0.01 % to 10 %;
+        // 10 % alone: 1 % to 100 % (two decades).
+        assert_eq!(vaf_decades([0.0021, 0.04, 0.0].into_iter()), (-3, -1));
+        assert_eq!(vaf_decades([0.0].into_iter()), (-4, -1));
+        assert_eq!(vaf_decades([0.1].into_iter()), (-2, 0));
     }
 }

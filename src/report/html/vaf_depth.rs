@@ -2,7 +2,8 @@
 //! zero column (interval, LoD95, the threshold as a VAF) beside its depth.
 
 use super::svg::{
-    decade_label, esc, f1, nice_axis, pct, tick_label, BLUE, GREY, GRID, INK, ORANGE, VERMILLION,
+    decade_label, esc, f1, nice_axis, pct, tick_label, vaf_decades, BLUE, GREY, GRID, INK, ORANGE,
+    VERMILLION,
 };
 use crate::report::calls::{CallRow, Summary};
 use std::fmt::Write as _;
@@ -19,7 +20,14 @@ fn site_name(r: &CallRow) -> String {
 
 /// One figure, two panels sharing the rows: VAF on a log axis (with its
 /// interval, LoD95 and the TF threshold as a VAF) and depth as bars.
-pub(super) fn vaf_depth_plot(h: &mut String, s: &Summary, rows: &[CallRow]) -> std::fmt::Result {
+/// `rows` are the sites drawn, in order; `shown` says which they are when
+/// they are not the whole panel (it opens the caption).
+pub(super) fn vaf_depth_plot(
+    h: &mut String,
+    s: &Summary,
+    rows: &[&CallRow],
+    shown: Option<&str>,
+) -> std::fmt::Result {
     if rows.is_empty() {
         return writeln!(h, "<p class=\"muted\">No hotspots.</p>");
     }
@@ -27,24 +35,11 @@ pub(super) fn vaf_depth_plot(h: &mut String, s: &Summary, rows: &[CallRow]) -> s
     // Log axis: decades spanning the VAFs, upper bounds, LoD95s and the
     // threshold. Lower bounds below the axis are clipped at its left end
     // (an arrow), so one alt fragment at 10 000x does not squash the rest.
-    let positives: Vec<f64> = rows
-        .iter()
-        .flat_map(|r| [r.vaf.unwrap_or(0.0), r.vaf_hi, r.lod95.unwrap_or(0.0)])
-        .chain([threshold_vaf])
-        .filter(|v| *v > 0.0 && v.is_finite())
-        .collect();
-    let lo = positives.iter().cloned().fold(f64::INFINITY, f64::min);
-    let hi = positives.iter().cloned().fold(0.0f64, f64::max);
-    let (mut dlo, mut dhi) = if lo.is_finite() {
-        (lo.log10().floor() as i32, hi.log10().ceil() as i32)
-    } else {
-        (-4, -1)
-    };
-    dlo = dlo.clamp(-7, -1);
-    dhi = dhi.clamp(dlo + 1, 0);
-    if dhi - dlo < 2 {
-        dlo = (dhi - 2).max(-7);
-    }
+    let (dlo, dhi) = vaf_decades(
+        rows.iter()
+            .flat_map(|r| [r.vaf.unwrap_or(0.0), r.vaf_hi, r.lod95.unwrap_or(0.0)])
+            .chain([threshold_vaf]),
+    );
 
     let row_h = 20.0;
     let top = 62.0;
@@ -348,7 +343,8 @@ pub(super) fn vaf_depth_plot(h: &mut String, s: &Summary, rows: &[CallRow]) -> s
     writeln!(h, "</svg>")?;
     writeln!(
         h,
-        "<figcaption>Points: VAF (alt ÷ depth) with its {} interval; an interval reaching 0 has no left cap, one reaching below the axis ends in an arrow. Blue bars: LoD95 at that depth and background. Dashed orange line: the tumour-fraction threshold as a VAF (factor {} × threshold ÷ 2). Depth bars in orange are LOW_DEPTH; the dashed line is --min-depth. Hover for exact numbers.</figcaption></figure>",
+        "<figcaption>{}Points: VAF (alt ÷ depth) with its {} interval; an interval reaching 0 has no left cap, one reaching below the axis ends in an arrow. Blue bars: LoD95 at that depth and background. Dashed orange line: the tumour-fraction threshold as a VAF (factor {} × threshold ÷ 2). Depth bars in orange are LOW_DEPTH; the dashed line is --min-depth. Hover for exact numbers.</figcaption></figure>",
+        shown.map(|t| format!("{} ", esc(t))).unwrap_or_default(),
         esc(s.settings.vaf_interval),
         s.settings.factor
     )

@@ -1,12 +1,15 @@
 //! The verdict at the top of the page: the sample's status in words, the
 //! tumour fraction on a linear strip (interval, threshold, sample LoD) and
-//! the key numbers.
+//! the key numbers. The numbers are counts at scale: a list of the sites
+//! used for the tumour fraction is written out only for a panel shown whole.
 
-use super::svg::{esc, f1, nice_axis, pct, BLUE, INK, ORANGE, VERMILLION};
+use super::svg::{esc, f1, int, nice_axis, pct, BLUE, INK, ORANGE, VERMILLION};
 use crate::report::calls::Summary;
 use std::fmt::Write as _;
 
-pub(super) fn verdict(h: &mut String, s: &Summary) -> std::fmt::Result {
+/// `sites`: the panel's size; `whole`: the panel is shown whole (the sites
+/// used for TF by name, else their number).
+pub(super) fn verdict(h: &mut String, s: &Summary, sites: usize, whole: bool) -> std::fmt::Result {
     let tf = &s.tumour_fraction;
     let (accent, headline) = match s.status {
         "CTDNA_DETECTED" => (VERMILLION, "ctDNA detected above the threshold"),
@@ -55,8 +58,14 @@ pub(super) fn verdict(h: &mut String, s: &Summary) -> std::fmt::Result {
     writeln!(h, "<div class=\"grid\">")?;
     let used = if s.sites_used.is_empty() {
         "none".to_string()
-    } else {
+    } else if whole {
         s.sites_used.join(", ")
+    } else {
+        format!(
+            "{} of {}",
+            int(s.sites_used.len() as u64),
+            int(sites as u64)
+        )
     };
     let dup =
         s.qc.duplicate_share
@@ -78,7 +87,7 @@ pub(super) fn verdict(h: &mut String, s: &Summary) -> std::fmt::Result {
         ("Threshold", pct(s.threshold)),
         ("Sample LoD (95 %)", lod.clone()),
         ("Mode", s.mode.replace('_', " ")),
-        ("Detected hotspots", format!("{}", s.detected.len())),
+        ("Detected hotspots", detected(s, sites, whole)),
         ("Sites used for TF", used),
         ("Median depth", format!("{}", s.qc.median_depth)),
         ("Fragment-length mode", mode_len),
@@ -93,6 +102,15 @@ pub(super) fn verdict(h: &mut String, s: &Summary) -> std::fmt::Result {
         )?;
     }
     writeln!(h, "</div>\n</section>")
+}
+
+/// The number detected; at scale, of how many.
+fn detected(s: &Summary, sites: usize, whole: bool) -> String {
+    if whole {
+        format!("{}", s.detected.len())
+    } else {
+        format!("{} of {}", int(s.detected.len() as u64), int(sites as u64))
+    }
 }
 
 /// The tumour fraction on a linear axis: interval, estimate, threshold and
