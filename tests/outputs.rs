@@ -6,7 +6,7 @@ mod common;
 
 use common::{cfspot, cfspot_fails, cfspot_ok, CFSPOT};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 
 fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -55,15 +55,30 @@ fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     files
 }
 
+/// Runs `cfspot args` in `dir`, whatever comes of it.
+fn cfspot_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(CFSPOT)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+/// `args` run in `dir` must succeed.
+fn ok_in(dir: &Path, args: &[&str]) {
+    let out = cfspot_in(dir, args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// `args` run in `dir` must fail, naming `needles`, and leave every file
 /// in `dir` as it was.
 fn refused_in(dir: &Path, args: &[&str], needles: &[&str]) {
     let before = snapshot(dir);
-    let out = Command::new(CFSPOT)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
+    let out = cfspot_in(dir, args);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
         out.status.code(),
@@ -214,69 +229,33 @@ fn call_never_writes_over_an_input() {
 fn simulate_never_writes_over_its_panel() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let out = Command::new(CFSPOT)
-        .args(["simulate", "-o", "out", "--depth", "30"])
-        .current_dir(d)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    // The truth VCF of one run as the panel of the next, in the same folder.
-    refused_in(
-        d,
-        &[
+    ok_in(d, &["simulate", "-o", "out", "--depth", "30"]);
+    // The truth VCF of one run as the panel of the next, in the same
+    // folder, named as it was written or another way.
+    for (folder, clash) in [
+        ("out", "refusing to write out/sim.truth.vcf"),
+        ("./out/", "refusing to write"),
+    ] {
+        let args = [
             "simulate",
             "-p",
             "out/sim.truth.vcf",
             "-r",
             "demo",
             "-o",
-            "out",
+            folder,
             "--depth",
             "30",
-        ],
-        &[
-            "refusing to write out/sim.truth.vcf",
-            "the panel out/sim.truth.vcf",
-        ],
-    );
-    // A folder named another way: the same clash.
-    refused_in(
-        d,
-        &[
-            "simulate",
-            "-p",
-            "out/sim.truth.vcf",
-            "-r",
-            "demo",
-            "-o",
-            "./out/",
-            "--depth",
-            "30",
-        ],
-        &["refusing to write", "the panel out/sim.truth.vcf"],
-    );
+        ];
+        refused_in(d, &args, &[clash, "the panel out/sim.truth.vcf"]);
+    }
 }
 
 #[test]
 fn eval_never_writes_over_an_input() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let run = |args: &[&str]| {
-        let out = Command::new(CFSPOT)
-            .args(args)
-            .current_dir(d)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
+    let run = |args: &[&str]| ok_in(d, args);
     run(&["simulate", "-o", ".", "--depth", "300"]);
     run(&["call", "-o", "s", "sim.bam"]);
     // PREFIX.eval.tsv is a link to the truth: writing it would replace the
@@ -317,12 +296,7 @@ fn eval_never_writes_over_an_input() {
 fn the_same_reads_twice_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let out = Command::new(CFSPOT)
-        .args(["simulate", "-o", ".", "--depth", "30"])
-        .current_dir(d)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    ok_in(d, &["simulate", "-o", ".", "--depth", "30"]);
     std::os::unix::fs::symlink("sim_R1.fastq.gz", d.join("r2.fastq.gz")).unwrap();
     for cmd in ["count", "call"] {
         for (r1, r2) in [
@@ -349,18 +323,7 @@ fn the_same_reads_twice_are_refused() {
 fn missing_folders_are_made_by_every_command() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let run = |args: &[&str]| {
-        let out = Command::new(CFSPOT)
-            .args(args)
-            .current_dir(d)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
+    let run = |args: &[&str]| ok_in(d, args);
     run(&["simulate", "-o", "a/sim", "--depth", "300"]);
     assert!(d.join("a/sim/sim.bam").is_file());
     run(&["count", "-o", "b/c/x.tsv", "a/sim/sim.bam"]);
