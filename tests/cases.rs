@@ -3,15 +3,17 @@
 //! expected counts worked out by hand (the folder's README.md says how).
 //! This one runner turns the SAM into an indexed BAM (with rust-htslib, so
 //! it needs no samtools), runs `cfspot count` once per expected table and
-//! compares the columns each table names. The format is described in
+//! compares the columns each table names; the same count with the BAM on
+//! standard input (the one-pass engine) must write the same table. The format is described in
 //! `test-data/cases/README.md`; a new case is a new folder, no code.
 
 mod common;
 
-use common::{cfspot, tsv_rows};
+use common::{cfspot, tsv_rows, CFSPOT};
 use rust_htslib::bam::{self, Read as _};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 fn cases_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("test-data/cases")
@@ -185,6 +187,22 @@ fn every_case_counts_as_worked_out_by_hand() {
                 &run.expect,
                 &String::from_utf8_lossy(&out.stdout),
             ));
+            // The one-pass engine, the BAM on standard input, must write
+            // the same table.
+            let mut streamed = args.clone();
+            streamed[1] = "-";
+            let piped = Command::new(CFSPOT)
+                .args(&streamed)
+                .stdin(std::fs::File::open(&bam).unwrap())
+                .output()
+                .unwrap();
+            if piped.stdout != out.stdout {
+                wrong.push(format!(
+                    "{label}: `cfspot {}` < the BAM writes another table than the indexed BAM: {}",
+                    streamed.join(" "),
+                    String::from_utf8_lossy(&piped.stderr)
+                ));
+            }
         }
     }
     assert!(
