@@ -298,3 +298,43 @@ fn cram_tsv_and_bed_panels_on_an_indexed_fasta() {
         &["wrong.tsv:2", "W"],
     );
 }
+
+/// Without `--reference`, REF is checked against the reads' MD tags:
+/// the corpus case `panel-ref-contradicts-md` shows a wrong REF refused;
+/// here the right one passes quietly, a site no read spans is named in a
+/// note, and reads without MD (mini.bam) say nothing was checked. Its
+/// reads start at c1:1001..1020 with 30M and MD tags, and r0's 15th base
+/// (c1:1015) is C.
+#[test]
+fn ref_is_checked_against_md_tags_without_a_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    let bam = data("bad/panel-ref-contradicts-md/reads.bam");
+    let panel = |name: &str, rows: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, format!("contig\tpos\tref\talt\n{rows}")).unwrap();
+        p.display().to_string()
+    };
+    let right = panel("right.tsv", "c1\t1015\tC\tT\n");
+    let out = cfspot(&["count", &bam, "-p", &right]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(!err.contains("not checked"), "{err}");
+    let one_unread = panel("unread.tsv", "c1\t1015\tC\tT\nc1\t1500\tA\tG\n");
+    let out = cfspot(&["count", &bam, "-p", &one_unread]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("the REF of 1 of 2 sites was not checked"),
+        "{err}"
+    );
+    // mini.bam's reads lie on chr7 (the demo panel's EGFR L858R).
+    let chr7 = panel("chr7.tsv", "chr7\t55191822\tT\tG\n");
+    let out = cfspot(&["count", &data("mini.bam"), "-p", &chr7]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "no read with an MD tag spans a site: the panel's REF alleles were not checked"
+        ),
+        "{err}"
+    );
+}

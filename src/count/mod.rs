@@ -14,6 +14,7 @@ pub mod fastq;
 pub mod fragment;
 pub mod input;
 pub mod reclip;
+pub mod refcheck;
 mod regions;
 pub mod site;
 pub mod stream;
@@ -157,6 +158,19 @@ pub enum CountError {
         path: PathBuf,
         bam_len: u64,
     },
+    /// Without a reference, the reads' MD tags contradict the panel's REF
+    /// at some sites (see [`refcheck`]). Every such site is listed.
+    #[error(
+        "panel {panel} does not match the reads of {path}: {} site(s) have a REF that the reads' MD tags contradict (is the panel for another assembly?):\n{}\nWithout --reference REF is checked against the MD tags; give --reference FASTA (the genome the reads were aligned to) to check it against that instead",
+        problems.len(),
+        crate::reference::list_problems(problems),
+        path = path.display()
+    )]
+    RefContradictsMd {
+        panel: String,
+        path: PathBuf,
+        problems: Vec<String>,
+    },
     #[error("{}", contig_message(path, missing, hint))]
     ContigsMissing {
         path: PathBuf,
@@ -278,14 +292,6 @@ pub fn count_inputs_with_progress(
                 path: crate::stdin::shown(first),
             });
         };
-        if reference.is_none() {
-            // Nothing else can check them here (the reads' MD tags are not
-            // read yet): say so once, rather than count a wrong REF quietly.
-            notes.push(
-                "no --reference: the panel's REF alleles were not checked against the genome"
-                    .to_string(),
-            );
-        }
         let counted = if crate::stdin::is_stdin(path) {
             // No index to read through: one pass over the stream.
             stream::count_stdin(panel, models, reference, opts, progress)?
@@ -300,20 +306,59 @@ pub fn count_inputs_with_progress(
             }
             bam::count_bam_with_background(&input, panel, models, reference, opts, progress)?
         };
-        if counted.2.no_sequence > 0 {
+        if reference.is_none() {
+            notes.extend(check_ref_by_md(panel, &counted.ref_checks, path)?);
+        }
+        if counted.reads.no_sequence > 0 {
             notes.push(format!(
                 "{} read(s) of {} passed the filters but have no sequence (SEQ `*`, or a CIGAR that does not fit SEQ); they show no allele and were skipped",
-                counted.2.no_sequence,
+                counted.reads.no_sequence,
                 crate::stdin::shown(path).display()
             ));
         }
-        counted
+        (counted.sites, counted.background, counted.reads)
     };
     Ok(Counted {
         sites,
         background,
         reads,
         notes,
+    })
+}
+
+/// Without a reference, the panel's REF against what the reads' MD tags
+/// said (`checks`, in panel order): an error listing every site they
+/// contradict, else a note when some sites could not be checked, so a
+/// wrong REF is never counted quietly.
+fn check_ref_by_md(
+    panel: &Panel,
+    checks: &[refcheck::RefCheck],
+    path: &std::path::Path,
+) -> Result<Option<String>, CountError> {
+    let problems: Vec<String> = panel
+        .hotspots
+        .iter()
+        .zip(checks)
+        .filter_map(|(h, c)| c.problem(h))
+        .collect();
+    if !problems.is_empty() {
+        return Err(CountError::RefContradictsMd {
+            panel: panel.source.clone(),
+            path: crate::stdin::shown(path),
+            problems,
+        });
+    }
+    let unchecked = checks.iter().filter(|c| !c.checked()).count();
+    Ok(match unchecked {
+        0 => None,
+        n if n == checks.len() => Some(
+            "no --reference, and no read with an MD tag spans a site: the panel's REF alleles were not checked"
+                .to_string(),
+        ),
+        n => Some(format!(
+            "no --reference: the REF of {n} of {} sites was not checked (no read with an MD tag spans them); the others agree with the reads' MD tags",
+            checks.len()
+        )),
     })
 }
 

@@ -22,10 +22,8 @@
 //! truncated or disordered stream is reported rather than half counted.
 
 use super::allele::SiteModel;
-use super::background::BackgroundWindow;
-use super::bam::{assemble, count_pass, plan, ref_end, PassReader};
-use super::site::SiteCounts;
-use super::{flag, CountError, CountOptions, ReadTally};
+use super::bam::{assemble, count_pass, plan, ref_end, AlignmentCounts, PassReader};
+use super::{flag, CountError, CountOptions};
 use crate::panel::Panel;
 use crate::progress::{Measure, Progress};
 use crate::reference::Reference;
@@ -53,7 +51,7 @@ pub fn count_stdin(
     reference: Option<&dyn Reference>,
     opts: &CountOptions,
     progress: &Progress,
-) -> Result<(Vec<SiteCounts>, Vec<BackgroundWindow>, ReadTally), CountError> {
+) -> Result<AlignmentCounts, CountError> {
     if stdin::peek()
         .read(&mut [0u8; 1])
         .map_err(|e| StreamError::Open {

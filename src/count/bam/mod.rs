@@ -20,6 +20,7 @@ use super::allele::{AlignedRead, SiteModel};
 use super::background::BackgroundWindow;
 pub use super::input::{AlignmentFormat, AlignmentInput};
 use super::reclip::Reclipper;
+use super::refcheck::{GroupRefChecks, RefCheck};
 use super::regions::RegionReader;
 use super::site::SiteCounts;
 use super::{group_sites, CountError, CountOptions, ReadTally, SiteGroup};
@@ -68,7 +69,20 @@ pub fn count_bam(
     opts: &CountOptions,
 ) -> Result<Vec<SiteCounts>, CountError> {
     count_bam_with_background(input, panel, models, None, opts, &Progress::new())
-        .map(|(sites, _, _)| sites)
+        .map(|counted| counted.sites)
+}
+
+/// What an alignment engine (indexed or streamed) counted, in panel order.
+#[derive(Debug, Clone)]
+pub struct AlignmentCounts {
+    pub sites: Vec<SiteCounts>,
+    /// One window per group of sites, in a fixed order (with
+    /// `opts.background`).
+    pub background: Vec<BackgroundWindow>,
+    pub reads: ReadTally,
+    /// Per site, what the reads' MD tags said of its REF; all empty when a
+    /// reference was given (it checks REF itself).
+    pub ref_checks: Vec<RefCheck>,
 }
 
 /// [`count_bam`], and with `opts.background` also the background tallies
@@ -81,7 +95,7 @@ pub fn count_bam_with_background(
     reference: Option<&dyn Reference>,
     opts: &CountOptions,
     progress: &Progress,
-) -> Result<(Vec<SiteCounts>, Vec<BackgroundWindow>, ReadTally), CountError> {
+) -> Result<AlignmentCounts, CountError> {
     let header_reader = input.open_plain()?;
     let header = header_reader.header().to_owned();
     drop(header_reader);
@@ -162,6 +176,18 @@ pub(super) fn plan(
                     .map(|&g| reference.and_then(|r| Reclipper::new(&groups[g], panel, models, r)))
                     .collect(),
             ),
+            // A reference checks REF itself (`Panel::resolve`); without one
+            // the reads' MD tags are the only word on it.
+            ref_checks: Mutex::new(
+                members
+                    .iter()
+                    .map(|&g| {
+                        reference.is_none().then(|| {
+                            GroupRefChecks::new(groups[g].sites.iter().map(|&i| &panel.hotspots[i]))
+                        })
+                    })
+                    .collect(),
+            ),
             intervals: members
                 .iter()
                 .flat_map(|&g| {
@@ -190,8 +216,9 @@ pub(super) fn assemble(
     groups: &[SiteGroup],
     counted: Vec<PassCounts>,
     n_sites: usize,
-) -> (Vec<SiteCounts>, Vec<BackgroundWindow>, ReadTally) {
+) -> AlignmentCounts {
     let mut out: Vec<Option<SiteCounts>> = vec![None; n_sites];
+    let mut ref_checks = vec![RefCheck::default(); n_sites];
     let mut background = Vec::new();
     let mut reads = ReadTally::default();
     for (pass, counted) in passes.iter().zip(counted) {
@@ -202,6 +229,11 @@ pub(super) fn assemble(
             for (&i, c) in groups[g].sites.iter().zip(group.sites) {
                 out[i] = Some(c);
             }
+            if let Some(checks) = group.ref_checks {
+                for (&i, c) in groups[g].sites.iter().zip(checks.checks) {
+                    ref_checks[i] = c;
+                }
+            }
             background.extend(group.background);
         }
     }
@@ -209,7 +241,12 @@ pub(super) fn assemble(
         .into_iter()
         .map(|c| c.expect("every site is in one group"))
         .collect();
-    (sites, background, reads)
+    AlignmentCounts {
+        sites,
+        background,
+        reads,
+        ref_checks,
+    }
 }
 
 /// The panel and the reference against the header's contig lengths (every

@@ -8,6 +8,7 @@ use crate::count::allele::SiteModel;
 use crate::count::background::BackgroundWindow;
 use crate::count::fragment::{merge_mates, FragmentCall, Observation};
 use crate::count::reclip::{soft_clips, ReadSpan, Reclipper};
+use crate::count::refcheck::GroupRefChecks;
 use crate::count::regions::RegionReader;
 use crate::count::site::SiteCounts;
 use crate::count::{flag, CountError, CountOptions, ReadTally, SiteGroup};
@@ -39,6 +40,7 @@ struct Pending {
 pub(super) struct GroupCounts {
     pub(super) sites: Vec<SiteCounts>,
     pub(super) background: Option<BackgroundWindow>,
+    pub(super) ref_checks: Option<GroupRefChecks>,
 }
 
 /// What one pass yields: its groups' counts, in member order, and the reads
@@ -74,6 +76,8 @@ struct GroupState<'a> {
     /// Re-places clipped reads near the group's indel and MNV sites; `None`
     /// when it has none (or no reference was given).
     reclipper: Option<Reclipper>,
+    /// REF against the reads' MD tags, when no reference was given.
+    ref_checks: Option<GroupRefChecks>,
 }
 
 impl<'a> GroupState<'a> {
@@ -82,6 +86,7 @@ impl<'a> GroupState<'a> {
         models: &'a [SiteModel],
         background: Option<BackgroundWindow>,
         reclipper: Option<Reclipper>,
+        ref_checks: Option<GroupRefChecks>,
     ) -> Self {
         let sites: Vec<&SiteModel> = group.sites.iter().map(|&i| &models[i]).collect();
         GroupState {
@@ -92,6 +97,7 @@ impl<'a> GroupState<'a> {
             pending: FxHashMap::default(),
             background,
             reclipper,
+            ref_checks,
         }
     }
 
@@ -117,6 +123,9 @@ impl<'a> GroupState<'a> {
         opts: &CountOptions,
     ) {
         obs.clear();
+        if let Some(checks) = self.ref_checks.as_mut() {
+            checks.observe(record, read.pos, read.end);
+        }
         let span = ReadSpan {
             pos: read.pos,
             end: read.end,
@@ -219,6 +228,7 @@ impl<'a> GroupState<'a> {
         GroupCounts {
             sites: self.counts,
             background: self.background,
+            ref_checks: self.ref_checks,
         }
     }
 }
@@ -253,6 +263,7 @@ pub(in crate::count) fn count_pass(
 ) -> Result<PassCounts, CountError> {
     let windows = std::mem::take(&mut *pass.windows.lock().expect("no panic holds it"));
     let reclippers = std::mem::take(&mut *pass.reclippers.lock().expect("no panic holds it"));
+    let ref_checks = std::mem::take(&mut *pass.ref_checks.lock().expect("no panic holds it"));
     let groups: Vec<&SiteGroup> = pass.members.iter().map(|&g| &groups[g]).collect();
     let contig = &groups[0].contig;
     let region = || {
@@ -266,8 +277,8 @@ pub(in crate::count) fn count_pass(
     };
     let mut states: Vec<GroupState> = groups
         .iter()
-        .zip(windows.into_iter().zip(reclippers))
-        .map(|(g, (w, r))| GroupState::new(g, models, w, r))
+        .zip(windows.into_iter().zip(reclippers).zip(ref_checks))
+        .map(|(g, ((w, r), c))| GroupState::new(g, models, w, r, c))
         .collect();
     reader.fetch(contig, &pass.intervals).map_err(read_error)?;
     let mut record = bam::Record::new();

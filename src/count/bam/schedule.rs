@@ -4,6 +4,7 @@
 
 use crate::count::background::BackgroundWindow;
 use crate::count::reclip::Reclipper;
+use crate::count::refcheck::GroupRefChecks;
 use crate::count::SiteGroup;
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -32,6 +33,9 @@ pub(in crate::count) struct Pass {
     pub(super) windows: Mutex<Vec<Option<BackgroundWindow>>>,
     /// Each member's re-placer of clipped reads, taken by the worker.
     pub(super) reclippers: Mutex<Vec<Option<Reclipper>>>,
+    /// Each member's REF checks against the reads' MD tags (only without a
+    /// reference), taken by the worker.
+    pub(super) ref_checks: Mutex<Vec<Option<GroupRefChecks>>>,
 }
 
 impl Pass {

@@ -93,7 +93,7 @@ impl Fixture {
         let models = prepare_sites(panel, r);
         count_bam_with_background(&input, panel, &models, r, opts, &Progress::new())
             .unwrap()
-            .0
+            .sites
     }
 }
 
@@ -507,7 +507,7 @@ fn reads_without_usable_sequence_are_skipped_and_tallied() {
     let reference = reference::open("demo").unwrap();
     let input = AlignmentInput::open(&path, Some(reference.as_ref())).unwrap();
     let models = prepare_sites(&panel, Some(reference.as_ref()));
-    let (counts, _, reads) = count_bam_with_background(
+    let counted = count_bam_with_background(
         &input,
         &panel,
         &models,
@@ -516,9 +516,10 @@ fn reads_without_usable_sequence_are_skipped_and_tallied() {
         &Progress::new(),
     )
     .unwrap();
-    let g12d = site(&panel, &counts, "KRAS_G12D");
+    let g12d = site(&panel, &counted.sites, "KRAS_G12D");
     assert_eq!((g12d.alt_count(), g12d.depth()), (2, 2));
     assert_eq!(g12d.alt_lengths, [2147483647].into_iter().collect());
+    let reads = counted.reads;
     assert_eq!((reads.primary, reads.no_sequence), (3, 1));
 }
 
