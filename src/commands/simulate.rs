@@ -34,6 +34,7 @@ Examples:
   cfspot simulate -o sim --tumour-fraction 0.02 --mutations KRAS_G12D,TP53_R175H:0.5
   cfspot simulate -o sim -n tf1 --tumour-fraction 0.01 --depth 5000 --seed 7 -@ 2
   cfspot simulate -o sim --mutations none --error-rate 0.002 --duplicates 0.3 --umi
+  cfspot simulate -o sim --umi --family-size-mean 4 --family-size-dispersion 2
   cfspot simulate -o sim --panel my.vcf.gz --reference GRCh38.fa --mutations all";
 
 /// Simulate a cfDNA sample with known truth (FASTQ, BAM, truth tables).
@@ -72,6 +73,14 @@ pub struct SimulateArgs {
     /// Expected share of read pairs that are PCR duplicates (flagged 0x400 in the BAM).
     #[arg(long, default_value_t = 0.0, value_name = "SHARE")]
     pub duplicates: f64,
+    /// PCR families instead: mean read pairs per unique fragment (>= 1; both strands
+    /// together), each read 1 + Poisson(M - 1) times. Off by default; not with --duplicates.
+    #[arg(long, value_name = "M")]
+    pub family_size_mean: Option<f64>,
+    /// Over-dispersed families: 1 + NB(M - 1, K) read pairs, variance (M-1) + (M-1)^2/K
+    /// (smaller K, wider spread). Needs --family-size-mean; without it, Poisson.
+    #[arg(long, value_name = "K")]
+    pub family_size_dispersion: Option<f64>,
     /// Add UMIs: in the read name (UMI1+UMI2), the RX tag (UMI1-UMI2) and the duplex
     /// strand in the MI tag (MOLECULE/A or /B).
     #[arg(long)]
@@ -147,6 +156,8 @@ impl SimulateArgs {
             min_fragment: self.min_fragment,
             max_fragment: self.max_fragment,
             duplicates: self.duplicates,
+            family_size_mean: self.family_size_mean,
+            family_size_dispersion: self.family_size_dispersion,
             umi: self.umi,
             umi_length: self.umi_length,
             window: self.window,

@@ -3,7 +3,12 @@
 //! PCR copies, and each copy comes from one strand of the original duplex.
 //!
 //! Each unique fragment is read `1 + Poisson(d / (1 − d))` times
-//! (`--duplicates d` is the expected share of duplicate pairs). Each copy
+//! (`--duplicates d` is the expected share of duplicate pairs), or, with
+//! `--family-size-mean M`, `1 + Poisson(M − 1)` times, over-dispersed with
+//! `--family-size-dispersion k` to `1 + NB(M − 1, k)` (a Gamma-Poisson
+//! mixture: variance `(M − 1) + (M − 1)² / k`), as PCR families are in real
+//! libraries. Every unique fragment is read at least once, so `--depth`
+//! keeps its meaning and each fragment is one family. Each copy
 //! comes from strand A or B at random; a B-strand copy is read from the
 //! other end (read 1 and read 2 swap ends), and with `--umi` its two UMIs
 //! are swapped in the `RX` tag and the read name, and its `MI` tag ends
@@ -17,6 +22,8 @@ use super::SimParams;
 pub struct Library {
     /// Mean PCR duplicates per unique fragment.
     dup_lambda: f64,
+    /// Their negative binomial's dispersion (`None`: Poisson).
+    dispersion: Option<f64>,
     /// UMI length, with `--umi`.
     umi_length: Option<usize>,
 }
@@ -52,8 +59,13 @@ fn random_umi(rng: &mut SimRng, len: usize) -> String {
 
 impl Library {
     pub fn new(p: &SimParams) -> Library {
+        let dup_lambda = match p.family_size_mean {
+            Some(m) => m - 1.0,
+            None => p.duplicates / (1.0 - p.duplicates),
+        };
         Library {
-            dup_lambda: p.duplicates / (1.0 - p.duplicates),
+            dup_lambda,
+            dispersion: p.family_size_dispersion,
             umi_length: p.umi.then_some(p.umi_length),
         }
     }
@@ -69,7 +81,10 @@ impl Library {
         let umis = self
             .umi_length
             .map(|len| (random_umi(rng, len), random_umi(rng, len)));
-        let copies = 1 + rng.poisson(self.dup_lambda);
+        let copies = 1 + match self.dispersion {
+            Some(k) => rng.negative_binomial(self.dup_lambda, k),
+            None => rng.poisson(self.dup_lambda),
+        };
         Molecule {
             r1_left_a,
             umis,
@@ -104,5 +119,46 @@ impl Library {
             rx,
             mi,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Family sizes (read pairs per unique fragment) with
+    /// `--family-size-mean 5 --family-size-dispersion 1.5`: N − 1 ~ NB(4,
+    /// 1.5), mean 5, variance 4 + 16 / 1.5 = 14.67. p = 1.5 / 5.5 = 0.273,
+    /// excess kurtosis 6 / 1.5 + p² / (1.5 (1 − p)) = 4.07, mu4 = 7.07 ×
+    /// 14.67² = 1,521. 100,000 families: the mean's sd is 0.0121 (5 sd =
+    /// 0.061), the variance's sqrt((1521 − 215) / n) = 0.114 (5 sd = 0.57).
+    /// Without a dispersion the sizes are 1 + Poisson(4): variance 4 (sd of
+    /// the sample variance sqrt((3 · 16 + 4 − 16) / n) = 0.019; 5 sd = 0.095).
+    #[test]
+    fn family_sizes_are_one_plus_negative_binomial() {
+        let moments = |p: &SimParams| {
+            let lib = Library::new(p);
+            let mut rng = SimRng::stream(12, &[]);
+            let n = 100_000;
+            let xs: Vec<f64> = (0..n)
+                .map(|_| lib.molecule(&mut rng).copies as f64)
+                .collect();
+            assert!(xs.iter().all(|&x| x >= 1.0));
+            let m = xs.iter().sum::<f64>() / n as f64;
+            let v = xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1) as f64;
+            (m, v)
+        };
+        let mut p = SimParams {
+            family_size_mean: Some(5.0),
+            family_size_dispersion: Some(1.5),
+            ..SimParams::default()
+        };
+        let (m, v) = moments(&p);
+        assert!((m - 5.0).abs() < 0.061, "{m}");
+        assert!((v - 14.667).abs() < 0.57, "{v}");
+        p.family_size_dispersion = None;
+        let (m, v) = moments(&p);
+        assert!((m - 5.0).abs() < 0.032, "{m}");
+        assert!((v - 4.0).abs() < 0.095, "{v}");
     }
 }

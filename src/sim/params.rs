@@ -28,6 +28,15 @@ pub struct SimParams {
     pub max_fragment: u32,
     /// Expected share of read pairs that are PCR duplicates.
     pub duplicates: f64,
+    /// Mean read pairs per unique fragment (its PCR family, both strands),
+    /// over-dispersed: `1 + NB(mean − 1, dispersion)`. Off (`None`) unless
+    /// asked for, so a run without it writes what it always did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub family_size_mean: Option<f64>,
+    /// Shape of that negative binomial (variance `m + m² / k` for `m` =
+    /// mean − 1); `None` with a mean is Poisson (k → ∞).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub family_size_dispersion: Option<f64>,
     pub umi: bool,
     pub umi_length: usize,
     /// Target half-width around each hotspot (bp).
@@ -55,6 +64,8 @@ impl Default for SimParams {
             min_fragment: 50,
             max_fragment: 450,
             duplicates: 0.0,
+            family_size_mean: None,
+            family_size_dispersion: None,
             umi: false,
             umi_length: 8,
             window: 300,
@@ -127,6 +138,28 @@ impl SimParams {
                 self.duplicates
             ));
         }
+        if let Some(m) = self.family_size_mean {
+            if !(1.0..=1000.0).contains(&m) {
+                p.push(format!(
+                    "--family-size-mean must be in [1, 1000] read pairs (got {m})"
+                ));
+            }
+            if self.duplicates > 0.0 {
+                p.push(
+                    "--family-size-mean and --duplicates both set the PCR copies: give one"
+                        .to_string(),
+                );
+            }
+        }
+        match (self.family_size_mean, self.family_size_dispersion) {
+            (None, Some(_)) => {
+                p.push("--family-size-dispersion needs --family-size-mean".to_string())
+            }
+            (_, Some(k)) if !(k > 0.0 && k <= 1e6) => p.push(format!(
+                "--family-size-dispersion must be in (0, 1,000,000] (got {k})"
+            )),
+            _ => {}
+        }
         if self.umi && !(1..=32).contains(&self.umi_length) {
             p.push(format!(
                 "--umi-length must be in 1..=32 (got {})",
@@ -192,6 +225,12 @@ impl SimParams {
             self.window,
             self.compression_level
         );
+        if let Some(m) = self.family_size_mean {
+            cl.push_str(&format!(" --family-size-mean {m}"));
+        }
+        if let Some(k) = self.family_size_dispersion {
+            cl.push_str(&format!(" --family-size-dispersion {k}"));
+        }
         if self.umi {
             cl.push_str(&format!(" --umi --umi-length {}", self.umi_length));
         }
@@ -230,7 +269,7 @@ impl Simulation<'_> {
                 })
             })
             .collect();
-        serde_json::json!({
+        let mut json = serde_json::json!({
             "cfspot_version": env!("CARGO_PKG_VERSION"),
             "command": p.command_line(),
             "parameters": p,
@@ -253,6 +292,13 @@ impl Simulation<'_> {
             "blocks": blocks,
             "results": { "read_pairs": pairs, "unique_fragments": fragments },
             "notes": self.notes,
-        })
+        });
+        if let Some(m) = p.family_size_mean {
+            json["models"]["family_sizes"] = serde_json::json!(match p.family_size_dispersion {
+                Some(k) => format!("each unique fragment is read 1 + NB(mean {}, dispersion {k}) times (variance m + m^2 / k, m = mean - 1); copies after the first are flagged 0x400", m - 1.0),
+                None => format!("each unique fragment is read 1 + Poisson({}) times; copies after the first are flagged 0x400", m - 1.0),
+            });
+        }
+        json
     }
 }

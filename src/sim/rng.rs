@@ -59,11 +59,23 @@ impl SimRng {
         ((self.next_u64() as u128 * n as u128) >> 64) as u64
     }
 
-    /// Poisson(λ) by inversion of the cumulative distribution; for the
-    /// small λ (< 50) the simulator uses.
+    /// Poisson(λ) by inversion of the cumulative distribution. Above λ =
+    /// 30 (where `e^−λ` starts to lose precision; it underflows past 745)
+    /// it is a sum of Poisson(30) draws and one for the rest, which is
+    /// Poisson(λ) exactly. `--duplicates` never asks for more than 19, so
+    /// its draws are those of plain inversion.
     pub fn poisson(&mut self, lambda: f64) -> u64 {
         if lambda <= 0.0 {
             return 0;
+        }
+        if lambda > 30.0 {
+            let mut rest = lambda;
+            let mut k = 0;
+            while rest > 30.0 {
+                k += self.poisson(30.0);
+                rest -= 30.0;
+            }
+            return k + self.poisson(rest);
         }
         let u = self.uniform();
         let mut k = 0u64;
@@ -78,6 +90,48 @@ impl SimRng {
             }
         }
         k
+    }
+
+    /// Standard normal (Box–Muller, one of the pair).
+    pub fn normal(&mut self) -> f64 {
+        // 1 − U is in (0, 1]: the log is finite.
+        let u1 = 1.0 - self.uniform();
+        let u2 = self.uniform();
+        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+    }
+
+    /// Gamma(shape, scale 1), Marsaglia and Tsang's method (2000); below
+    /// shape 1 through `Gamma(shape + 1) · U^(1/shape)`.
+    pub fn gamma(&mut self, shape: f64) -> f64 {
+        if shape < 1.0 {
+            let u = 1.0 - self.uniform();
+            return self.gamma(shape + 1.0) * u.powf(1.0 / shape);
+        }
+        let d = shape - 1.0 / 3.0;
+        let c = 1.0 / (9.0 * d).sqrt();
+        loop {
+            let x = self.normal();
+            let v = 1.0 + c * x;
+            if v <= 0.0 {
+                continue;
+            }
+            let v = v * v * v;
+            let u = 1.0 - self.uniform();
+            if u.ln() < 0.5 * x * x + d - d * v + d * v.ln() {
+                return d * v;
+            }
+        }
+    }
+
+    /// Negative binomial with `mean` and dispersion (shape) `k`: Poisson
+    /// with a Gamma(k, mean / k) rate, so the variance is `mean + mean² /
+    /// k`.
+    pub fn negative_binomial(&mut self, mean: f64, k: f64) -> u64 {
+        if mean <= 0.0 {
+            return 0;
+        }
+        let rate = self.gamma(k) * mean / k;
+        self.poisson(rate)
     }
 }
 
@@ -113,5 +167,41 @@ mod tests {
         let below: u64 = (0..n).map(|_| r.below(10)).sum();
         // Uniform 0..9: mean 4.5, sd 2.87 / sqrt(n) = 0.0203; 5 sd = 0.1.
         assert!((below as f64 / n as f64 - 4.5).abs() < 0.1);
+    }
+
+    #[test]
+    fn poisson_above_30_and_negative_binomial_moments() {
+        // Poisson(100) from the split: mean 100, variance 100. 20,000
+        // draws: the mean's sd is 0.071 (5 sd = 0.35); the sample
+        // variance's sd is about sqrt(2 / n) × 100 = 1.0 (5 sd = 5).
+        let mut r = SimRng::stream(4, &[]);
+        let n = 20_000;
+        let moments = |xs: &[u64]| {
+            let m = xs.iter().sum::<u64>() as f64 / xs.len() as f64;
+            let v = xs.iter().map(|&x| (x as f64 - m).powi(2)).sum::<f64>() / (xs.len() - 1) as f64;
+            (m, v)
+        };
+        let xs: Vec<u64> = (0..n).map(|_| r.poisson(100.0)).collect();
+        let (m, v) = moments(&xs);
+        assert!((m - 100.0).abs() < 0.35, "{m}");
+        assert!((v - 100.0).abs() < 5.0, "{v}");
+        // NB(mean 3, k 2): variance 3 + 9 / 2 = 7.5. 200,000 draws: the
+        // mean's sd is sqrt(7.5 / n) = 0.0061 (5 sd = 0.031). p = k / (k +
+        // mean) = 0.4, excess kurtosis 6 / k + p² / (k (1 − p)) = 3.13, so
+        // mu4 = 6.13 × 7.5² = 345 and the sample variance's sd is
+        // sqrt((mu4 − 7.5²) / n) = 0.038 (5 sd = 0.19).
+        let n = 200_000;
+        let xs: Vec<u64> = (0..n).map(|_| r.negative_binomial(3.0, 2.0)).collect();
+        let (m, v) = moments(&xs);
+        assert!((m - 3.0).abs() < 0.031, "{m}");
+        assert!((v - 7.5).abs() < 0.19, "{v}");
+        // Below shape 1 (k = 0.5): variance 3 + 9 / 0.5 = 21. p = 0.143,
+        // excess kurtosis 12 + 0.0204 / 0.4286 = 12.05, mu4 = 15.05 × 441 =
+        // 6,640; the variance's sd is sqrt((6640 − 441) / n) = 0.176
+        // (5 sd = 0.88); the mean's sd is sqrt(21 / n) = 0.0102 (5 sd 0.051).
+        let xs: Vec<u64> = (0..n).map(|_| r.negative_binomial(3.0, 0.5)).collect();
+        let (m, v) = moments(&xs);
+        assert!((m - 3.0).abs() < 0.051, "{m}");
+        assert!((v - 21.0).abs() < 0.88, "{v}");
     }
 }
