@@ -12,7 +12,12 @@
 //! - `cohort`: end to end on the simulated example cohort at 300 fragments,
 //!   merged tables checked, and MultiQC over the outputs when it is
 //!   installed (beside Snakemake, `MULTIQC_PYTHON`, or on PATH).
-//! - `cohort` and `longitudinal` (default configs): dry runs (`-n`).
+//! - `cohort` through `workflows/profiles/slurm` on a real SLURM cluster
+//!   (`sudo .ci/slurm-up` makes a one-node one on localhost): each job went
+//!   through sbatch, and the outputs equal a local run's. Skipped (the same
+//!   rule) when `sinfo` does not answer or the SLURM executor plugin is
+//!   missing.
+//! - `cohort`, `longitudinal` and `dilution` (default configs): dry runs (`-n`).
 
 mod common;
 
@@ -85,12 +90,13 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-/// Run a workflow in `dir` with the JSON config overrides `config`.
-fn run(snakemake: &Path, workflow: &str, dir: &Path, config: &str, extra: &[&str]) -> Output {
+/// The Snakemake command line for a workflow in `dir` with the JSON config
+/// overrides `config` (written to `dir/test-config.json`).
+fn command(snakemake: &Path, workflow: &str, dir: &Path, config: &str, extra: &[&str]) -> Command {
     let overrides = dir.join("test-config.json");
     std::fs::write(&overrides, config).unwrap();
-    let out = Command::new(snakemake)
-        .arg("-s")
+    let mut cmd = Command::new(snakemake);
+    cmd.arg("-s")
         .arg(snakefile(workflow))
         .arg("--directory")
         .arg(dir)
@@ -99,7 +105,14 @@ fn run(snakemake: &Path, workflow: &str, dir: &Path, config: &str, extra: &[&str
         .args(["--cores", "2", "--quiet", "rules", "--nolock"])
         .args(extra)
         .env("PYTHONDONTWRITEBYTECODE", "1")
-        .env("MULTIQC_NO_VERSION_CHECK", "1")
+        .env("MULTIQC_NO_VERSION_CHECK", "1");
+    cmd
+}
+
+/// Run a workflow in `dir` with the JSON config overrides `config`; it must
+/// succeed.
+fn run(snakemake: &Path, workflow: &str, dir: &Path, config: &str, extra: &[&str]) -> Output {
+    let out = command(snakemake, workflow, dir, config, extra)
         .output()
         .expect("run snakemake");
     assert!(
@@ -248,30 +261,54 @@ fn dilution_workflow_draws_the_lod_curve() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// The cohort workflow on its simulated example at 300 fragments per site:
+/// the config overrides and the targets.
+struct Cohort {
+    config: String,
+    /// Empty (the whole workflow) with MultiQC; else the two merged tables.
+    targets: Vec<&'static str>,
+    multiqc: bool,
+}
+
+impl Cohort {
+    const SAMPLES: [&'static str; 3] = ["patient_a", "patient_b", "healthy_c"];
+
+    /// With `threads` per job, and MultiQC's report when MultiQC is found
+    /// (else a note that the cohort runs without it).
+    fn new(sm: &Path, threads: u32) -> Cohort {
+        let mqc = multiqc(sm);
+        let mut config = format!(
+            r#"{{"cfspot": {}, "outdir": "results", "threads": {threads},
+            "example": {{"depth": 300}}"#,
+            cfspot()
+        );
+        if let Some(m) = &mqc {
+            config.push_str(&format!(r#", "multiqc": {}"#, json_str(m)));
+        }
+        config.push('}');
+        let targets = if mqc.is_some() {
+            vec![]
+        } else {
+            common::skip("MultiQC not found (pip install multiqc, or set MULTIQC_PYTHON); the cohort runs without its report");
+            vec!["results/cohort.calls.tsv", "results/cohort.summary.tsv"]
+        };
+        Cohort {
+            config,
+            targets,
+            multiqc: mqc.is_some(),
+        }
+    }
+}
+
 #[test]
 fn cohort_workflow_merges_calls_and_runs_multiqc() {
     let Some(sm) = snakemake() else { return };
     let dir = scratch("cohort");
-    let mqc = multiqc(&sm);
-    let mut config = format!(
-        r#"{{"cfspot": {}, "outdir": "results", "threads": 2,
-            "example": {{"depth": 300}}"#,
-        cfspot()
-    );
-    if let Some(m) = &mqc {
-        config.push_str(&format!(r#", "multiqc": {}"#, json_str(m)));
-    }
-    config.push('}');
-    // Without MultiQC, build everything but its report.
-    let targets: &[&str] = if mqc.is_some() {
-        &[]
-    } else {
-        common::skip("MultiQC not found (pip install multiqc, or set MULTIQC_PYTHON); the cohort runs without its report");
-        &["results/cohort.calls.tsv", "results/cohort.summary.tsv"]
-    };
-    run(&sm, "cohort", &dir, &config, targets);
+    let cohort = Cohort::new(&sm, 2);
+    run(&sm, "cohort", &dir, &cohort.config, &cohort.targets);
+    let mqc = cohort.multiqc;
     let res = dir.join("results");
-    let samples = ["patient_a", "patient_b", "healthy_c"];
+    let samples = Cohort::SAMPLES;
 
     let (head, rows) = tsv(&read(&res.join("cohort.calls.tsv")));
     assert_eq!(head[0], "sample");
@@ -293,7 +330,7 @@ fn cohort_workflow_merges_calls_and_runs_multiqc() {
         );
     }
 
-    if mqc.is_some() {
+    if mqc {
         let general = read(&res.join("multiqc/multiqc_data/multiqc_general_stats.txt"));
         for s in samples {
             assert!(
@@ -310,6 +347,230 @@ fn cohort_workflow_merges_calls_and_runs_multiqc() {
     }
     assert_repo_clean();
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A SLURM cluster that takes jobs (`sinfo` lists a node that is up) and
+/// Snakemake's SLURM executor plugin beside `sm`; else a skip saying how to
+/// get them.
+fn slurm(sm: &Path) -> bool {
+    let nodes = Command::new("sinfo")
+        .args(["--noheader", "--Node", "--format=%N %t"])
+        .output();
+    let nodes = match nodes {
+        Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).into_owned(),
+        _ => {
+            common::skip("SLURM does not answer (sinfo): `sudo .ci/slurm-up` starts a single-node cluster on localhost");
+            return false;
+        }
+    };
+    // Compact states: idle, mix, alloc, comp(leting); a trailing `*` is a
+    // node that does not respond. Down or drained nodes would leave the
+    // jobs pending for ever.
+    let up = nodes.lines().any(|l| {
+        let state = l.split_whitespace().nth(1).unwrap_or("");
+        ["idle", "mix", "alloc", "comp"]
+            .iter()
+            .any(|s| state.starts_with(s))
+            && !state.ends_with('*')
+    });
+    if !up {
+        common::skip(&format!(
+            "SLURM has no node up (sinfo: {:?}): `sudo .ci/slurm-up` resumes its node",
+            nodes.trim()
+        ));
+        return false;
+    }
+    let help = Command::new(sm).arg("--help").output();
+    if !help.is_ok_and(|h| String::from_utf8_lossy(&h.stdout).contains("--slurm-no-account")) {
+        common::skip("Snakemake has no SLURM executor plugin: pip install snakemake-executor-plugin-slurm==2.8.0 beside snakemake");
+        return false;
+    }
+    true
+}
+
+/// Every file under `root` (relative paths, sorted).
+fn files(root: &Path) -> Vec<PathBuf> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                out.push(path.strip_prefix(root).unwrap().to_path_buf());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, root, &mut out);
+    out.sort();
+    out
+}
+
+/// The cohort through `workflows/profiles/slurm` on a real SLURM cluster
+/// (`.ci/slurm-up`): every job but the local `merge` is submitted with
+/// sbatch and recorded by slurmctld as completed, and every output equals a
+/// local run's byte for byte. One CPU per job (threads 1), so that CI's
+/// 2-CPU node runs two at once.
+#[test]
+fn cohort_workflow_runs_on_slurm_as_it_runs_locally() {
+    let Some(sm) = snakemake() else { return };
+    if !slurm(&sm) {
+        return;
+    }
+    let cohort = Cohort::new(&sm, 1);
+    let local = scratch("cohort-local");
+    let remote = scratch("cohort-slurm");
+    let profile = repo().join("workflows/profiles/slurm");
+    let profile = profile.to_str().unwrap();
+
+    // The local run while the cluster works (it mostly waits on status checks).
+    std::thread::scope(|scope| {
+        scope.spawn(|| run(&sm, "cohort", &local, &cohort.config, &cohort.targets));
+        let mut args = vec!["--profile", profile, "--slurm-keep-successful-logs"];
+        args.extend(&cohort.targets);
+        let mut cmd = command(&sm, "cohort", &remote, &cohort.config, &args);
+        let log = remote.join("snakemake.log");
+        let file = std::fs::File::create(&log).unwrap();
+        cmd.stdout(file.try_clone().unwrap()).stderr(file);
+        let mut child = cmd.spawn().expect("run snakemake");
+        // A job left pending (a node gone down) must not hang CI: the run
+        // takes about two minutes on 2 busy cores.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(900);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                let queue = Command::new("squeue").arg("--states=all").output();
+                panic!(
+                    "snakemake on SLURM still running after 15 minutes:\n{}\nsqueue:\n{}",
+                    read(&log),
+                    queue
+                        .map(|q| String::from_utf8_lossy(&q.stdout).into_owned())
+                        .unwrap_or_default()
+                );
+            }
+            std::thread::sleep(std::time::Duration::from_millis(500));
+        };
+        assert!(
+            status.success(),
+            "snakemake cohort on SLURM failed in {}:\n{}",
+            remote.display(),
+            read(&log)
+        );
+    });
+
+    // The plugin writes each job's SLURM output to
+    // .snakemake/slurm_logs/rule_RULE/WILDCARDS/JOBID.log (sbatch --output):
+    // one per job, none for the local rule.
+    let logs = remote.join(".snakemake/slurm_logs");
+    let mut expected: Vec<PathBuf> = Cohort::SAMPLES
+        .iter()
+        .flat_map(|s| {
+            [
+                format!("rule_simulate_example/{s}"),
+                format!("rule_call/{s}"),
+            ]
+        })
+        .map(PathBuf::from)
+        .collect();
+    if cohort.multiqc {
+        expected.push("rule_multiqc".into());
+    }
+    expected.sort();
+    let logged = files(&logs);
+    let mut jobs: Vec<(PathBuf, String)> = logged
+        .iter()
+        .map(|f| {
+            let id = f.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+            assert!(
+                !id.is_empty()
+                    && id.bytes().all(|b| b.is_ascii_digit())
+                    && f.extension().is_some_and(|e| e == "log"),
+                "{} is no SLURM job log",
+                f.display()
+            );
+            (f.parent().unwrap().to_path_buf(), id.to_string())
+        })
+        .collect();
+    jobs.sort();
+    let dirs: Vec<&PathBuf> = jobs.iter().map(|(d, _)| d).collect();
+    assert_eq!(
+        dirs,
+        expected.iter().collect::<Vec<_>>(),
+        "one SLURM job per non-local job"
+    );
+    for (dir, id) in &jobs {
+        let rule = dir
+            .iter()
+            .next()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .trim_start_matches("rule_");
+        let text = read(&logs.join(dir).join(format!("{id}.log")));
+        assert!(
+            text.contains("--executor slurm-jobstep") && text.contains(&format!("rule {rule}:")),
+            "job {id}'s log is not Snakemake's job step of rule {rule}:\n{text}"
+        );
+    }
+
+    // slurmctld's own record (kept MinJobAge seconds after the end; one
+    // hour on the test cluster): every job completed, all named by one run.
+    let ids: Vec<&str> = jobs.iter().map(|(_, id)| id.as_str()).collect();
+    let queue = common::run_ok(Command::new("squeue").args([
+        "--noheader",
+        "--states=all",
+        "--format=%i|%T|%j",
+        &format!("--jobs={}", ids.join(",")),
+    ]));
+    let mut names = std::collections::BTreeSet::new();
+    for id in &ids {
+        let row = queue
+            .lines()
+            .find(|l| l.split('|').next() == Some(id))
+            .unwrap_or_else(|| panic!("SLURM job {id} unknown to squeue:\n{queue}"));
+        let fields: Vec<&str> = row.split('|').collect();
+        assert_eq!(fields[1], "COMPLETED", "SLURM job {row}");
+        names.insert(fields[2].to_string());
+    }
+    assert_eq!(names.len(), 1, "one run submitted them all: {names:?}");
+
+    // The same files, the same bytes, but for what MultiQC stamps with its
+    // run's date and absolute paths (its tables are compared).
+    let stamped = [
+        "results/logs/multiqc.log",
+        "results/multiqc/multiqc_report.html",
+        "results/multiqc/multiqc_data/multiqc.log",
+        "results/multiqc/multiqc_data/multiqc.parquet",
+        "results/multiqc/multiqc_data/multiqc_data.json",
+    ];
+    for sub in ["results", "example_data"] {
+        let (a, b) = (files(&local.join(sub)), files(&remote.join(sub)));
+        assert_eq!(
+            a, b,
+            "{sub}: the local and the SLURM run wrote different files"
+        );
+        for f in &a {
+            let rel = Path::new(sub).join(f);
+            if stamped.iter().any(|s| Path::new(s) == rel) {
+                continue;
+            }
+            assert!(
+                std::fs::read(local.join(&rel)).unwrap()
+                    == std::fs::read(remote.join(&rel)).unwrap(),
+                "{} differs between the local and the SLURM run",
+                rel.display()
+            );
+        }
+    }
+    // What the outputs hold is checked by
+    // cohort_workflow_merges_calls_and_runs_multiqc.
+    assert_repo_clean();
+    std::fs::remove_dir_all(&local).unwrap();
+    std::fs::remove_dir_all(&remote).unwrap();
 }
 
 #[test]
