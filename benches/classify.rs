@@ -105,6 +105,7 @@ fn bench_merge(c: &mut Criterion) {
         .map(|_| {
             let mut o = || Observation {
                 allele: alleles[(rng.next() % 4) as usize],
+                qual: (rng.next() % 41) as u8,
                 reverse: rng.next().is_multiple_of(2),
                 fragment_length: 100 + (rng.next() % 200) as u32,
             };

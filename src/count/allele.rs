@@ -98,6 +98,16 @@ pub enum Allele {
     LowQuality,
 }
 
+/// An allele as one read shows it, with the lowest base quality among the
+/// bases it was judged by (the allele's bases; for a deletion the first
+/// base after it, for an indel both anchors): what a consensus of several
+/// reads weighs it by. 0 when no base was judged (an anchor deleted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Reading {
+    pub allele: Allele,
+    pub qual: u8,
+}
+
 /// The byte stored in [`Allele::Other`] for a deleted single-base site.
 pub const DELETED: u8 = b'*';
 /// The byte stored in [`Allele::Other`] when no single base describes it.
@@ -282,6 +292,12 @@ impl SiteModel {
     /// The allele `read` shows here, or `None` when the read does not span
     /// the allele with aligned bases.
     pub fn classify<R: AlignedRead + ?Sized>(&self, read: &R, min_baseq: u8) -> Option<Allele> {
+        self.read_allele(read, min_baseq).map(|r| r.allele)
+    }
+
+    /// [`SiteModel::classify`], with the base quality the allele was read at.
+    #[inline]
+    pub fn read_allele<R: AlignedRead + ?Sized>(&self, read: &R, min_baseq: u8) -> Option<Reading> {
         match &self.shape {
             Shape::Bases {
                 ref_bases,
@@ -297,7 +313,7 @@ impl SiteModel {
         ref_bases: &[u8],
         alt_bases: Option<&[u8]>,
         min_baseq: u8,
-    ) -> Option<Allele> {
+    ) -> Option<Reading> {
         let (s, e) = (self.start, self.end);
         let mut rpos = read.ref_start();
         if s < rpos {
@@ -368,14 +384,20 @@ impl SiteModel {
         if seen < e - s || rpos < e {
             return None; // the read's aligned bases stop inside the allele
         }
+        let reading = |allele| {
+            Some(Reading {
+                allele,
+                qual: min_q,
+            })
+        };
         if min_q < min_baseq {
-            return Some(Allele::LowQuality);
+            return reading(Allele::LowQuality);
         }
         if deleted {
             let b = if e - s == 1 { DELETED } else { OTHER };
-            return Some(Allele::Other(b));
+            return reading(Allele::Other(b));
         }
-        Some(if broken {
+        reading(if broken {
             Allele::Other(OTHER)
         } else if is_ref {
             Allele::Ref
@@ -388,7 +410,7 @@ impl SiteModel {
         })
     }
 
-    fn classify_indel<R: AlignedRead + ?Sized>(&self, read: &R, min_baseq: u8) -> Option<Allele> {
+    fn classify_indel<R: AlignedRead + ?Sized>(&self, read: &R, min_baseq: u8) -> Option<Reading> {
         let (left, right) = (self.start - 1, self.end); // anchors
         let mut rpos = read.ref_start();
         if left < rpos {
@@ -453,16 +475,26 @@ impl SiteModel {
             // An anchor falls in a deletion: the read spans the site but
             // shows some other, larger event.
             return if anchor_deleted || q_left.is_some() || q_right.is_some() {
-                Some(Allele::Other(OTHER))
+                Some(Reading {
+                    allele: Allele::Other(OTHER),
+                    qual: 0,
+                })
             } else {
                 None
             };
         };
         if anchor_deleted {
-            return Some(Allele::Other(OTHER));
+            return Some(Reading {
+                allele: Allele::Other(OTHER),
+                qual: 0,
+            });
         }
-        if (ql..=qr).any(|q| read.qual(q) < min_baseq) {
-            return Some(Allele::LowQuality);
+        let qual = (ql..=qr).map(|q| read.qual(q)).min().unwrap_or(u8::MAX);
+        if qual < min_baseq {
+            return Some(Reading {
+                allele: Allele::LowQuality,
+                qual,
+            });
         }
         let observed_is = |seq: &[u8]| {
             qr - ql - 1 == seq.len() && (ql + 1..qr).zip(seq).all(|(q, &b)| read.base(q) == b)
@@ -478,7 +510,7 @@ impl SiteModel {
             Shape::Complex { alt_seq } if observed_is(alt_seq) => Allele::Alt,
             _ => Allele::Other(OTHER),
         };
-        Some(allele)
+        Some(Reading { allele, qual })
     }
 }
 
@@ -583,6 +615,32 @@ pub(crate) mod tests {
     }
     fn refseq(from1: usize, to1: usize) -> String {
         String::from_utf8(REF[from1 - 1..to1].to_vec()).unwrap()
+    }
+
+    #[test]
+    fn a_reading_keeps_the_lowest_quality_it_was_judged_by() {
+        let read = |allele, qual| Some(Reading { allele, qual });
+        // SNV at 5 (query 4): its own base's quality, low or not.
+        let site = SiteModel::new(5, b"A", b"G", win());
+        let r = test_read(1, "10M", "ACGTGCGTAA").with_qual_at(4, 25);
+        assert_eq!(site.read_allele(&r, 20), read(Allele::Alt, 25));
+        let r = r.with_qual_at(4, 7).with_qual_at(3, 2);
+        assert_eq!(site.read_allele(&r, 20), read(Allele::LowQuality, 7));
+        // MNV at 20-21 (query 0-1 of a read from 20): the lower of the two.
+        let mnv = SiteModel::new(20, b"GC", b"CA", win());
+        let r = test_read(20, "4M", "CATT")
+            .with_qual_at(0, 33)
+            .with_qual_at(1, 24);
+        assert_eq!(mnv.read_allele(&r, 20), read(Allele::Alt, 24));
+        // Insertion of G after 4: both anchors (query 3 and 5) and the
+        // inserted base (query 4) are judged.
+        let ins = SiteModel::new(4, b"T", b"TG", win());
+        let seq = format!("{}G{}", refseq(1, 4), refseq(5, 12));
+        let r = test_read(1, "4M1I8M", &seq)
+            .with_qual_at(5, 22)
+            .with_qual_at(6, 3);
+        assert_eq!(ins.read_allele(&r, 20), read(Allele::Alt, 22));
+        assert_eq!(ins.classify(&r, 20), Some(Allele::Alt));
     }
 
     #[test]

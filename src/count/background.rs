@@ -2,14 +2,17 @@
 //! that are not hotspots. Their mismatches are the sequencing and PCR error
 //! a real call must beat (see `stats::background`).
 //!
-//! Counted with the same filters and fragment rules as the hotspots: two
-//! overlapping mates give one observation per position when they agree, a
-//! low-quality base defers to its mate's confident one, and confident
-//! disagreeing mates give none. Positions within [`HOTSPOT_MARGIN`] bp of a
-//! hotspot are left out.
+//! Counted with the same filters and the same collapse rule as the
+//! hotspots ([`super::fragment::collapse`]): two overlapping mates give one
+//! observation per position when they agree, a low-quality base defers to
+//! its mate's confident one, and confident disagreeing mates give none.
+//! Which reads make a whole unit, and its strand, are the
+//! [`super::Unit`]'s rules, applied by the engines. Positions within
+//! [`HOTSPOT_MARGIN`] bp of a hotspot are left out.
 
 use super::allele::cigar_op::{DEL, DIFF, EQUAL, INS, MATCH, REF_SKIP, SOFT_CLIP};
 use super::allele::AlignedRead;
+use super::fragment::{collapse, Collapsed};
 
 /// Positions this close to a hotspot's footprint are not background.
 pub const HOTSPOT_MARGIN: i64 = 2;
@@ -110,12 +113,9 @@ impl BackgroundWindow {
                 Ok(k) => {
                     used[k] = true;
                     let (fb, fok) = (first[k].1, first[k].2);
-                    match (fok, mok) {
-                        (true, true) if fb == mb => Some(fb),
-                        (true, true) => None, // discordant
-                        (true, false) => Some(fb),
-                        (false, true) => Some(mb),
-                        (false, false) => None,
+                    match collapse(fok.then_some(fb), mok.then_some(mb)) {
+                        Collapsed::Read(b) => Some(b),
+                        Collapsed::LowQuality | Collapsed::Discordant => None,
                     }
                 }
                 Err(_) => mok.then_some(mb),

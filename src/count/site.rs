@@ -294,6 +294,7 @@ mod tests {
                 let allele = Allele::Ref;
                 let obs = Observation {
                     allele,
+                    qual: 30,
                     reverse: false,
                     fragment_length,
                 };
@@ -344,6 +345,7 @@ mod tests {
         let o = |allele, reverse| {
             FragmentCall::Observed(Observation {
                 allele,
+                qual: 30,
                 reverse,
                 fragment_length: 140,
             })

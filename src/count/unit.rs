@@ -67,6 +67,22 @@ impl Unit {
         self != Unit::Read
     }
 
+    /// The strand a read's observations count on: in a unit made of
+    /// fragments, the fragment's (read 1's strand; read 2's, flipped),
+    /// else the read's own. `reverse` is the read's own strand.
+    #[inline]
+    pub fn strand(self, paired: bool, read2: bool, reverse: bool) -> bool {
+        reverse ^ (self.pairs_mates() && paired && read2)
+    }
+
+    /// Is a read alone a whole unit? The background takes whole units
+    /// only: a read in read mode or one without a mate is one, never half
+    /// a pair whose other half was not seen.
+    #[inline]
+    pub fn whole_alone(self, paired: bool) -> bool {
+        !(self.pairs_mates() && paired)
+    }
+
     /// `Ok` for a unit the engines count today.
     pub fn supported(self) -> Result<(), NotYet> {
         match self {
@@ -115,5 +131,17 @@ mod tests {
             .contains("by duplex molecule is not implemented yet"));
         assert!(Unit::Molecule.supported().is_err());
         assert!(!Unit::Read.pairs_mates() && Unit::Molecule.pairs_mates());
+    }
+
+    #[test]
+    fn strands_and_whole_units() {
+        let (f, r) = (Unit::Fragment, Unit::Read);
+        // (paired, read2, reverse) -> strand: read 2 counts on read 1's.
+        assert!(!f.strand(true, true, true) && f.strand(true, true, false));
+        assert!(f.strand(true, false, true) && !f.strand(true, false, false));
+        assert!(f.strand(false, true, true), "unpaired: its own");
+        assert!(r.strand(true, true, true) && !r.strand(true, true, false));
+        assert!(f.whole_alone(false) && !f.whole_alone(true));
+        assert!(r.whole_alone(true) && r.whole_alone(false));
     }
 }

@@ -6,7 +6,7 @@
 use super::{ref_end, Pass};
 use crate::count::allele::SiteModel;
 use crate::count::background::BackgroundWindow;
-use crate::count::fragment::{merge_mates, FragmentCall, Observation};
+use crate::count::fragment::{collapse_mates, FragmentCall, Observation};
 use crate::count::reclip::{soft_clips, ReadSpan, Reclipper};
 use crate::count::refcheck::GroupRefChecks;
 use crate::count::regions::RegionReader;
@@ -139,26 +139,27 @@ impl<'a> GroupState<'a> {
             let (s, e) = site.footprint();
             let spans = s >= read.pos && e <= read.end;
             let reclipper = self.reclipper.as_mut().filter(|r| r.near(j, &span));
-            let allele = match reclipper {
+            let reading = match reclipper {
                 Some(r) => {
                     let placement = placed.get_or_insert_with(|| {
                         r.place(&span, record.seq().as_bytes(), record.qual().to_vec())
                     });
                     match placement {
-                        Some(p) => site.classify(p, opts.min_baseq),
+                        Some(p) => site.read_allele(p, opts.min_baseq),
                         // Too poor a placement: the CIGAR stands.
-                        None if spans => site.classify(record, opts.min_baseq),
+                        None if spans => site.read_allele(record, opts.min_baseq),
                         None => None,
                     }
                 }
-                None if spans => site.classify(record, opts.min_baseq),
+                None if spans => site.read_allele(record, opts.min_baseq),
                 None => continue,
             };
-            if let Some(allele) = allele {
+            if let Some(reading) = reading {
                 obs.push((
                     j as u16,
                     Observation {
-                        allele,
+                        allele: reading.allele,
+                        qual: reading.qual,
                         ..read.observation
                     },
                 ));
@@ -172,20 +173,12 @@ impl<'a> GroupState<'a> {
             .then(|| self.pending.remove(record.qname()))
             .flatten()
         {
-            for &(j, o) in obs.iter() {
-                match mate.obs.iter().find(|(k, _)| *k == j) {
-                    Some(&(_, m)) => {
-                        self.counts[j as usize].overlaps_merged += 1;
-                        self.counts[j as usize].add(self.sites[j as usize], merge_mates(m, o));
-                    }
-                    None => self.add(&[(j, o)]),
-                }
-            }
-            for &(k, m) in &mate.obs {
-                if !obs.iter().any(|(j, _)| *j == k) {
-                    self.add(&[(k, m)]);
-                }
-            }
+            let (counts, sites) = (&mut self.counts, &self.sites);
+            collapse_mates(&mate.obs, obs, |j, call, merged| {
+                let j = j as usize;
+                counts[j].overlaps_merged += u64::from(merged);
+                counts[j].add(sites[j], call);
+            });
             if let Some(bg) = self.background.as_mut() {
                 bg.add_fragment(
                     record,
@@ -211,7 +204,7 @@ impl<'a> GroupState<'a> {
             // it is one (unpaired, or read mode), never half a pair whose
             // other half was not fetched.
             if let Some(bg) = self.background.as_mut().filter(|_| !read.mate_may_come) {
-                if !(opts.unit.pairs_mates() && read.paired) {
+                if opts.unit.whole_alone(read.paired) {
                     bg.add_fragment(record, None, read.fragment_reverse, opts.min_baseq);
                 }
             }
@@ -319,11 +312,7 @@ pub(in crate::count) fn count_pass(
         }
         let paired = flags & flag::PAIRED != 0;
         let reverse = flags & flag::REVERSE != 0;
-        let fragment_reverse = if opts.unit.pairs_mates() && paired && flags & flag::READ2 != 0 {
-            !reverse
-        } else {
-            reverse
-        };
+        let fragment_reverse = opts.unit.strand(paired, flags & flag::READ2 != 0, reverse);
         let read = ReadFacts {
             pos,
             end: ref_end(pos, record.raw_cigar()),
@@ -338,6 +327,7 @@ pub(in crate::count) fn count_pass(
             paired,
             observation: Observation {
                 allele: crate::count::Allele::Ref,
+                qual: 0,
                 reverse: fragment_reverse,
                 fragment_length: if paired && flags & flag::PROPER_PAIR != 0 {
                     u32::try_from(record.insert_size().unsigned_abs()).unwrap_or(u32::MAX)

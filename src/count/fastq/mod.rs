@@ -20,7 +20,7 @@ pub mod reader;
 use super::allele::SiteModel;
 use super::background::BackgroundWindow;
 use super::bam::background_window;
-use super::fragment::{merge_mates, FragmentCall, Observation};
+use super::fragment::{collapse_mates, FragmentCall, Observation};
 use super::site::SiteCounts;
 use super::{group_sites, CountOptions, SiteGroup};
 use crate::panel::Panel;
@@ -422,9 +422,25 @@ impl Engine<'_> {
         })
     }
 
+    /// The strand a fragment counts on, by its unit's rule: read 1's, or
+    /// read 2's (as the unit reads it) when read 1 was not placed.
+    fn fragment_strand(
+        &self,
+        r1: Option<&Placement>,
+        r2: Option<&Placement>,
+        paired: bool,
+    ) -> Option<bool> {
+        let unit = self.opts.unit;
+        match (r1, r2) {
+            (Some(a), _) => Some(unit.strand(paired, false, a.reverse)),
+            (None, Some(b)) => Some(unit.strand(paired, true, b.reverse)),
+            (None, None) => None,
+        }
+    }
+
     /// Add a fragment to the background windows of the groups it reaches,
     /// as the BAM engine does for the reads it fetches around each group:
-    /// mates on one window merge; fragment orientation is read 1's strand.
+    /// mates on one window merge, on the fragment's strand.
     fn add_background(
         &self,
         background: &mut [BackgroundWindow],
@@ -435,53 +451,67 @@ impl Engine<'_> {
         if background.is_empty() {
             return;
         }
-        let reverse = match (r1, r2) {
-            (Some(a), _) => a.reverse,
-            (None, Some(b)) => paired != b.reverse,
-            (None, None) => return,
+        let Some(reverse) = self.fragment_strand(r1, r2, paired) else {
+            return;
         };
+        let (unit, min_baseq) = (self.opts.unit, self.opts.min_baseq);
         let contig = |p: &Placement| &self.index.windows[p.window as usize].contig;
         let reaches = |p: &Placement, g: &SiteGroup| {
             contig(p) == &g.contig && p.ref_start < g.end && p.ref_end > g.start
         };
         // As the BAM engine sees a group: the reads that reach its sites'
-        // region, and whole fragments only (both mates there, or one read
-        // that is a fragment by itself).
+        // region, and whole units only (both mates there, or one read that
+        // is a unit by itself).
         for ((g, _), w) in self.backgrounds.iter().zip(background.iter_mut()) {
             let a = r1.filter(|p| reaches(p, g));
             let b = r2.filter(|p| reaches(p, g));
             match (a, b) {
-                (Some(a), Some(b)) if self.opts.unit.pairs_mates() => {
-                    w.add_fragment(a, Some(b), reverse, self.opts.min_baseq)
+                (Some(a), Some(b)) if unit.pairs_mates() => {
+                    w.add_fragment(a, Some(b), reverse, min_baseq)
                 }
-                _ if self.opts.unit.pairs_mates() && paired => {}
+                _ if !unit.whole_alone(paired) => {}
                 (a, b) => {
                     for p in [a, b].into_iter().flatten() {
-                        w.add_fragment(p, None, p.reverse, self.opts.min_baseq);
+                        w.add_fragment(p, None, p.reverse, min_baseq);
                     }
                 }
             }
         }
     }
 
-    /// The allele a placed read shows at each of its window's sites that
-    /// its aligned bases span (panel index, allele).
-    fn observe(&self, p: &Placement, out: &mut Vec<(usize, super::Allele)>) {
-        out.clear();
+    /// The observations a placed read gives at each of its window's sites
+    /// that its aligned bases span (panel index, observation), on strand
+    /// `reverse`.
+    fn observe(
+        &self,
+        p: &Placement,
+        reverse: bool,
+        fragment_length: u32,
+        out: &mut Vec<(usize, Observation)>,
+    ) {
         for &i in &self.index.windows[p.window as usize].sites {
             let (s, e) = self.models[i].footprint();
             if s < p.ref_start || e > p.ref_end {
                 continue;
             }
-            if let Some(a) = self.models[i].classify(p, self.opts.min_baseq) {
-                out.push((i, a));
+            if let Some(r) = self.models[i].read_allele(p, self.opts.min_baseq) {
+                out.push((
+                    i,
+                    Observation {
+                        allele: r.allele,
+                        qual: r.qual,
+                        reverse,
+                        fragment_length,
+                    },
+                ));
             }
         }
     }
 
     /// Add one fragment (or single read) to `counts`, with the BAM engine's
-    /// rules: fragment orientation is read 1's strand; mates that both read
-    /// a site are merged; |TLEN| only for a proper pair.
+    /// rules: the unit's strand; mates that both read a site merged (the
+    /// earlier by position first, as the BAM engine meets them); |TLEN|
+    /// only for a proper pair.
     pub fn add_fragment(
         &self,
         counts: &mut [SiteCounts],
@@ -489,65 +519,39 @@ impl Engine<'_> {
         r2: Option<&Placement>,
         paired: bool,
     ) {
+        let Some(reverse) = self.fragment_strand(r1, r2, paired) else {
+            return;
+        };
         let flen = match (r1, r2) {
             (Some(a), Some(b)) => fragment_length(a, b).unwrap_or(0),
             _ => 0,
         };
+        // Mates of one fragment count on its strand; a read alone (read
+        // mode) on its own.
+        let pairs = self.opts.unit.pairs_mates();
+        let strand = |p: &Placement| if pairs { reverse } else { p.reverse };
         let (mut o1, mut o2) = (Vec::new(), Vec::new());
         if let Some(a) = r1 {
-            self.observe(a, &mut o1);
+            self.observe(a, strand(a), flen, &mut o1);
         }
         if let Some(b) = r2 {
-            self.observe(b, &mut o2);
+            self.observe(b, strand(b), flen, &mut o2);
         }
-        if o1.is_empty() && o2.is_empty() {
-            return;
-        }
-        let obs = |allele, reverse| Observation {
-            allele,
-            reverse,
-            fragment_length: flen,
-        };
-        if !self.opts.unit.pairs_mates() {
-            for (o, p) in [(&o1, r1), (&o2, r2)] {
-                for &(i, a) in o.iter() {
-                    let rev = p.is_some_and(|p| p.reverse);
-                    counts[i].add(&self.models[i], FragmentCall::Observed(obs(a, rev)));
-                }
+        if !pairs {
+            for &(i, o) in o1.iter().chain(&o2) {
+                counts[i].add(&self.models[i], FragmentCall::Observed(o));
             }
             return;
         }
-        // Fragment orientation: read 1's strand (read 2's, flipped).
-        let reverse = match (r1, r2) {
-            (Some(a), _) => a.reverse,
-            (None, Some(b)) => paired != b.reverse,
-            (None, None) => return,
-        };
-        // The BAM engine merges the earlier mate (by position) with the later.
         let r1_first = match (r1, r2) {
             (Some(a), Some(b)) => a.ref_start <= b.ref_start,
             _ => true,
         };
-        for &(i, a) in &o1 {
-            let call = match o2.iter().find(|(j, _)| *j == i) {
-                Some(&(_, b)) => {
-                    counts[i].overlaps_merged += 1;
-                    let (x, y) = (obs(a, reverse), obs(b, reverse));
-                    if r1_first {
-                        merge_mates(x, y)
-                    } else {
-                        merge_mates(y, x)
-                    }
-                }
-                None => FragmentCall::Observed(obs(a, reverse)),
-            };
+        let (first, second) = if r1_first { (&o1, &o2) } else { (&o2, &o1) };
+        collapse_mates(first, second, |i, call, merged| {
+            counts[i].overlaps_merged += u64::from(merged);
             counts[i].add(&self.models[i], call);
-        }
-        for &(i, b) in &o2 {
-            if !o1.iter().any(|(j, _)| *j == i) {
-                counts[i].add(&self.models[i], FragmentCall::Observed(obs(b, reverse)));
-            }
-        }
+        });
     }
 }
 
