@@ -25,16 +25,16 @@
 //! the inline stylesheet (`scale.css` the rules only a large panel's page
 //! uses). This file puts the page together and chooses what it shows.
 //!
-//! A panel of up to [`WHOLE_PANEL`] sites is shown whole: every site a row
+//! A panel of up to `WHOLE_PANEL` (100) sites is shown whole: every site a row
 //! of the VAF figure and of the table, in panel order, and the sites used
 //! for the tumour fraction listed by name. A larger panel (a tumour-informed
 //! MRD panel follows thousands) would make a page of megabytes that nobody
 //! can scan row by row, so there the page shows counts instead of lists,
 //! draws the detected sites and the others with the smallest p-values (see
-//! [`top_sites`]) as rows,
+//! `top_sites`) as rows,
 //! every site as a distribution ([`spread`]: VAF against depth, p-values),
-//! and keeps the full table collapsed in a `<details>` (the browser's find
-//! opens it). Its size then grows by about 100 bytes a site.
+//! and keeps the full table collapsed in a `<details>` (Chromium's
+//! find-in-page opens it). Its size then grows by about 140 bytes a site.
 
 mod fragments;
 mod spread;
@@ -57,7 +57,7 @@ const SCALE_CSS: &str = include_str!("scale.css");
 /// ~200 kB); the demo (31) and the usual hotspot panels (tens of sites) are
 /// well inside it. It is also the most rows the figure draws at scale, so a
 /// page never has more rows than a whole panel's.
-pub const WHOLE_PANEL: usize = 100;
+const WHOLE_PANEL: usize = 100;
 
 /// The sites a large panel's VAF figure draws, in the order drawn: the
 /// detected sites, then the others, each by p-value (ties: more alt
@@ -65,7 +65,7 @@ pub const WHOLE_PANEL: usize = 100;
 /// come first because they are what the page is about (they set the
 /// tumour fraction); a LOW_DEPTH or FILTERED site can have a smaller
 /// p-value than a detected one without being a call.
-pub fn top_sites(rows: &[CallRow]) -> Vec<&CallRow> {
+fn top_sites(rows: &[CallRow]) -> Vec<&CallRow> {
     let mut order: Vec<&CallRow> = rows.iter().collect();
     // A stable sort keeps panel order among ties.
     order.sort_by(|a, b| {

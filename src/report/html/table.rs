@@ -78,8 +78,9 @@ fn p_text(p: f64) -> String {
 /// Every site, in panel order, collapsed: at 10,000 sites the rows are most
 /// of the page, so each is written short (end tags the HTML syntax lets go
 /// unwritten, classes instead of inline styles, no sentence: the note's
-/// numbers are the row's cells) at about 100 bytes. The browser's
-/// find-in-page searches and opens it; calls.tsv holds the same rows.
+/// numbers are the row's cells) at about 140 bytes. Find-in-page searches
+/// it (Chromium opens a closed `<details>` on a match); calls.tsv holds the
+/// same rows.
 pub(super) fn full_table(h: &mut String, rows: &[CallRow]) -> std::fmt::Result {
     writeln!(
         h,
