@@ -3,7 +3,7 @@
 //!
 //! Run: `cargo bench --bench stats`
 
-use cfspot::stats::background::SiteBackground;
+use cfspot::stats::background::{SiteBackground, SourceKind};
 use cfspot::stats::call::lod95;
 use cfspot::stats::distributions::{beta_binomial_sf, binomial_sf};
 use cfspot::stats::tumour_fraction::{estimate, SiteEvidence};
@@ -29,6 +29,7 @@ fn bench(c: &mut Criterion) {
         rate: 3e-5,
         rho: 4e-4,
         source: "C>T".into(),
+        judged_by: SourceKind::SampleClass,
     };
     g.bench_function("lod95/depth_2000", |b| {
         b.iter(|| lod95(black_box(2_000), &bg, 0.05 / 31.0, 3))

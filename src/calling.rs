@@ -10,12 +10,6 @@ use crate::report::{html, multiqc};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, thiserror::Error)]
-pub enum CallingError {
-    #[error("no background positions were covered around the hotspots: is the input empty there? (or give --background-rate)")]
-    NoBackground,
-}
-
 /// A called sample: one row per hotspot and the summary.
 #[derive(Debug, Clone)]
 pub struct CalledSample {

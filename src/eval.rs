@@ -298,6 +298,7 @@ mod tests {
             status: status.into(),
             filter: String::new(),
             note: String::new(),
+            judged_by: None,
         }
     }
 

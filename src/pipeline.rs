@@ -10,25 +10,16 @@
 //! Writing the called sample's files and its one-line verdict is
 //! [`crate::calling`]'s.
 
-use crate::calling::{CalledSample, CallingError};
+use crate::calling::CalledSample;
 use crate::count::{self, CountError, CountOptions, Counted, ReadTally};
 use crate::panel::Panel;
 use crate::progress::Progress;
 use crate::reference::Reference;
-use crate::report::calls::{self, BackgroundSummary, CallRow, FragmentLengths};
+use crate::report::calls::{self, CallRow, FragmentLengths};
 use crate::report::count_tsv::{self, CountTsvError};
-use crate::stats::background::{ErrorModel, SiteBackground};
+use crate::stats::background::{BackgroundSource, SiteBackground, SiteContext};
 use crate::stats::call::{self as test, CallOptions};
 use std::path::{Path, PathBuf};
-
-/// Where the sites' background comes from.
-#[derive(Debug, Clone)]
-pub enum Background {
-    /// Estimated from the sample's own non-hotspot positions.
-    Estimated(Box<ErrorModel>),
-    /// One rate for every site (`--background-rate`).
-    Fixed(f64),
-}
 
 /// Count a sample's reads (one BAM/CRAM, one or two FASTQ files, or `-`)
 /// at every hotspot of `panel`, with the engine the input calls for.
@@ -56,39 +47,23 @@ pub fn read_counts(path: &Path, panel: &Panel) -> Result<Counted, CountTsvError>
     })
 }
 
-/// Test every site of a counted sample against `background`, judge the
-/// sample (de novo, or over the `informed` panel indices), and assemble
-/// what is reported.
+/// Test every site of a counted sample against `background` (whichever
+/// source: a fixed rate, the sample's classes, later a panel of normals),
+/// judge the sample (de novo, or over the `informed` panel indices), and
+/// assemble what is reported.
 pub fn call_sample(
     sample: &str,
     panel: &Panel,
     counted: &Counted,
-    background: &Background,
+    background: &dyn BackgroundSource,
     informed: Option<&[usize]>,
     opts: &CallOptions,
-) -> Result<CalledSample, CallingError> {
+) -> CalledSample {
     let counts = &counted.sites;
-    let backgrounds: Vec<SiteBackground> = match background {
-        Background::Estimated(m) if m.positions == 0 => return Err(CallingError::NoBackground),
-        Background::Estimated(m) => panel
-            .hotspots
-            .iter()
-            .zip(counts)
-            .map(|(h, c)| {
-                let strands = (c.ref_fwd + c.alt_fwd, c.ref_rev + c.alt_rev);
-                m.for_site(&h.ref_allele, &h.alt_allele, strands)
-            })
-            .collect(),
-        Background::Fixed(rate) => panel
-            .hotspots
-            .iter()
-            .map(|_| SiteBackground {
-                rate: *rate,
-                rho: 0.0,
-                source: "fixed".into(),
-            })
-            .collect(),
-    };
+    let backgrounds: Vec<SiteBackground> = SiteContext::for_sites(&panel.hotspots, counts)
+        .iter()
+        .map(|site| background.for_site(site))
+        .collect();
     let site_calls = test::call_sites(counts, &backgrounds, opts);
     let sample_call = test::call_sample(counts, &site_calls, informed, opts);
     let rows: Vec<CallRow> = panel
@@ -98,15 +73,6 @@ pub fn call_sample(
         .zip(&site_calls)
         .map(|((h, c), s)| CallRow::new(h, c, s))
         .collect();
-    let background = match background {
-        Background::Estimated(m) => BackgroundSummary::from_model(m),
-        Background::Fixed(rate) => BackgroundSummary {
-            source: format!("fixed rate {rate}"),
-            positions: 0,
-            classes: Default::default(),
-            germline_excluded: Vec::new(),
-        },
-    };
     // The duplicate share is known only where reads were seen (BAM/CRAM).
     let reads = (counted.reads.primary > 0).then_some(counted.reads);
     let summary = calls::summary(
@@ -117,7 +83,7 @@ pub fn call_sample(
         opts,
         calls::qc(counts, reads),
         FragmentLengths::new(counts, &site_calls),
-        background,
+        background.summary(),
     );
-    Ok(CalledSample { rows, summary })
+    CalledSample { rows, summary }
 }

@@ -101,6 +101,17 @@ fn call_errors_leave_no_files() {
         &["call", "--tf-threshold", "2", "-o", &prefix, &bam],
         &["--tf-threshold"],
     );
+    // A BAM with no reads: no background positions to estimate from.
+    let empty = dir.path().join("e_empty.bam");
+    {
+        use rust_htslib::bam::{self, Read};
+        let header = bam::Header::from_template(bam::Reader::from_path(&bam).unwrap().header());
+        bam::Writer::from_path(&empty, &header, bam::Format::Bam).unwrap();
+    }
+    cfspot_fails(
+        &["call", "-o", &prefix, empty.to_str().unwrap()],
+        &["no background positions were covered", "--background-rate"],
+    );
     let left: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

@@ -5,9 +5,9 @@ use anyhow::{bail, Context, Result};
 use cfspot::calling::{output_paths, verdict, write_outputs};
 use cfspot::output::Output;
 use cfspot::panel::Panel;
-use cfspot::pipeline::{self, Background};
+use cfspot::pipeline;
 use cfspot::report::{calls, count_tsv};
-use cfspot::stats::background::ErrorModel;
+use cfspot::stats::background::{BackgroundSource, ClassRates, FixedRate};
 use cfspot::stats::call::CallOptions;
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -225,7 +225,8 @@ impl CallArgs {
         });
 
         // Counts, and the background they are judged against.
-        let (counted, background) = if count_tsv::looks_like(first) {
+        let (counted, background): (_, Box<dyn BackgroundSource>) = if count_tsv::looks_like(first)
+        {
             // Read first: an empty or broken TSV is the first thing to say.
             let counted = pipeline::read_counts(first, &panel)?;
             let Some(rate) = self.background_rate else {
@@ -234,7 +235,7 @@ impl CallArgs {
                     first.display()
                 );
             };
-            (counted, Background::Fixed(rate))
+            (counted, Box::new(FixedRate(rate)))
         } else {
             let mut count_opts = self.filters.options();
             count_opts.background = self.background_rate.is_none();
@@ -245,11 +246,9 @@ impl CallArgs {
                 &count_opts,
                 self.threads,
             )?;
-            let background = match self.background_rate {
-                Some(rate) => Background::Fixed(rate),
-                None => {
-                    Background::Estimated(Box::new(ErrorModel::from_windows(&counted.background)))
-                }
+            let background: Box<dyn BackgroundSource> = match self.background_rate {
+                Some(rate) => Box::new(FixedRate(rate)),
+                None => Box::new(ClassRates::estimate(&counted.background)?),
             };
             (counted, background)
         };
@@ -257,10 +256,10 @@ impl CallArgs {
             &sample,
             &panel,
             &counted,
-            &background,
+            background.as_ref(),
             informed.as_deref(),
             &opts,
-        )?;
+        );
         if to_stdout {
             // As `count` writes its table: the one TSV, whole, to stdout.
             let mut out = Output::create(None).context("cannot write to stdout")?;

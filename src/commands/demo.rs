@@ -6,14 +6,14 @@ use cfspot::calling::{verdict, write_outputs, CalledSample};
 use cfspot::count::{CountOptions, SiteCounts};
 use cfspot::output::Output;
 use cfspot::panel::Panel;
-use cfspot::pipeline::{self, Background};
+use cfspot::pipeline;
 use cfspot::report::calls::CallRow;
 use cfspot::report::count_tsv;
 use cfspot::report::percent::{percent, Digits, Gap};
 use cfspot::sim::mutations::MutationRequest;
 use cfspot::sim::truth::TruthRow;
 use cfspot::sim::{SimParams, Simulation};
-use cfspot::stats::background::ErrorModel;
+use cfspot::stats::background::ClassRates;
 use cfspot::stats::call::CallOptions;
 use clap::Args;
 use std::path::PathBuf;
@@ -120,8 +120,7 @@ impl DemoArgs {
         out.finish()
             .with_context(|| format!("cannot write {}", counts_path.display()))?;
         // 3. Call, as `cfspot call -o DIR/demo DIR/demo.bam` would.
-        let background =
-            Background::Estimated(Box::new(ErrorModel::from_windows(&counted.background)));
+        let background = ClassRates::estimate(&counted.background)?;
         let called = pipeline::call_sample(
             "demo",
             &panel,
@@ -129,7 +128,7 @@ impl DemoArgs {
             &background,
             None,
             &CallOptions::default(),
-        )?;
+        );
         let call_files = write_outputs(&self.out_dir.join("demo"), &panel, &called)?;
         drop(activity);
         let elapsed = clock.elapsed().as_secs_f64();

@@ -7,7 +7,8 @@ use super::percent::{percent, Digits, Gap};
 use crate::count::site::LengthHistogram;
 use crate::count::{ReadTally, SiteCounts};
 use crate::panel::{Hotspot, Panel};
-use crate::stats::background::{ClassRate, ErrorModel, Excluded};
+pub use crate::stats::background::BackgroundSummary;
+use crate::stats::background::SourceKind;
 use crate::stats::call::{CallOptions, SampleCall, SiteCall, SiteStatus};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
@@ -68,6 +69,10 @@ pub struct CallRow {
     pub status: String,
     pub filter: String,
     pub note: String,
+    /// Which source judged the site (`None` for a row read back from a
+    /// file): kept for issue 13's `background_source`, not written yet.
+    #[serde(skip)]
+    pub judged_by: Option<SourceKind>,
 }
 
 impl CallRow {
@@ -118,6 +123,7 @@ impl CallRow {
             status: call.status.as_str().to_string(),
             filter: call.filter.clone(),
             note,
+            judged_by: Some(call.background.judged_by),
         }
     }
 }
@@ -418,33 +424,6 @@ pub struct Qc {
     /// Duplicate-flagged share of the primary reads fetched around the
     /// sites (`None` when unknown, as for FASTQ or TSV input).
     pub duplicate_share: Option<f64>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct BackgroundSummary {
-    pub source: String,
-    pub positions: usize,
-    /// `"C>T"` → rates.
-    pub classes: std::collections::BTreeMap<String, ClassRate>,
-    pub germline_excluded: Vec<Excluded>,
-}
-
-impl BackgroundSummary {
-    pub fn from_model(model: &ErrorModel) -> Self {
-        let b = ['A', 'C', 'G', 'T'];
-        let mut classes = std::collections::BTreeMap::new();
-        for r in 0..4 {
-            for a in (0..4).filter(|&a| a != r) {
-                classes.insert(format!("{}>{}", b[r], b[a]), model.classes[r][a]);
-            }
-        }
-        BackgroundSummary {
-            source: "sample".into(),
-            positions: model.positions,
-            classes,
-            germline_excluded: model.excluded.clone(),
-        }
-    }
 }
 
 /// QC numbers from the counts.

@@ -7,7 +7,7 @@
 //! the tumour fraction (de novo over the detected sites, or tumour-informed
 //! over the patient's own mutations) against a threshold.
 
-use super::background::SiteBackground;
+use super::background::{SiteBackground, SourceKind};
 use super::distributions::{
     benjamini_hochberg, beta_binomial_sf, binomial_sf, clopper_pearson, fisher_exact,
 };
@@ -276,6 +276,7 @@ pub fn call_sample(
                 rate,
                 rho: 0.0,
                 source: "pooled".into(),
+                judged_by: SourceKind::Pooled,
             };
             lod95(depth, &bg, opts.alpha, 1).map(to_tf)
         }
@@ -299,6 +300,7 @@ mod tests {
             rate,
             rho: 0.0,
             source: "test".into(),
+            judged_by: SourceKind::Fixed,
         }
     }
 
