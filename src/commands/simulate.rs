@@ -88,6 +88,10 @@ pub struct SimulateArgs {
     /// Length of each of the two UMIs.
     #[arg(long, default_value_t = 8, value_name = "BP")]
     pub umi_length: usize,
+    /// Chance that each UMI base of a read pair is misread (RX and read name; MI keeps the
+    /// true molecule). Off by default; needs --umi.
+    #[arg(long, value_name = "RATE")]
+    pub umi_error_rate: Option<f64>,
     /// Fragments overlap a target of ± this many bp around each hotspot.
     #[arg(short = 'w', long, default_value_t = 300, value_name = "BP")]
     pub window: u64,
@@ -160,6 +164,7 @@ impl SimulateArgs {
             family_size_dispersion: self.family_size_dispersion,
             umi: self.umi,
             umi_length: self.umi_length,
+            umi_error_rate: self.umi_error_rate,
             window: self.window,
             compression_level: self.level,
             threads: self.threads,

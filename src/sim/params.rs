@@ -39,6 +39,9 @@ pub struct SimParams {
     pub family_size_dispersion: Option<f64>,
     pub umi: bool,
     pub umi_length: usize,
+    /// Chance that a UMI base is misread, per copy; off (`None`) unless set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub umi_error_rate: Option<f64>,
     /// Target half-width around each hotspot (bp).
     pub window: u64,
     /// BGZF compression level (0–9) of the BAM and FASTQ files.
@@ -68,6 +71,7 @@ impl Default for SimParams {
             family_size_dispersion: None,
             umi: false,
             umi_length: 8,
+            umi_error_rate: None,
             window: 300,
             compression_level: 1,
             threads: 1,
@@ -160,6 +164,13 @@ impl SimParams {
             )),
             _ => {}
         }
+        if let Some(e) = self.umi_error_rate {
+            if !(0.0..=0.5).contains(&e) {
+                p.push(format!("--umi-error-rate must be in [0, 0.5] (got {e})"));
+            } else if !self.umi {
+                p.push("--umi-error-rate needs --umi".to_string());
+            }
+        }
         if self.umi && !(1..=32).contains(&self.umi_length) {
             p.push(format!(
                 "--umi-length must be in 1..=32 (got {})",
@@ -233,6 +244,9 @@ impl SimParams {
         }
         if self.umi {
             cl.push_str(&format!(" --umi --umi-length {}", self.umi_length));
+            if let Some(e) = self.umi_error_rate {
+                cl.push_str(&format!(" --umi-error-rate {e}"));
+            }
         }
         cl
     }
