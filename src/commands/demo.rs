@@ -226,9 +226,10 @@ impl DemoArgs {
              \x20 error (measured on this sample's own non-hotspot positions; false discovery\n\
              \x20 rate 5 %). LoD95: the smallest VAF this depth would detect 95 % of the time;\n\
              \x20 below it, \"not detected\" does not mean \"not there\".\n\
-             - Verdict: the tumour fraction estimated from the detected hotspots (VAF = TF/2\n\
-             \x20 for a clonal heterozygous mutation; the subclonal TP53 pulls it down a little),\n\
-             \x20 with its 95 % interval, judged against a threshold of {}.\n",
+             - Verdict: the tumour fraction fitted over all hotspots, mutated or not (VAF =\n\
+             \x20 TF/2 for a clonal heterozygous mutation; a site clearly below that, as TP53\n\
+             \x20 often is, is set aside as subclonal), with its 95 % interval, judged against\n\
+             \x20 a threshold of {}.\n",
             pct(tf / 2.0),
             pct(tf / 4.0),
             pct(sum.threshold),

@@ -352,6 +352,13 @@ pub struct Summary {
     pub tumour_fraction: TfSummary,
     pub sample_lod: Option<f64>,
     pub sites_used: Vec<String>,
+    /// How many sites the TF likelihood ran over (de novo: all but
+    /// `FILTERED`, uncovered and subclonal sites).
+    pub sites_fitted: usize,
+    /// De novo: sites found below the clonal VAF, kept out of TF.
+    pub sites_subclonal: Vec<String>,
+    /// De novo: the share of the fitted sites that carry the mutation.
+    pub mutated_share: Option<f64>,
     pub detected: Vec<String>,
     pub settings: Settings,
     pub qc: Qc,
@@ -398,8 +405,9 @@ impl FragmentLengths {
 pub struct TfSummary {
     pub estimate: f64,
     pub lo: f64,
-    /// `null` when nothing bounds it: de novo with no hotspot detected
-    /// (the sample LoD says what could have been seen).
+    /// `null` when nothing bounds it: de novo with an estimate of 0 (the
+    /// tumour may carry none of the sites; the sample LoD says what could
+    /// have been seen).
     pub hi: Option<f64>,
     pub lrt_statistic: f64,
     pub lrt_p_value: f64,
@@ -477,11 +485,15 @@ pub fn summary(
         tumour_fraction: TfSummary {
             estimate: tf.estimate,
             lo: tf.lo,
-            // De novo with nothing detected there is no site to bound TF with.
-            hi: (!sample_call.sites_used.is_empty()).then_some(tf.hi),
+            // De novo at TF 0 the mixture fits any TF with no site mutated:
+            // nothing bounds it.
+            hi: (sample_call.mode != "de_novo" || tf.estimate > 0.0).then_some(tf.hi),
             lrt_statistic: tf.lrt_statistic,
             lrt_p_value: tf.lrt_p_value,
-            method: "maximum likelihood; 95% profile-likelihood interval (one-sided at TF = 0)",
+            method: match sample_call.mode {
+                "de_novo" => "maximum likelihood of a mixture over all sites (each carries the clonal mutation with probability pi, else shows background; pi profiled out, subclonal sites left out); 95% profile-likelihood interval (one-sided at TF = 0)",
+                _ => "maximum likelihood; 95% profile-likelihood interval (one-sided at TF = 0)",
+            },
         },
         sample_lod: sample_call.lod,
         sites_used: sample_call
@@ -489,6 +501,13 @@ pub fn summary(
             .iter()
             .map(|&i| panel.hotspots[i].id.clone())
             .collect(),
+        sites_fitted: sample_call.sites_fitted,
+        sites_subclonal: sample_call
+            .subclonal
+            .iter()
+            .map(|&i| panel.hotspots[i].id.clone())
+            .collect(),
+        mutated_share: sample_call.mutated_share,
         detected: calls
             .iter()
             .zip(&panel.hotspots)

@@ -4,10 +4,11 @@
 //! (beta-binomial when positions are over-dispersed), Benjamini–Hochberg
 //! q-values across the panel, a strand-balance check, the 95 % limit of
 //! detection at this depth, and a Clopper–Pearson VAF interval. Per sample:
-//! the tumour fraction (de novo over the detected sites, or tumour-informed
+//! the tumour fraction (de novo by a mixture over every site, see `de_novo`, or tumour-informed
 //! over the patient's own mutations) against a threshold.
 
 use super::background::{SiteBackground, SourceKind};
+use super::de_novo;
 use super::distributions::{
     benjamini_hochberg, beta_binomial_sf, binomial_sf, clopper_pearson, fisher_exact,
 };
@@ -206,11 +207,21 @@ impl SampleStatus {
 /// The sample-level result.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SampleCall {
-    /// `de_novo` (over detected sites) or `tumour_informed`.
+    /// `de_novo` (a mixture over every site) or `tumour_informed`.
     pub mode: &'static str,
     pub tumour_fraction: TfEstimate,
-    /// Panel indices of the sites the estimate used.
+    /// Panel indices of the sites the estimate rests on: tumour-informed,
+    /// the patient's mutations; de novo, the sites the mixture puts in the
+    /// clonal component (posterior ≥ ½).
     pub sites_used: Vec<usize>,
+    /// How many sites the likelihood ran over (de novo: every site not
+    /// `FILTERED` and with depth, less the subclonal ones).
+    pub sites_fitted: usize,
+    /// De novo: panel indices of mutated sites found below the clonal VAF,
+    /// kept out of TF.
+    pub subclonal: Vec<usize>,
+    /// De novo: π̂, the share of the fitted sites that carry the mutation.
+    pub mutated_share: Option<f64>,
     pub status: SampleStatus,
     pub threshold: f64,
     /// The smallest TF this sample would detect with ≥ 95 % probability:
@@ -233,20 +244,37 @@ pub fn call_sample(
         background: calls[i].background.rate,
         factor: opts.factor,
     };
-    let (mode, used): (&'static str, Vec<usize>) = match informed {
-        Some(ids) => ("tumour_informed", ids.to_vec()),
-        None => (
-            "de_novo",
-            (0..calls.len())
-                .filter(|&i| calls[i].status == SiteStatus::Detected)
-                .collect(),
-        ),
+    let gather = |ids: &[usize]| ids.iter().map(|&i| evidence(i)).collect::<Vec<_>>();
+    let (mode, tf, used, fitted, subclonal, share) = match informed {
+        Some(ids) => {
+            let tf = tumour_fraction::estimate(&gather(ids));
+            (
+                "tumour_informed",
+                tf,
+                ids.to_vec(),
+                ids.len(),
+                Vec::new(),
+                None,
+            )
+        }
+        None => {
+            // Every site that has depth and is not an artefact: the ones
+            // without the mutation are what keeps the estimate honest.
+            let fitted: Vec<usize> = (0..calls.len())
+                .filter(|&i| calls[i].depth > 0 && calls[i].status != SiteStatus::Filtered)
+                .collect();
+            let fit = de_novo::estimate(&gather(&fitted));
+            let used = (0..fitted.len())
+                .filter(|&k| fit.posterior[k] >= 0.5)
+                .map(|k| fitted[k])
+                .collect();
+            let subclonal: Vec<usize> = fit.subclonal.iter().map(|&k| fitted[k]).collect();
+            let n = fitted.len() - subclonal.len();
+            let share = Some(fit.mutated_share);
+            ("de_novo", fit.estimate, used, n, subclonal, share)
+        }
     };
-    let tf = tumour_fraction::estimate(&used.iter().map(|&i| evidence(i)).collect::<Vec<_>>());
-    let seen = match informed {
-        Some(_) => tf.lrt_p_value < opts.alpha,
-        None => !used.is_empty(),
-    };
+    let seen = tf.lrt_p_value < opts.alpha;
     let status = if !seen {
         SampleStatus::NotDetected
     } else if tf.lo > opts.tf_threshold {
@@ -285,6 +313,9 @@ pub fn call_sample(
         mode,
         tumour_fraction: tf,
         sites_used: used,
+        sites_fitted: fitted,
+        subclonal,
+        mutated_share: share,
         status,
         threshold: opts.tf_threshold,
         lod,
@@ -362,8 +393,14 @@ mod tests {
         // Sample: one detected site at VAF 0.02 → TF ≈ 2·(0.02 − e)/(1 − 2e).
         let s = call_sample(&counts, &calls, None, &CallOptions::default());
         assert_eq!(s.sites_used, vec![0]);
+        // The mixture also weighs the 40-fragment site with no alt (it may
+        // carry the mutation unseen): at most 40 of 1,040 fragments, so the
+        // estimate is within 4 % of the one-site value; the site with 1 alt
+        // of 981 is clearly not mutated and the strand-biased one is out.
         let want = 2.0 * (20.0 / 1000.0 - 1e-3) / (1.0 - 2e-3);
-        assert!((s.tumour_fraction.estimate - want).abs() < 1e-6);
+        let got = s.tumour_fraction.estimate;
+        assert!(got <= want + 1e-9 && got > 0.96 * want, "{got} vs {want}");
+        assert_eq!(s.sites_fitted, 3);
         assert_eq!(s.status, SampleStatus::CtdnaDetected);
         // A higher threshold puts it below.
         let hi = CallOptions {

@@ -2,5 +2,6 @@
 //! of detection and the tumour fraction.
 pub mod background;
 pub mod call;
+pub mod de_novo;
 pub mod distributions;
 pub mod tumour_fraction;

@@ -34,10 +34,10 @@ pub struct TfEstimate {
 
 /// χ²₁ 95 % quantile (two-sided interval) and 90 % quantile (one-sided, at
 /// the TF = 0 boundary).
-const CHI2_95: f64 = 3.841_458_820_694_124;
-const CHI2_90: f64 = 2.705_543_454_095_404;
+pub(super) const CHI2_95: f64 = 3.841_458_820_694_124;
+pub(super) const CHI2_90: f64 = 2.705_543_454_095_404;
 
-fn mutant_share(s: &SiteEvidence, tf: f64) -> f64 {
+pub(super) fn mutant_share(s: &SiteEvidence, tf: f64) -> f64 {
     let m = (s.factor * tf / 2.0).clamp(0.0, 1.0);
     (m * (1.0 - s.background) + (1.0 - m) * s.background).clamp(1e-300, 1.0 - 1e-16)
 }
