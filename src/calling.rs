@@ -2,7 +2,7 @@
 //! [`crate::pipeline::call_sample`] assembles, the six files `call` and
 //! `demo` write of them, and the verdict in one line.
 
-use crate::output::Output;
+use crate::output::FileSet;
 use crate::panel::Panel;
 use crate::report::calls::{self, CallRow, Summary};
 use crate::report::percent::{percent, Digits, Gap};
@@ -30,43 +30,45 @@ pub fn output_paths(prefix: &Path) -> [PathBuf; 6] {
     ]
 }
 
-fn with_path(path: &Path, e: impl std::fmt::Display) -> std::io::Error {
-    std::io::Error::other(format!("cannot write {}: {e}", path.display()))
-}
-
-/// Write every output of a called sample. All of them appear, or none: each
-/// is written to a temporary file, and they are moved into place only when
-/// all are complete.
+/// Write every output of a called sample. All of them appear, or none
+/// (one [`FileSet`]).
 pub fn write_outputs(
     prefix: &Path,
     panel: &Panel,
     called: &CalledSample,
 ) -> std::io::Result<Vec<PathBuf>> {
-    if let Some(dir) = prefix.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| with_path(dir, e))?;
-    }
-    let paths = output_paths(prefix);
+    let mut files = FileSet::new();
+    let paths = add_outputs(&mut files, prefix, panel, called)?;
+    files.finish()?;
+    Ok(paths)
+}
+
+/// Write a called sample's outputs into `files`, which puts them in place
+/// when it is finished (with whatever else belongs with them, as `demo`'s
+/// count TSV); returns their paths, in [`output_paths`]'s order.
+pub fn add_outputs(
+    files: &mut FileSet,
+    prefix: &Path,
+    panel: &Panel,
+    called: &CalledSample,
+) -> std::io::Result<Vec<PathBuf>> {
+    let [tsv, vcf, json, page, general, hotspots] = output_paths(prefix);
     let (rows, summary) = (&called.rows, &called.summary);
-    let mut outs = Vec::new();
-    for (i, path) in paths.iter().enumerate() {
-        let mut out = Output::create(Some(path)).map_err(|e| with_path(path, e))?;
-        let written: std::io::Result<()> = match i {
-            0 => calls::write_tsv(&mut out, rows).map_err(std::io::Error::other),
-            1 => calls::write_vcf(&mut out, &summary.sample, panel, rows),
-            2 => serde_json::to_writer_pretty(&mut out, summary)
-                .map_err(std::io::Error::from)
-                .and_then(|_| out.write_all(b"\n")),
-            3 => html::write_html(&mut out, summary, rows),
-            4 => multiqc::write_general_stats(&mut out, summary),
-            _ => multiqc::write_hotspot_table(&mut out, summary, rows),
-        };
-        written.map_err(|e| with_path(path, e))?;
-        outs.push((out, path));
-    }
-    for (out, path) in outs {
-        out.finish().map_err(|e| with_path(path, e))?;
-    }
-    Ok(paths.to_vec())
+    files.write(&tsv, |out| calls::write_tsv(out, rows))?;
+    files.write(&vcf, |out| {
+        calls::write_vcf(out, &summary.sample, panel, rows)
+    })?;
+    files.write(&json, |out| {
+        serde_json::to_writer_pretty(&mut *out, summary)
+            .map_err(std::io::Error::from)
+            .and_then(|_| out.write_all(b"\n"))
+    })?;
+    files.write(&page, |out| html::write_html(out, summary, rows))?;
+    files.write(&general, |out| multiqc::write_general_stats(out, summary))?;
+    files.write(&hotspots, |out| {
+        multiqc::write_hotspot_table(out, summary, rows)
+    })?;
+    Ok(vec![tsv, vcf, json, page, general, hotspots])
 }
 
 /// The sample's verdict in one line.

@@ -11,6 +11,11 @@
 //! created, as for every cfspot output (one rule for all commands; an
 //! output that is dropped unfinished removes the folders it made).
 //!
+//! [`FileSet`] does the same for several files that belong together (a
+//! called sample's six, the simulator's seven): each is written to its
+//! temporary file, and they are moved into place together at the end, or
+//! none is.
+//!
 //! [`Inputs::refuse_overwrite`] is the check every command makes before
 //! it reads or writes anything: no output may be one of its inputs.
 
@@ -109,23 +114,48 @@ impl Output {
 
     /// Flush and move the file into place.
     pub fn finish(mut self) -> io::Result<()> {
-        // In place: the folders stay, whatever happens now.
-        self.made_dirs.clear();
-        let inner = std::mem::replace(&mut self.inner, Inner::Done);
-        match inner {
+        self.seal()?;
+        self.place()
+    }
+
+    /// The temporary file being written (`None` for stdout or a device),
+    /// for a writer that opens its output by name, as htslib's BAM writer
+    /// does: it writes there, and [`Output::finish`] (or the [`FileSet`])
+    /// moves what it wrote into place.
+    pub fn temp_path(&self) -> Option<&Path> {
+        match &self.inner {
+            Inner::File { tmp, .. } => Some(tmp.get_ref().path()),
+            _ => None,
+        }
+    }
+
+    /// Everything written reaches the disk; the file is not in place yet.
+    fn seal(&mut self) -> io::Result<()> {
+        match &mut self.inner {
             Inner::Done => Ok(()),
-            Inner::Stdout(mut w) => w.flush(),
-            Inner::Stream(mut w) => w.flush(),
-            Inner::File { tmp, path } => {
-                let tmp = tmp.into_inner().map_err(|e| e.into_error())?;
+            Inner::Stdout(w) => w.flush(),
+            Inner::Stream(w) => w.flush(),
+            Inner::File { tmp, .. } => {
+                tmp.flush()?;
+                let file = tmp.get_ref().as_file();
                 // Temporary files are private (0600); an output is not.
                 #[cfg(unix)]
                 {
                     use std::os::unix::fs::PermissionsExt;
-                    tmp.as_file()
-                        .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+                    file.set_permissions(std::fs::Permissions::from_mode(0o644))?;
                 }
-                tmp.as_file().sync_all()?;
+                file.sync_all()
+            }
+        }
+    }
+
+    /// Move a sealed file into place.
+    fn place(mut self) -> io::Result<()> {
+        // In place: the folders stay, whatever happens now.
+        self.made_dirs.clear();
+        match std::mem::replace(&mut self.inner, Inner::Done) {
+            Inner::File { tmp, path } => {
+                let tmp = tmp.into_inner().map_err(|e| e.into_error())?;
                 tmp.persist(&path).map_err(|e| {
                     io::Error::new(
                         e.error.kind(),
@@ -134,6 +164,98 @@ impl Output {
                 })?;
                 Ok(())
             }
+            _ => Ok(()),
+        }
+    }
+
+    /// The file this output replaces when placed (`None`: stdout, a device).
+    fn destination(&self) -> Option<&Path> {
+        match &self.inner {
+            Inner::File { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+}
+
+/// Files that appear together or not at all: each is an [`Output`]
+/// (written to a temporary file beside its destination), and
+/// [`FileSet::finish`] first seals every one (flushed and synced), then
+/// moves them into place in the order they were added. If a move fails,
+/// the files already moved are removed again, so no part of the set is
+/// left (a file they replaced is not brought back); dropped unfinished,
+/// the set leaves nothing, temporary files and folders made for it
+/// included.
+#[derive(Default)]
+pub struct FileSet {
+    files: Vec<Output>,
+}
+
+impl FileSet {
+    pub fn new() -> Self {
+        FileSet::default()
+    }
+
+    /// Add an output (already written, or written by name through
+    /// [`Output::temp_path`]) to the set.
+    pub fn add(&mut self, out: Output) {
+        self.files.push(out);
+    }
+
+    /// Create `path` as a file of the set and `write` it; an error names
+    /// the file.
+    pub fn write<E: std::fmt::Display>(
+        &mut self,
+        path: &Path,
+        write: impl FnOnce(&mut Output) -> Result<(), E>,
+    ) -> io::Result<()> {
+        let said = |e: &dyn std::fmt::Display| {
+            io::Error::other(format!("cannot write {}: {e}", path.display()))
+        };
+        let mut out = Output::create(Some(path)).map_err(|e| said(&e))?;
+        write(&mut out).map_err(|e| said(&e))?;
+        self.add(out);
+        Ok(())
+    }
+
+    /// Seal every file, then move each into place.
+    pub fn finish(mut self) -> io::Result<()> {
+        for out in &mut self.files {
+            let dest = out.destination().map(Path::to_owned);
+            out.seal().map_err(|e| match dest {
+                Some(d) => io::Error::new(e.kind(), format!("cannot write {}: {e}", d.display())),
+                None => e,
+            })?;
+        }
+        // The folders the set made, innermost last, for a rollback.
+        let made: Vec<PathBuf> = self
+            .files
+            .iter()
+            .flat_map(|o| o.made_dirs.iter().cloned())
+            .collect();
+        let mut placed: Vec<PathBuf> = Vec::new();
+        for out in std::mem::take(&mut self.files) {
+            let dest = out.destination().map(Path::to_owned);
+            if let Err(e) = out.place() {
+                for p in &placed {
+                    let _ = std::fs::remove_file(p);
+                }
+                for d in made.iter().rev() {
+                    let _ = std::fs::remove_dir(d);
+                }
+                return Err(e);
+            }
+            placed.extend(dest);
+        }
+        Ok(())
+    }
+}
+
+impl Drop for FileSet {
+    fn drop(&mut self) {
+        // The last added first: a folder made for an earlier file is
+        // removed only once the later files' temporary files are gone.
+        while let Some(out) = self.files.pop() {
+            drop(out);
         }
     }
 }
@@ -376,6 +498,76 @@ mod tests {
         drop(out);
         assert!(!path2.exists());
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_file_set_appears_whole_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let names = ["a.tsv", "b.vcf", "c.json"];
+        let listing = |at: &Path| {
+            let mut n: Vec<String> = std::fs::read_dir(at)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            n.sort();
+            n
+        };
+        // Written, not finished: nothing in place; dropped: nothing left,
+        // not the folder made for it either.
+        let mut set = FileSet::new();
+        for n in names {
+            set.write(&d.join("new").join(n), |o| o.write_all(n.as_bytes()))
+                .unwrap();
+        }
+        assert!(names.iter().all(|n| !d.join("new").join(n).exists()));
+        drop(set);
+        assert!(listing(d).is_empty(), "{:?}", listing(d));
+
+        // The last cannot be moved into place (a folder with a file in it
+        // is there): the first two are taken out again, with the folder
+        // made for them; what was in the way stays.
+        let mut set = FileSet::new();
+        for n in names {
+            set.write(&d.join("new").join(n), |o| o.write_all(n.as_bytes()))
+                .unwrap();
+        }
+        std::fs::create_dir(d.join("new/c.json")).unwrap();
+        std::fs::write(d.join("new/c.json/keep"), "x").unwrap();
+        let err = set.finish().unwrap_err().to_string();
+        assert!(err.contains("c.json"), "{err}");
+        assert_eq!(listing(&d.join("new")), ["c.json"]);
+        std::fs::remove_dir_all(d.join("new")).unwrap();
+
+        // Finished: all of them, whole.
+        let mut set = FileSet::new();
+        for n in names {
+            set.write(&d.join("new").join(n), |o| o.write_all(n.as_bytes()))
+                .unwrap();
+        }
+        set.finish().unwrap();
+        assert_eq!(listing(&d.join("new")), names);
+        for n in names {
+            assert_eq!(std::fs::read_to_string(d.join("new").join(n)).unwrap(), n);
+        }
+
+        // A writer that opens its output by name writes the temporary
+        // file; the set puts it in place.
+        let mut set = FileSet::new();
+        let out = Output::create(Some(&d.join("by-name.bin"))).unwrap();
+        std::fs::write(out.temp_path().unwrap(), b"by name").unwrap();
+        set.add(out);
+        set.finish().unwrap();
+        assert_eq!(std::fs::read(d.join("by-name.bin")).unwrap(), b"by name");
+        // A write that fails names the file and leaves the set unchanged.
+        let mut set = FileSet::new();
+        let failed = set.write(&d.join("bad.tsv"), |_| Err("no space"));
+        assert!(failed
+            .unwrap_err()
+            .to_string()
+            .contains("bad.tsv: no space"));
+        set.finish().unwrap();
+        assert!(!d.join("bad.tsv").exists());
     }
 
     #[cfg(target_os = "linux")]

@@ -226,6 +226,37 @@ fn call_never_writes_over_an_input() {
 }
 
 #[test]
+fn call_writes_all_its_files_or_none() {
+    let dir = workdir();
+    let d = dir.path();
+    // The fourth of call's six files cannot be put in place (a folder is
+    // there): the three written before it must not appear either. (Before
+    // output::FileSet, calls.tsv, vcf and summary.json were left behind.)
+    std::fs::create_dir_all(d.join("out/x.report.html")).unwrap();
+    std::fs::write(d.join("out/x.report.html/keep"), "a file in the way\n").unwrap();
+    refused_in(
+        d,
+        &["call", "--background-rate", "1e-3", "-o", "out/x", "x.bam"],
+        &["out/x.report.html"],
+    );
+    // Nothing in the way: all six.
+    ok_in(
+        d,
+        &["call", "--background-rate", "1e-3", "-o", "out/y", "x.bam"],
+    );
+    for suffix in [
+        ".calls.tsv",
+        ".vcf",
+        ".summary.json",
+        ".report.html",
+        "_mqc.json",
+        ".hotspots_mqc.json",
+    ] {
+        assert!(d.join(format!("out/y{suffix}")).is_file(), "{suffix}");
+    }
+}
+
+#[test]
 fn simulate_never_writes_over_its_panel() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

@@ -1,10 +1,10 @@
 //! `cfspot demo`: simulate, count and explain a sample, with no input.
 
 use super::shared::{thread_pool, Activity};
-use anyhow::{Context, Result};
-use cfspot::calling::{verdict, write_outputs, CalledSample};
+use anyhow::Result;
+use cfspot::calling::{add_outputs, verdict, CalledSample};
 use cfspot::count::{CountOptions, SiteCounts};
-use cfspot::output::Output;
+use cfspot::output::FileSet;
 use cfspot::panel::Panel;
 use cfspot::pipeline;
 use cfspot::report::calls::CallRow;
@@ -112,13 +112,12 @@ impl DemoArgs {
                 activity.progress(),
             )
         })?;
+        // The counts and the calls appear together, or none of them.
+        let mut files = FileSet::new();
         let counts_path = self.out_dir.join("demo.counts.tsv");
-        let mut out = Output::create(Some(&counts_path))
-            .with_context(|| format!("cannot write {}", counts_path.display()))?;
-        count_tsv::write(&mut out, &panel.hotspots, &counted.sites)
-            .with_context(|| format!("cannot write {}", counts_path.display()))?;
-        out.finish()
-            .with_context(|| format!("cannot write {}", counts_path.display()))?;
+        files.write(&counts_path, |out| {
+            count_tsv::write(out, &panel.hotspots, &counted.sites)
+        })?;
         // 3. Call, as `cfspot call -o DIR/demo DIR/demo.bam` would.
         let background = ClassRates::estimate(&counted.background)?;
         let called = pipeline::call_sample(
@@ -129,7 +128,8 @@ impl DemoArgs {
             None,
             &CallOptions::default(),
         );
-        let call_files = write_outputs(&self.out_dir.join("demo"), &panel, &called)?;
+        let call_files = add_outputs(&mut files, &self.out_dir.join("demo"), &panel, &called)?;
+        files.finish()?;
         drop(activity);
         let elapsed = clock.elapsed().as_secs_f64();
         print!(
