@@ -49,7 +49,7 @@
 //! subclonal candidate tried: ~3 s of CPU at 7,190 sites, milliseconds at 31.
 
 use super::distributions::binomial_sf;
-use super::tumour_fraction::{mutant_share, SiteEvidence, TfEstimate, CHI2_90, CHI2_95};
+use super::tumour_fraction::{bisect, mutant_share, SiteEvidence, TfEstimate, CHI2_90, CHI2_95};
 use statrs::function::erf::erfc;
 
 /// One-sided level at which a mutated site counts as below the clonal VAF.
@@ -108,19 +108,7 @@ fn profile_pi(ds: &[f64]) -> (f64, f64) {
     } else if slope(1.0) >= 0.0 {
         1.0
     } else {
-        let (mut lo, mut hi) = (0.0f64, 1.0f64);
-        for _ in 0..60 {
-            let mid = 0.5 * (lo + hi);
-            if slope(mid) > 0.0 {
-                lo = mid;
-            } else {
-                hi = mid;
-            }
-            if hi - lo < 1e-12 {
-                break;
-            }
-        }
-        0.5 * (lo + hi)
+        bisect(0.0, 1.0, slope)
     };
     (pi, value(pi))
 }

@@ -67,7 +67,7 @@ fn derivative(sites: &[SiteEvidence], tf: f64) -> f64 {
 
 /// Bisection for the point in `[lo, hi]` where `f` changes sign
 /// (`f(lo) > 0 ≥ f(hi)`).
-fn bisect(mut lo: f64, mut hi: f64, f: impl Fn(f64) -> f64) -> f64 {
+pub(super) fn bisect(mut lo: f64, mut hi: f64, f: impl Fn(f64) -> f64) -> f64 {
     for _ in 0..200 {
         let mid = 0.5 * (lo + hi);
         if f(mid) > 0.0 {
