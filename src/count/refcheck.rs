@@ -14,6 +14,7 @@
 //! only when most of them (and at least [`MIN_DISAGREE`]) disagree with its
 //! REF, so a read with a stale tag cannot stop a run.
 
+use crate::count::allele::AlignedRead;
 use crate::panel::Hotspot;
 use rust_htslib::bam::{self, record::Aux};
 
@@ -269,9 +270,8 @@ impl GroupRefChecks {
             }) else {
                 return;
             };
-            let seq = record.seq();
-            let len = seq.len();
-            let base = |i: usize| if i < len { seq[i] } else { b'N' };
+            // The engine's bounds-checked accessor (N past SEQ).
+            let base = |i: usize| AlignedRead::base(record, i);
             if let Some(seen) = md_reference(pos, record.raw_cigar(), base, tag, *s, *e) {
                 check.add(ref_allele, &seen);
                 if !check.wants() {
