@@ -13,6 +13,7 @@ pub mod bam;
 pub mod fastq;
 pub mod fragment;
 pub mod input;
+pub mod molecule;
 pub mod reclip;
 pub mod refcheck;
 mod regions;
