@@ -39,7 +39,7 @@
 //! Fragments without UMIs are grouped by position only (the key alone),
 //! and [`Families::basis`] says so.
 
-use super::umi::{MoleculeTag, Umi};
+use super::umi::{shape_text, MoleculeTag, Umi};
 use std::collections::BTreeMap;
 
 /// One outer end of a fragment: the 5' end of one mate, where its first
@@ -245,13 +245,6 @@ pub enum GroupError {
     NotPaired { index: usize, umi: String },
     #[error("fragment {index} is a read without a mate: duplex (paired) grouping needs both mates' ends")]
     Unpaired { index: usize },
-}
-
-fn shape_text((a, b): (usize, Option<usize>)) -> String {
-    match b {
-        Some(b) => format!("{a}+{b}"),
-        None => a.to_string(),
-    }
 }
 
 /// What families are made within: contig, lower end, upper end, and

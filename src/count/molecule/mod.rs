@@ -2,16 +2,19 @@
 //!
 //! [`umi`] reads what a record says about its molecule (a UMI in the `RX`
 //! tag or the read name, a family already assigned in `MI`, or nothing)
-//! and splits FASTQ reads by fgbio read structures; [`group`] gathers the
+//! and where its fragment's ends are; [`group`] gathers the
 //! fragments covering one site group into families (same ends, same
 //! orientation, UMIs within an edit of each other), and for duplex
-//! libraries pairs the two strands of each molecule.
+//! libraries pairs the two strands of each molecule. [`read_structure`]
+//! takes the UMI off FASTQ reads by fgbio's read structures.
 
 pub mod group;
+pub mod read_structure;
 pub mod umi;
 
 pub use group::{
     group_fragments, DuplexStrand, End, Ends, Families, Family, Fragment, GroupError, Grouping,
     Member, Strategy,
 };
-pub use umi::{MoleculeTag, Umi};
+pub use read_structure::{ReadStructure, SplitRead};
+pub use umi::{detect, ends_of, MoleculeTag, Umi, UmiReader, UmiSource};
