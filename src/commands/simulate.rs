@@ -4,6 +4,7 @@ use super::shared::{thread_pool, Activity, PanelArgs};
 use anyhow::{Context, Result};
 use cfspot::output::Inputs;
 use cfspot::sim::lengths::LengthParams;
+use cfspot::sim::library::Damage;
 use cfspot::sim::mutations::MutationRequest;
 use cfspot::sim::{SimParams, Simulation};
 use clap::Args;
@@ -35,6 +36,7 @@ Examples:
   cfspot simulate -o sim -n tf1 --tumour-fraction 0.01 --depth 5000 --seed 7 -@ 2
   cfspot simulate -o sim --mutations none --error-rate 0.002 --duplicates 0.3 --umi
   cfspot simulate -o sim --umi --family-size-mean 4 --family-size-dispersion 2
+  cfspot simulate -o sim --umi --family-size-mean 6 --pcr-error-rate 1e-4 --damage G>T:0.001
   cfspot simulate -o sim --panel my.vcf.gz --reference GRCh38.fa --mutations all";
 
 /// Simulate a cfDNA sample with known truth (FASTQ, BAM, truth tables).
@@ -92,6 +94,23 @@ pub struct SimulateArgs {
     /// true molecule). Off by default; needs --umi.
     #[arg(long, value_name = "RATE")]
     pub umi_error_rate: Option<f64>,
+    /// PCR errors, per base per duplication, inherited by every descendant of the copy
+    /// they were made in (an error of cycle 1 is in about half of its strand's reads).
+    /// Both reads of a pair share them. Off by default.
+    #[arg(long, value_name = "RATE")]
+    pub pcr_error_rate: Option<f64>,
+    /// PCR cycles of the error model [default: 10]. Needs --pcr-error-rate.
+    #[arg(long, value_name = "N")]
+    pub pcr_cycles: Option<u32>,
+    /// Chance that a molecule is copied at each PCR cycle [default: 1]. Needs
+    /// --pcr-error-rate.
+    #[arg(long, value_name = "E")]
+    pub pcr_efficiency: Option<f64>,
+    /// Single-strand damage, FROM>TO:RATE comma-separated (G>T:0.001 oxidation,
+    /// C>T:0.001 deamination): per base of one original strand, in every read of that
+    /// strand's family and none of the other strand's. Off by default.
+    #[arg(long, value_name = "LIST")]
+    pub damage: Option<String>,
     /// Fragments overlap a target of ± this many bp around each hotspot.
     #[arg(short = 'w', long, default_value_t = 300, value_name = "BP")]
     pub window: u64,
@@ -165,6 +184,13 @@ impl SimulateArgs {
             umi: self.umi,
             umi_length: self.umi_length,
             umi_error_rate: self.umi_error_rate,
+            pcr_error_rate: self.pcr_error_rate,
+            pcr_cycles: self.pcr_cycles,
+            pcr_efficiency: self.pcr_efficiency,
+            damage: match &self.damage {
+                Some(s) => Damage::parse_list(s).map_err(anyhow::Error::msg)?,
+                None => Vec::new(),
+            },
             window: self.window,
             compression_level: self.level,
             threads: self.threads,

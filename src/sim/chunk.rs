@@ -66,6 +66,7 @@ impl Simulation<'_> {
         let mut fragments = 0;
         let mut scratch = Scratch::default();
         let mut carried: Vec<&Event> = Vec::new();
+        let mut template = Vec::new();
         for m in first..last {
             // Fragment.
             let Some(drawn) = self.draw_fragment(block, plan, &mut rng, &mut scratch) else {
@@ -79,13 +80,18 @@ impl Simulation<'_> {
             }
             fragments += 1;
             // Library.
-            let molecule = self.library.molecule(&mut rng);
+            let mut molecule = self.library.molecule(&mut rng, &drawn.frag.seq);
             for c in 0..molecule.copies as u32 {
                 let copy = self.library.copy(&mut rng, &molecule, &p.name, (b, m, c));
+                let bases = self.library.template(
+                    &mut rng,
+                    &mut molecule,
+                    &copy,
+                    &drawn.frag.seq,
+                    &mut template,
+                );
                 // Sequencing.
-                let reads = self
-                    .sequencing
-                    .read_pair(&mut rng, &drawn.frag.seq, drawn.read_len);
+                let reads = self.sequencing.read_pair(&mut rng, bases, drawn.read_len);
                 // Output.
                 emitted.pair(
                     &span,

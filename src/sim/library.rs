@@ -16,9 +16,49 @@
 //! each UMI base of each copy is misread with chance `e` (in `RX` and the
 //! read name alike; `MI` stays the true molecule), so a family's reads can
 //! disagree on their UMI as real ones do.
+//!
+//! **Which strand a copy comes from.** A copy whose read 1 is the left
+//! (forward) read was made from the *top* strand of the original molecule
+//! (its bases as the reference reads them), the other copies from the
+//! *bottom* strand: read 1 of an Illumina pair reads the strand it came
+//! from (F1R2 and F2R1 in Picard's terms). So strand A is the top strand
+//! of some molecules and the bottom strand of others.
+//!
+//! **Pre-sequencing changes** are made to a copy's template before the
+//! sequencer reads it, so both reads of the pair show them where they cover
+//! them (the sequencer's errors stay per read). Two kinds, each off unless
+//! asked for, and with both off no random draw is made for them:
+//! - *Single-strand damage* (`--damage G>T:0.01,C>T:0.001`): each base of
+//!   each original strand that reads FROM on that strand (5'→3') reads TO,
+//!   at that rate, independently per strand, in every copy of that strand
+//!   and in none of the other strand's. On the top strand G>T is G>T as the
+//!   reference reads it; on the bottom strand the same damage shows as C>A
+//!   (the complement), which is how oxidation and deamination look in real
+//!   duplex data (G>T in F1R2 reads, C>A in F2R1).
+//! - *PCR errors* (`--pcr-error-rate R`, `--pcr-cycles C` default 10,
+//!   `--pcr-efficiency E` default 1). Each original strand is amplified
+//!   on its own for C cycles. At each cycle a molecule is copied, and the
+//!   new copy gets a substitution at each base with chance R (one of the
+//!   other three bases at equal chance) and keeps every change of its
+//!   template. A read pair is one molecule of the final pool; its lineage
+//!   back to the original strand is a path through the cycles: at cycle k
+//!   it is the new copy with chance `q = E / (1 + E)` (the share of
+//!   molecules after a cycle that were made in it: 1/2 when every molecule
+//!   is copied), else the template. The tree is built lazily, per strand:
+//!   a node is (cycle, path so far) and holds the errors made when that
+//!   copy was made, drawn the first time a read's path reaches it, so every
+//!   read through that node carries them. An error made at cycle k on a
+//!   path with j new-copy steps is in a share `q^j (1 − q)^(k − j)` of the
+//!   strand's reads in expectation (a cycle-1 error: `q`, half the family
+//!   at full efficiency); a read carries `C · q · R` PCR errors per base.
+//!   The model treats the pool as large (it does not size-bias paths by
+//!   how many descendants a node left), which is exact at E = 1.
 
 use super::rng::SimRng;
+use super::sequencing::substitute;
 use super::SimParams;
+use std::collections::HashMap;
+use std::fmt;
 
 /// The library settings of one run.
 #[derive(Debug, Clone)]
@@ -31,6 +71,93 @@ pub struct Library {
     umi_length: Option<usize>,
     /// Chance that each UMI base of a copy is read wrong (`--umi-error-rate`).
     umi_error_rate: f64,
+    /// PCR errors (`--pcr-error-rate`), `None` when off.
+    pcr: Option<Pcr>,
+    /// Single-strand damage (`--damage`), empty when off.
+    damage: Vec<Damage>,
+}
+
+/// The PCR error model of [`Library`] (see the module docs).
+#[derive(Debug, Clone, Copy)]
+struct Pcr {
+    /// Substitutions per base per duplication.
+    rate: f64,
+    cycles: u32,
+    /// Chance that a read's lineage is the new copy at a cycle: E / (1 + E).
+    new_copy: f64,
+}
+
+/// One kind of single-strand damage: a `from` base of an original strand
+/// (5'→3' on that strand) reads `to` in all of that strand's copies, at
+/// `rate` per base.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Damage {
+    pub from: char,
+    pub to: char,
+    pub rate: f64,
+}
+
+impl fmt::Display for Damage {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "{}>{}:{}", self.from, self.to, self.rate)
+    }
+}
+
+impl Damage {
+    /// `G>T:0.01,C>T:0.001`: comma-separated FROM>TO:RATE, bases ACGT,
+    /// FROM ≠ TO, each FROM>TO at most once. The rate's range is checked
+    /// with the other settings ([`SimParams::validate`]).
+    pub fn parse_list(s: &str) -> Result<Vec<Damage>, String> {
+        let mut out: Vec<Damage> = Vec::new();
+        for item in s.split(',').map(str::trim).filter(|x| !x.is_empty()) {
+            let bad = || {
+                format!(
+                    "--damage '{item}': give FROM>TO:RATE with FROM and TO two different bases of ACGT (e.g. G>T:0.001)"
+                )
+            };
+            let (sub, rate) = item.split_once(':').ok_or_else(bad)?;
+            let (from, to) = sub.split_once('>').ok_or_else(bad)?;
+            let base = |x: &str| match x.trim().to_ascii_uppercase().as_str() {
+                b @ ("A" | "C" | "G" | "T") => b.chars().next(),
+                _ => None,
+            };
+            let (Some(from), Some(to)) = (base(from), base(to)) else {
+                return Err(bad());
+            };
+            let rate: f64 = rate.trim().parse().map_err(|_| bad())?;
+            if from == to || !rate.is_finite() {
+                return Err(bad());
+            }
+            if out.iter().any(|d| d.from == from && d.to == to) {
+                return Err(format!("--damage: {from}>{to} is given twice"));
+            }
+            out.push(Damage { from, to, rate });
+        }
+        if out.is_empty() {
+            return Err("--damage: give at least one FROM>TO:RATE".to_string());
+        }
+        Ok(out)
+    }
+}
+
+/// A change a template carries: base `pos` of the fragment (reference
+/// orientation) becomes [`substitute`]`(base, k)`, or, for damage, `to`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Change {
+    pos: u32,
+    base: u8,
+}
+
+/// What a molecule carries before sequencing, per original strand (0: top,
+/// 1: bottom): its damage and its lazily built PCR tree.
+#[derive(Default)]
+struct PreSequencing {
+    /// Damaged bases of each strand, with the base they read as.
+    damage: [Vec<Change>; 2],
+    /// Errors made at each node of each strand's PCR tree: key (cycle,
+    /// path bits up to it), value the substitutions (`base` = which of the
+    /// other three, 0..3, applied to the base the template has there).
+    trees: [HashMap<(u32, u64), Vec<Change>>; 2],
 }
 
 /// A unique fragment as the library holds it: its UMIs and its copies.
@@ -41,12 +168,16 @@ pub struct Molecule {
     umis: Option<(String, String)>,
     /// Read pairs made from it (first copy included).
     pub copies: u64,
+    /// Damage and PCR errors, with `--damage` or `--pcr-error-rate`.
+    pre: Option<Box<PreSequencing>>,
 }
 
 /// One copy: a read pair to sequence, with its names.
 pub struct Copy {
-    /// Read 1 is the left (forward) read.
+    /// Read 1 is the left (forward) read: the copy is of the top strand.
     pub r1_left: bool,
+    /// Of duplex strand B (`MI` ends `/B`).
+    pub strand_b: bool,
     /// A PCR duplicate (not the first copy): flagged 0x400.
     pub duplicate: bool,
     pub qname: String,
@@ -73,7 +204,43 @@ impl Library {
             dispersion: p.family_size_dispersion,
             umi_length: p.umi.then_some(p.umi_length),
             umi_error_rate: p.umi_error_rate.unwrap_or(0.0),
+            pcr: p.pcr_error_rate.map(|rate| {
+                let e = p.pcr_efficiency.unwrap_or(1.0);
+                Pcr {
+                    rate,
+                    cycles: p.pcr_cycles.unwrap_or(super::params::PCR_CYCLES),
+                    new_copy: e / (1.0 + e),
+                }
+            }),
+            damage: p.damage.clone(),
         }
+    }
+
+    /// Whether any pre-sequencing change is modelled.
+    fn changes_templates(&self) -> bool {
+        self.pcr.is_some() || !self.damage.is_empty()
+    }
+
+    /// The pre-sequencing model in words, for `params.json` (`None` when off).
+    pub fn describe(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if let Some(p) = &self.pcr {
+            parts.push(format!(
+                "PCR errors: {} cycles per original strand; each new copy gets a substitution per base with chance {} and keeps its template's; a read's lineage is the new copy at each cycle with chance {:.6} (the share of its strand's family a cycle-1 error is in), so a read carries {:.3e} PCR errors per base",
+                p.cycles,
+                p.rate,
+                p.new_copy,
+                p.cycles as f64 * p.new_copy * p.rate
+            ));
+        }
+        if !self.damage.is_empty() {
+            let d: Vec<String> = self.damage.iter().map(|d| d.to_string()).collect();
+            parts.push(format!(
+                "single-strand damage {}: per base of each original strand (5'->3' on it), in every copy of that strand only; the top strand is the one whose copies have read 1 forward",
+                d.join(",")
+            ));
+        }
+        (!parts.is_empty()).then(|| parts.join("; "))
     }
 
     /// Expected read pairs per unique fragment.
@@ -81,8 +248,9 @@ impl Library {
         1.0 + self.dup_lambda
     }
 
-    /// Tag and amplify one unique fragment.
-    pub fn molecule(&self, rng: &mut SimRng) -> Molecule {
+    /// Tag and amplify one unique fragment whose bases (reference
+    /// orientation) are `seq`.
+    pub fn molecule(&self, rng: &mut SimRng, seq: &[u8]) -> Molecule {
         let r1_left_a = rng.next_u64() & 1 == 0;
         let umis = self
             .umi_length
@@ -91,11 +259,72 @@ impl Library {
             Some(k) => rng.negative_binomial(self.dup_lambda, k),
             None => rng.poisson(self.dup_lambda),
         };
+        // Drawn after everything above, so that without these flags the
+        // stream is what it always was.
+        let pre = self.changes_templates().then(|| {
+            let mut pre = Box::<PreSequencing>::default();
+            for d in &self.damage {
+                let (from, to) = (d.from as u8, d.to as u8);
+                let bottom = (super::reads::complement(from), super::reads::complement(to));
+                for (strand, (f, t)) in [(from, to), bottom].into_iter().enumerate() {
+                    for (i, &b) in seq.iter().enumerate() {
+                        if b == f && rng.uniform() < d.rate {
+                            pre.damage[strand].push(Change {
+                                pos: i as u32,
+                                base: t,
+                            });
+                        }
+                    }
+                }
+            }
+            pre
+        });
         Molecule {
             r1_left_a,
             umis,
             copies,
+            pre,
         }
+    }
+
+    /// The bases copy `copy` of `molecule` holds when it reaches the
+    /// sequencer: the fragment's `seq` with its strand's damage and the PCR
+    /// errors along its lineage (module docs). Without either model, `seq`
+    /// itself and no draw.
+    pub fn template<'t>(
+        &self,
+        rng: &mut SimRng,
+        molecule: &mut Molecule,
+        copy: &Copy,
+        seq: &'t [u8],
+        buf: &'t mut Vec<u8>,
+    ) -> &'t [u8] {
+        let Some(pre) = molecule.pre.as_deref_mut() else {
+            return seq;
+        };
+        let strand = usize::from(!copy.r1_left);
+        buf.clear();
+        buf.extend_from_slice(seq);
+        for d in &pre.damage[strand] {
+            buf[d.pos as usize] = d.base;
+        }
+        if let Some(pcr) = &self.pcr {
+            let mut path = 0u64;
+            for k in 0..pcr.cycles {
+                if rng.uniform() >= pcr.new_copy {
+                    continue;
+                }
+                path |= 1 << k;
+                let errors = pre.trees[strand]
+                    .entry((k, path))
+                    .or_insert_with(|| pcr_errors(rng, seq.len(), pcr.rate));
+                for e in errors.iter() {
+                    let b = &mut buf[e.pos as usize];
+                    *b = substitute(*b, e.base as usize);
+                }
+            }
+        }
+        buf
     }
 
     /// A UMI as this copy's reads show it: each base substituted with
@@ -141,10 +370,40 @@ impl Library {
         };
         Copy {
             r1_left: molecule.r1_left_a ^ strand_b,
+            strand_b,
             duplicate: c > 0,
             qname,
             rx,
             mi,
+        }
+    }
+}
+
+/// The substitutions one new copy of `len` bases gets at `rate` per base:
+/// positions by geometric gaps (one draw per error, not per base), each
+/// with which of the other three bases it becomes.
+fn pcr_errors(rng: &mut SimRng, len: usize, rate: f64) -> Vec<Change> {
+    let mut out = Vec::new();
+    if rate <= 0.0 {
+        return out;
+    }
+    let log_keep = (1.0 - rate).ln();
+    let mut pos = 0usize;
+    loop {
+        // P(gap = g) = (1 − rate)^g · rate, g ≥ 0.
+        let u = 1.0 - rng.uniform(); // (0, 1]
+        let gap = (u.ln() / log_keep).floor();
+        if gap >= (len - pos) as f64 {
+            return out;
+        }
+        pos += gap as usize;
+        out.push(Change {
+            pos: pos as u32,
+            base: rng.below(3) as u8,
+        });
+        pos += 1;
+        if pos >= len {
+            return out;
         }
     }
 }
@@ -168,7 +427,7 @@ mod tests {
             let mut rng = SimRng::stream(12, &[]);
             let n = 100_000;
             let xs: Vec<f64> = (0..n)
-                .map(|_| lib.molecule(&mut rng).copies as f64)
+                .map(|_| lib.molecule(&mut rng, b"ACGT").copies as f64)
                 .collect();
             assert!(xs.iter().all(|&x| x >= 1.0));
             let m = xs.iter().sum::<f64>() / n as f64;
@@ -203,7 +462,7 @@ mod tests {
         };
         let lib = Library::new(&p);
         let mut rng = SimRng::stream(13, &[]);
-        let mol = lib.molecule(&mut rng);
+        let mol = lib.molecule(&mut rng, b"ACGT");
         let (a, b) = mol.umis.clone().unwrap();
         let mut wrong = 0;
         for c in 0..20_000 {
@@ -217,5 +476,241 @@ mod tests {
             assert!(copy.qname.ends_with(&format!("{u1}+{u2}")));
         }
         assert!((wrong as f64 - 6400.0).abs() < 396.0, "{wrong}");
+    }
+
+    /// A random fragment of `len` bases.
+    fn random_seq(rng: &mut SimRng, len: usize) -> Vec<u8> {
+        (0..len).map(|_| b"ACGT"[rng.below(4) as usize]).collect()
+    }
+
+    /// A copy of `strand` (0 top, 1 bottom) for [`Library::template`].
+    fn copy_of(strand: usize) -> Copy {
+        Copy {
+            r1_left: strand == 0,
+            strand_b: false,
+            duplicate: false,
+            qname: String::new(),
+            rx: None,
+            mi: None,
+        }
+    }
+
+    /// PCR errors, 10 cycles at full efficiency (q = 1/2), R = 2e-4 per
+    /// base per duplication: 3,000 molecules of 2,000 bases, 16 reads of
+    /// one strand each. A read's path has j ~ Bin(10, 1/2) new-copy steps,
+    /// each adding a substitution per base with chance R, so a base differs
+    /// from the fragment with chance 3/4 (1 − (1 − q · 4R/3)^C) = 9.991e-4
+    /// (two errors at one base put it back with chance 1/3). Two reads of
+    /// one strand share the errors of the nodes on their common path: a
+    /// node of cycle k is on both paths with chance q² s^(k−1), s = q² +
+    /// (1 − q)² = 1/2 the chance that two paths agree at a cycle, so they
+    /// share Σ_k q² s^(k−1) R = 2q²(1 − 2^−10) R = 0.49951 R per base to
+    /// first order (the next order, errors meeting at a base, is ~C·R =
+    /// 0.2 % of it). Independent errors would share (C q R)² / 3 = 3.3e-7
+    /// per base, 1/300 of that; a family all of whose reads carried every
+    /// error, C q R = 1e-3. Tolerance: 5 standard errors of the mean over
+    /// the 3,000 independent molecules (the sum within one molecule is
+    /// correlated through the tree, so the spread is measured across them).
+    #[test]
+    fn pcr_errors_are_inherited_down_the_tree() {
+        let (r, n, len, molecules) = (2e-4, 16, 2000, 3000);
+        let p = SimParams {
+            pcr_error_rate: Some(r),
+            ..SimParams::default()
+        };
+        let lib = Library::new(&p);
+        let mut rng = SimRng::stream(14, &[]);
+        let (mut per_read, mut shared) = (Vec::new(), Vec::new());
+        let mut buf = Vec::new();
+        for _ in 0..molecules {
+            let seq = random_seq(&mut rng, len);
+            let mut mol = lib.molecule(&mut rng, &seq);
+            let reads: Vec<Vec<u8>> = (0..n)
+                .map(|_| {
+                    lib.template(&mut rng, &mut mol, &copy_of(0), &seq, &mut buf)
+                        .to_vec()
+                })
+                .collect();
+            let changed =
+                |t: &[u8]| -> Vec<usize> { (0..len).filter(|&i| t[i] != seq[i]).collect() };
+            let total: usize = reads.iter().map(|t| changed(t).len()).sum();
+            per_read.push(total as f64 / (n * len) as f64);
+            let mut both = 0;
+            for a in 0..n {
+                for b in a + 1..n {
+                    both += changed(&reads[a])
+                        .into_iter()
+                        .filter(|&i| reads[b][i] == reads[a][i])
+                        .count();
+                }
+            }
+            shared.push(both as f64 / ((n * (n - 1) / 2) * len) as f64);
+        }
+        let mean_se = |xs: &[f64]| {
+            let m = xs.iter().sum::<f64>() / xs.len() as f64;
+            let v = xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (xs.len() - 1) as f64;
+            (m, (v / xs.len() as f64).sqrt())
+        };
+        let q: f64 = 0.5;
+        let expected = 0.75 * (1.0 - (1.0 - q * 4.0 * r / 3.0).powi(10));
+        let (m, se) = mean_se(&per_read);
+        assert!((m - expected).abs() < 5.0 * se, "{m} ± {se} vs {expected}");
+        let expected = 2.0 * q * q * (1.0 - 0.5f64.powi(10)) * r;
+        let (m, se) = mean_se(&shared);
+        assert!((m - expected).abs() < 5.0 * se, "{m} ± {se} vs {expected}");
+        // The spread is that of a tree, not of a few independent errors.
+        assert!(se < 0.05 * expected, "{se}");
+    }
+
+    /// An error made when a node's copy was made is in every read whose
+    /// path passes through it: the first cycle's new copy (node (0, 1)) is
+    /// on a read's path with chance q = 1/2, so its errors are in about
+    /// half of the family. 400 molecules of 1,000 bases, R = 1e-3, 50 reads
+    /// each. Per error of that node, the reads through the node carry it
+    /// (Bin(50, 1/2), 25 expected) unless one of the other 9 cycles puts
+    /// the base back (chance 9 q R / 3 each), and a read not through it
+    /// shows a change there from its own path with chance 9 q R: expected
+    /// 25 (1 − 1.5e-3) + 25 · 4.5e-3 = 25.075 carriers per error. The
+    /// errors of one molecule share their reads, so the sum's variance is
+    /// Σ_m e_m² · 12.5 (e_m the node's errors in molecule m); 5 sd.
+    #[test]
+    fn a_first_cycle_error_is_in_half_the_family() {
+        let r = 1e-3;
+        let p = SimParams {
+            pcr_error_rate: Some(r),
+            ..SimParams::default()
+        };
+        let lib = Library::new(&p);
+        let mut rng = SimRng::stream(15, &[]);
+        let mut buf = Vec::new();
+        let (mut carry, mut owed, mut var) = (0usize, 0usize, 0.0);
+        for _ in 0..400 {
+            let seq = random_seq(&mut rng, 1000);
+            let mut mol = lib.molecule(&mut rng, &seq);
+            let reads: Vec<Vec<u8>> = (0..50)
+                .map(|_| {
+                    lib.template(&mut rng, &mut mol, &copy_of(0), &seq, &mut buf)
+                        .to_vec()
+                })
+                .collect();
+            let pre = mol.pre.as_ref().unwrap();
+            let Some(first) = pre.trees[0].get(&(0, 1)) else {
+                continue; // no read went through it: chance 2^-50
+            };
+            for e in first {
+                let i = e.pos as usize;
+                carry += reads.iter().filter(|t| t[i] != seq[i]).count();
+            }
+            owed += first.len();
+            var += (first.len() * first.len()) as f64 * 12.5;
+        }
+        let per_error = 25.0 * (1.0 - 9.0 * 0.5 * r / 3.0) + 25.0 * 9.0 * 0.5 * r;
+        let expected = owed as f64 * per_error;
+        assert!(owed > 200, "{owed}");
+        assert!(
+            (carry as f64 - expected).abs() < 5.0 * var.sqrt(),
+            "{carry} of {expected}"
+        );
+        // Each strand has its own tree: bottom-strand reads grow only the
+        // bottom strand's, and start from the fragment, not from the top's.
+        let seq = random_seq(&mut rng, 1000);
+        let mut mol = lib.molecule(&mut rng, &seq);
+        for _ in 0..50 {
+            lib.template(&mut rng, &mut mol, &copy_of(1), &seq, &mut buf);
+        }
+        let pre = mol.pre.as_ref().unwrap();
+        assert!(pre.trees[0].is_empty() && !pre.trees[1].is_empty());
+    }
+
+    /// `--damage G>T:0.05`: 200 molecules of 1,000 random bases, 6 reads of
+    /// each strand. Every top-strand read shows the same changes, all G>T;
+    /// every bottom-strand read the same, all C>A (G>T of the bottom
+    /// strand); per strand, the damaged bases are Bin(#G, 0.05): about
+    /// 50,000 G, 2,500 expected, sd 48.7; 5 sd = 244.
+    #[test]
+    fn damage_is_on_one_strand_in_all_its_reads() {
+        let p = SimParams {
+            damage: Damage::parse_list("G>T:0.05").unwrap(),
+            ..SimParams::default()
+        };
+        let lib = Library::new(&p);
+        let mut rng = SimRng::stream(16, &[]);
+        let mut buf = Vec::new();
+        let (mut g, mut c, mut top, mut bottom) = (0, 0, 0, 0);
+        for _ in 0..200 {
+            let seq = random_seq(&mut rng, 1000);
+            let mut mol = lib.molecule(&mut rng, &seq);
+            g += seq.iter().filter(|&&b| b == b'G').count();
+            c += seq.iter().filter(|&&b| b == b'C').count();
+            for (strand, (from, to)) in [(b'G', b'T'), (b'C', b'A')].into_iter().enumerate() {
+                let reads: Vec<Vec<u8>> = (0..6)
+                    .map(|_| {
+                        lib.template(&mut rng, &mut mol, &copy_of(strand), &seq, &mut buf)
+                            .to_vec()
+                    })
+                    .collect();
+                assert!(reads.iter().all(|t| *t == reads[0]));
+                for (i, (&t, &s)) in reads[0].iter().zip(&seq).enumerate() {
+                    if t != s {
+                        assert_eq!((s, t), (from, to), "base {i}");
+                        if strand == 0 {
+                            top += 1;
+                        } else {
+                            bottom += 1;
+                        }
+                    }
+                }
+            }
+        }
+        for (n, bases) in [(top, g), (bottom, c)] {
+            let (e, sd) = (bases as f64 * 0.05, (bases as f64 * 0.05 * 0.95).sqrt());
+            assert!((n as f64 - e).abs() < 5.0 * sd, "{n} of {bases}");
+        }
+    }
+
+    #[test]
+    fn damage_lists_parse() {
+        let d = Damage::parse_list("G>T:0.01, c>t:1e-3").unwrap();
+        assert_eq!(
+            d,
+            vec![
+                Damage {
+                    from: 'G',
+                    to: 'T',
+                    rate: 0.01
+                },
+                Damage {
+                    from: 'C',
+                    to: 'T',
+                    rate: 0.001
+                }
+            ]
+        );
+        assert_eq!(d[1].to_string(), "C>T:0.001");
+        for bad in [
+            "G>G:0.1",
+            "G>T",
+            "GT:0.1",
+            "G>N:0.1",
+            "G>T:x",
+            "G>T:0.1,G>T:0.2",
+            "",
+        ] {
+            assert!(Damage::parse_list(bad).is_err(), "{bad}");
+        }
+    }
+
+    /// Without the flags, a copy's template is the fragment itself.
+    #[test]
+    fn no_flags_no_changes() {
+        let lib = Library::new(&SimParams::default());
+        let mut rng = SimRng::stream(17, &[]);
+        let seq = random_seq(&mut rng, 500);
+        let mut mol = lib.molecule(&mut rng, &seq);
+        assert!(mol.pre.is_none());
+        let mut buf = Vec::new();
+        let t = lib.template(&mut rng, &mut mol, &copy_of(0), &seq, &mut buf);
+        assert_eq!(t, &seq[..]);
+        assert!(lib.describe().is_none());
     }
 }

@@ -4,10 +4,14 @@
 //! planned blocks and the models' key numbers.
 
 use super::lengths::LengthParams;
+use super::library::Damage;
 use super::mutations::MutationRequest;
 use super::{SimError, Simulation};
 use serde::Serialize;
 use std::path::PathBuf;
+
+/// PCR cycles when `--pcr-error-rate` is given without `--pcr-cycles`.
+pub const PCR_CYCLES: u32 = 10;
 
 /// Every setting of a simulation. All but `threads` and `out_dir` go into
 /// `NAME.params.json` (those two do not change the output).
@@ -42,6 +46,21 @@ pub struct SimParams {
     /// Chance that a UMI base is misread, per copy; off (`None`) unless set.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub umi_error_rate: Option<f64>,
+    /// PCR errors per base per duplication, inherited by the copy's
+    /// descendants ([`super::library`]); off (`None`) unless set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pcr_error_rate: Option<f64>,
+    /// PCR cycles of that model (default [`PCR_CYCLES`]); needs the rate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pcr_cycles: Option<u32>,
+    /// Chance that a molecule is copied at each cycle (default 1); needs
+    /// the rate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pcr_efficiency: Option<f64>,
+    /// Single-strand damage (`G>T:0.01`: a G of one original strand reads T
+    /// in every copy of that strand); none unless set.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub damage: Vec<Damage>,
     /// Target half-width around each hotspot (bp).
     pub window: u64,
     /// BGZF compression level (0–9) of the BAM and FASTQ files.
@@ -72,6 +91,10 @@ impl Default for SimParams {
             umi: false,
             umi_length: 8,
             umi_error_rate: None,
+            pcr_error_rate: None,
+            pcr_cycles: None,
+            pcr_efficiency: None,
+            damage: Vec::new(),
             window: 300,
             compression_level: 1,
             threads: 1,
@@ -171,6 +194,32 @@ impl SimParams {
                 p.push("--umi-error-rate needs --umi".to_string());
             }
         }
+        match self.pcr_error_rate {
+            Some(r) if !(0.0..=0.01).contains(&r) => p.push(format!(
+                "--pcr-error-rate must be in [0, 0.01] per base per duplication (got {r})"
+            )),
+            None if self.pcr_cycles.is_some() || self.pcr_efficiency.is_some() => {
+                p.push("--pcr-cycles and --pcr-efficiency need --pcr-error-rate".to_string())
+            }
+            _ => {}
+        }
+        if let Some(c) = self.pcr_cycles {
+            if !(1..=40).contains(&c) {
+                p.push(format!("--pcr-cycles must be in 1..=40 (got {c})"));
+            }
+        }
+        if let Some(e) = self.pcr_efficiency {
+            if !(e > 0.0 && e <= 1.0) {
+                p.push(format!("--pcr-efficiency must be in (0, 1] (got {e})"));
+            }
+        }
+        for d in &self.damage {
+            if !(0.0..=0.1).contains(&d.rate) {
+                p.push(format!(
+                    "--damage {d}: the rate must be in [0, 0.1] per base"
+                ));
+            }
+        }
         if self.umi && !(1..=32).contains(&self.umi_length) {
             p.push(format!(
                 "--umi-length must be in 1..=32 (got {})",
@@ -248,6 +297,19 @@ impl SimParams {
                 cl.push_str(&format!(" --umi-error-rate {e}"));
             }
         }
+        if let Some(r) = self.pcr_error_rate {
+            cl.push_str(&format!(" --pcr-error-rate {r}"));
+        }
+        if let Some(c) = self.pcr_cycles {
+            cl.push_str(&format!(" --pcr-cycles {c}"));
+        }
+        if let Some(e) = self.pcr_efficiency {
+            cl.push_str(&format!(" --pcr-efficiency {e}"));
+        }
+        if !self.damage.is_empty() {
+            let d: Vec<String> = self.damage.iter().map(|d| d.to_string()).collect();
+            cl.push_str(&format!(" --damage {}", d.join(",")));
+        }
         cl
     }
 }
@@ -312,6 +374,9 @@ impl Simulation<'_> {
                 Some(k) => format!("each unique fragment is read 1 + NB(mean {}, dispersion {k}) times (variance m + m^2 / k, m = mean - 1); copies after the first are flagged 0x400", m - 1.0),
                 None => format!("each unique fragment is read 1 + Poisson({}) times; copies after the first are flagged 0x400", m - 1.0),
             });
+        }
+        if let Some(model) = self.library.describe() {
+            json["models"]["pre_sequencing"] = serde_json::json!(model);
         }
         json
     }

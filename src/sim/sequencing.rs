@@ -172,7 +172,7 @@ impl SequencingErrors {
 }
 
 /// The `k`-th (0..3) of the three bases other than `b` (N becomes A/C/G).
-fn substitute(b: u8, k: usize) -> u8 {
+pub(super) fn substitute(b: u8, k: usize) -> u8 {
     const BASES: [u8; 4] = [b'A', b'C', b'G', b'T'];
     let mut n = 0;
     for x in BASES {
