@@ -26,6 +26,7 @@ enum Command {
     Count(commands::count::CountArgs),
     Call(commands::call::CallArgs),
     Eval(commands::eval::EvalArgs),
+    Pon(commands::pon::PonArgs),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +44,7 @@ fn main() -> ExitCode {
         Command::Count(args) => args.run(),
         Command::Call(args) => args.run(),
         Command::Eval(args) => args.run(),
+        Command::Pon(args) => args.run(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

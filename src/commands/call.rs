@@ -1,6 +1,6 @@
 //! `cfspot call`: site calls, limits of detection and the sample verdict.
 
-use super::shared::{count_with_bar, read_inputs, PanelArgs, ReadFilterArgs};
+use super::shared::{count_with_bar, input_stem, read_inputs, PanelArgs, ReadFilterArgs};
 use anyhow::{bail, Context, Result};
 use cfspot::calling::{output_paths, verdict, write_outputs};
 use cfspot::output::Output;
@@ -9,6 +9,7 @@ use cfspot::pipeline;
 use cfspot::report::{calls, count_tsv};
 use cfspot::stats::background::{BackgroundSource, ClassRates, FixedRate};
 use cfspot::stats::call::CallOptions;
+use cfspot::stats::pon::{Pon, PonBackground};
 use clap::Args;
 use std::path::{Path, PathBuf};
 
@@ -38,6 +39,7 @@ Examples:
   cfspot call -o out/s1 --tf-threshold 0.005 sample.bam
   cfspot call --tumour-informed KRAS_G12D,TP53_R175H sample.bam
   cfspot call --background-rate 1e-3 counts.tsv   # from a count TSV
+  cfspot call --pon pon.tsv sample.bam            # against a panel of normals
   samtools view -u -q 20 sample.bam | cfspot call -o out/s1 -
   cfspot call -o - sample.bam | grep -w DETECTED   # the detected sites";
 
@@ -93,6 +95,12 @@ pub struct CallArgs {
     /// the sample (needed for count-TSV input).
     #[arg(long, value_name = "RATE")]
     pub background_rate: Option<f64>,
+    /// Panel of normals (`cfspot pon`): each site is judged against its
+    /// beta-binomial there, shrunk towards the sample's own background where
+    /// the normals are thin. Refused when built with another panel or
+    /// counting settings.
+    #[arg(long, value_name = "PON.tsv")]
+    pub pon: Option<PathBuf>,
     #[command(flatten)]
     pub filters: ReadFilterArgs,
 }
@@ -180,21 +188,7 @@ impl CallArgs {
         if self.output.is_none() && cfspot::stdin::is_stdin(first) {
             bail!("call on standard input has no file name to make a prefix of: give -o PREFIX (or -o - for the calls TSV on stdout)");
         }
-        let stem_of_input = || {
-            let name = first
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let stem = name
-                .trim_end_matches(".gz")
-                .trim_end_matches(".bam")
-                .trim_end_matches(".cram")
-                .trim_end_matches(".tsv")
-                .trim_end_matches(".fastq")
-                .trim_end_matches(".fq")
-                .to_string();
-            PathBuf::from(stem)
-        };
+        let stem_of_input = || PathBuf::from(input_stem(first));
         let prefix = match &self.output {
             Some(o) if !to_stdout => o.clone(),
             _ if cfspot::stdin::is_stdin(first) => PathBuf::from("stdin"),
@@ -208,10 +202,23 @@ impl CallArgs {
                 inputs.file(Path::new(spec), "the --tumour-informed VCF");
             }
         }
+        if let Some(pon) = &self.pon {
+            inputs.file(pon, "the --pon panel of normals");
+        }
         if !to_stdout {
             inputs.refuse_overwrite(&output_paths(&prefix))?;
         }
         let (panel, reference) = self.panel.load()?;
+        // Read and checked before counting: a PoN of another panel or
+        // settings is refused before the work, not after.
+        let pon = match &self.pon {
+            Some(path) => {
+                let pon = Pon::read(path)?;
+                pon.check(path, &panel, &self.panel.panel, &self.filters.options())?;
+                Some((pon, path))
+            }
+            None => None,
+        };
         let informed = self
             .tumour_informed
             .as_deref()
@@ -251,6 +258,10 @@ impl CallArgs {
                 None => Box::new(ClassRates::estimate(&counted.background)?),
             };
             (counted, background)
+        };
+        let background: Box<dyn BackgroundSource> = match pon {
+            Some((pon, path)) => Box::new(PonBackground::new(pon, path, background)),
+            None => background,
         };
         let called = pipeline::call_sample(
             &sample,

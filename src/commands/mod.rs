@@ -3,5 +3,6 @@ pub mod call;
 pub mod count;
 pub mod demo;
 pub mod eval;
+pub mod pon;
 pub mod shared;
 pub mod simulate;

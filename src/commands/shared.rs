@@ -65,6 +65,23 @@ pub fn read_inputs(reads: &[PathBuf], panel: &PanelArgs) -> Result<Inputs> {
     Ok(inputs)
 }
 
+/// A reads or counts file's name without its extensions (`s1.bam` →
+/// `s1`, `n1_R1.fq.gz` → `n1_R1`): the prefix `call` writes to, and the
+/// sample name `pon` gives a normal.
+pub fn input_stem(path: &std::path::Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    name.trim_end_matches(".gz")
+        .trim_end_matches(".bam")
+        .trim_end_matches(".cram")
+        .trim_end_matches(".tsv")
+        .trim_end_matches(".fastq")
+        .trim_end_matches(".fq")
+        .to_string()
+}
+
 /// Worker threads for rayon; the output never depends on it.
 pub fn thread_pool(threads: usize) -> Result<rayon::ThreadPool> {
     rayon::ThreadPoolBuilder::new()

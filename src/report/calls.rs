@@ -96,6 +96,11 @@ impl CallRow {
             }
             SiteStatus::Filtered => format!("filtered ({}); LoD95 here {lod}", call.filter),
         };
+        // A site the panel of normals flags is reported, and says so.
+        let note = match call.background.source.strip_prefix("pon:") {
+            Some(flags) => format!("{note}; flagged in the panel of normals: {flags}"),
+            None => note,
+        };
         CallRow {
             id: h.id.clone(),
             gene: h.gene.clone(),

@@ -72,6 +72,8 @@ pub enum SourceKind {
     Fixed,
     /// The sample's substitution class (by strand).
     SampleClass,
+    /// A panel of normals' beta-binomial at the site (`call --pon`).
+    Pon,
     /// Not one site's: several sites' backgrounds pooled, as the
     /// sample-level limit of detection does.
     Pooled,
@@ -82,6 +84,7 @@ impl SourceKind {
         match self {
             SourceKind::Fixed => "fixed",
             SourceKind::SampleClass => "sample_class",
+            SourceKind::Pon => "pon",
             SourceKind::Pooled => "pooled",
         }
     }
