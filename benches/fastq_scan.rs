@@ -9,8 +9,9 @@ use cfspot::count::fastq::index::PanelIndex;
 use cfspot::count::fastq::place::Placer;
 use cfspot::count::fastq::reader::FastqReader;
 use cfspot::count::fastq::{count_fastq, Engine, Layout};
-use cfspot::count::{prepare_sites, CountOptions, SiteCounts};
+use cfspot::count::{CountOptions, CountPlan};
 use cfspot::panel::Panel;
+use cfspot::progress::Progress;
 use cfspot::reference;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::hint::black_box;
@@ -22,9 +23,8 @@ fn bench(c: &mut Criterion) {
     let (r1, r2) = (sample.r1.clone(), sample.r2.clone());
     let panel = Panel::demo();
     let r = reference::open("demo").unwrap();
-    let models = prepare_sites(&panel, Some(r.as_ref()));
-    let opts = CountOptions::default();
-    let index = PanelIndex::build(&panel, &models, r.as_ref(), &opts).unwrap();
+    let plan = CountPlan::new(&panel, Some(r.as_ref()), &CountOptions::default());
+    let index = PanelIndex::build(&plan).unwrap();
     let b1 = FastqReader::open(&r1)
         .unwrap()
         .next_batch(usize::MAX)
@@ -54,15 +54,14 @@ fn bench(c: &mut Criterion) {
     let layout = Layout::Paired(r1.clone(), r2.clone());
     let engine = Engine {
         index: &index,
-        models: &models,
-        opts: &opts,
+        plan: &plan,
         layout: &layout,
         backgrounds: &[],
     };
     g.bench_function("place_and_count", |b| {
         let mut placer = Placer::default();
         b.iter(|| {
-            let mut counts: Vec<SiteCounts> = models.iter().map(SiteCounts::new).collect();
+            let mut counts = plan.empty_counts();
             for k in 0..n {
                 let (x, y) = (b1.get(k), b2.get(k));
                 let px = placer.place(&index, x.seq, x.qual);
@@ -74,7 +73,7 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("count_fastq_gz_files", |b| {
         let inputs = [r1.clone(), r2.clone()];
-        b.iter(|| black_box(count_fastq(&inputs, &panel, &models, r.as_ref(), &opts).unwrap()))
+        b.iter(|| black_box(count_fastq(&inputs, &plan, &Progress::new()).unwrap()))
     });
     g.finish();
 }

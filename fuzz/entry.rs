@@ -15,7 +15,7 @@ use cfspot::count::background::BackgroundWindow;
 use cfspot::count::fastq::index::PanelIndex;
 use cfspot::count::fastq::place::{fragment_length, Placer};
 use cfspot::count::fastq::reader::FastqReader;
-use cfspot::count::{group_sites, prepare_sites, CountOptions, SiteModel};
+use cfspot::count::{CountOptions, CountPlan, SiteModel};
 use cfspot::panel::{Panel, RawPanel};
 use cfspot::reference::{self, Reference};
 use cfspot::report::count_tsv;
@@ -45,14 +45,10 @@ fn demo() -> &'static Demo {
     DEMO.get_or_init(|| {
         let panel = Panel::demo();
         let reference = reference::open("demo").expect("the embedded demo reference opens");
-        let models = prepare_sites(&panel, Some(reference.as_ref()));
-        let index = PanelIndex::build(
-            &panel,
-            &models,
-            reference.as_ref(),
-            &CountOptions::default(),
-        )
-        .expect("the demo panel indexes");
+        let plan = CountPlan::new(&panel, Some(reference.as_ref()), &CountOptions::default());
+        let index = PanelIndex::build(&plan).expect("the demo panel indexes");
+        let models = plan.models().to_vec();
+        drop(plan);
         let kras_start = 25_245_250;
         let kras = reference
             .fetch("chr12", kras_start as u64, kras_start as u64 + 200)
@@ -105,9 +101,8 @@ pub fn panel(data: &[u8]) -> usize {
     let Ok(panel) = panel.resolve(Some(d.reference.as_ref())) else {
         return 0;
     };
-    let models = prepare_sites(&panel, Some(d.reference.as_ref()));
-    let _ = group_sites(&panel, &models, 1000);
-    models.len()
+    let plan = CountPlan::new(&panel, Some(d.reference.as_ref()), &CountOptions::default());
+    plan.len()
 }
 
 /// A FASTQ file's bytes (uncompressed), read to the end or the first

@@ -11,7 +11,7 @@
 //! [`crate::calling`]'s.
 
 use crate::calling::CalledSample;
-use crate::count::{self, CountError, CountOptions, Counted, ReadTally};
+use crate::count::{self, CountError, CountOptions, CountPlan, Counted, ReadTally};
 use crate::panel::Panel;
 use crate::progress::Progress;
 use crate::reference::Reference;
@@ -32,8 +32,8 @@ pub fn count_sample(
     opts: &CountOptions,
     progress: &Progress,
 ) -> Result<Counted, CountError> {
-    let models = count::prepare_sites(panel, reference);
-    count::count_inputs_with_progress(inputs, panel, &models, reference, opts, progress)
+    let plan = CountPlan::new(panel, reference, opts);
+    count::count_inputs(inputs, &plan, progress)
 }
 
 /// A `cfspot count` TSV as a counted sample: its counts, matched to

@@ -7,7 +7,7 @@
 
 mod common;
 
-use cfspot::count::{count_inputs, prepare_sites, CountOptions, SiteCounts};
+use cfspot::count::{count_inputs, CountOptions, CountPlan, SiteCounts};
 use cfspot::sim::{simulate, SimParams};
 use common::{demo, have_tool, run_ok};
 use std::collections::HashMap;
@@ -68,17 +68,10 @@ fn lift(sam: &str) -> String {
 
 fn count(inputs: &[&Path]) -> Vec<SiteCounts> {
     let (panel, r) = demo();
-    let models = prepare_sites(&panel, Some(r.as_ref()));
+    let plan = CountPlan::new(&panel, Some(r.as_ref()), &CountOptions::default());
     let inputs: Vec<_> = inputs.iter().map(|p| p.to_path_buf()).collect();
-    count_inputs(
-        &inputs,
-        &panel,
-        &models,
-        Some(r.as_ref()),
-        &CountOptions::default(),
-    )
-    .unwrap()
-    .sites
+    let progress = cfspot::progress::Progress::new();
+    count_inputs(&inputs, &plan, &progress).unwrap().sites
 }
 
 #[test]

@@ -6,7 +6,8 @@ mod common;
 
 use cfspot::count::bam::{count_bam, AlignmentInput};
 use cfspot::count::fastq::{count_fastq, detect_layout, Layout};
-use cfspot::count::{count_inputs, prepare_sites, CountOptions, SiteCounts};
+use cfspot::count::{count_inputs, CountOptions, CountPlan, SiteCounts};
+use cfspot::progress::Progress;
 use cfspot::sim::{simulate, SimParams};
 use common::demo;
 use std::io::{Read as _, Write as _};
@@ -42,15 +43,15 @@ fn sample(tf: f64, error_rate: f64, seed: u64) -> Sample {
 
 fn count_fq(inputs: &[PathBuf], opts: &CountOptions) -> Vec<SiteCounts> {
     let (panel, r) = demo();
-    let models = prepare_sites(&panel, Some(r.as_ref()));
-    count_fastq(inputs, &panel, &models, r.as_ref(), opts).unwrap()
+    let plan = CountPlan::new(&panel, Some(r.as_ref()), opts);
+    count_fastq(inputs, &plan, &Progress::new()).unwrap().0
 }
 
 fn count_b(bam: &Path, opts: &CountOptions) -> Vec<SiteCounts> {
     let (panel, r) = demo();
-    let models = prepare_sites(&panel, Some(r.as_ref()));
+    let plan = CountPlan::new(&panel, Some(r.as_ref()), opts);
     let input = AlignmentInput::open(bam, Some(r.as_ref())).unwrap();
-    count_bam(&input, &panel, &models, opts).unwrap()
+    count_bam(&input, &plan, &Progress::new()).unwrap().sites
 }
 
 fn gunzip(p: &Path) -> Vec<u8> {
@@ -179,15 +180,8 @@ fn interleaved_and_plain_inputs_are_detected_by_content() {
     }
     // Through the dispatcher, as `cfspot count` calls it.
     let (panel, r) = demo();
-    let models = prepare_sites(&panel, Some(r.as_ref()));
-    let counted = count_inputs(
-        &[s.r1.clone(), s.r2.clone()],
-        &panel,
-        &models,
-        Some(r.as_ref()),
-        &opts,
-    )
-    .unwrap();
+    let plan = CountPlan::new(&panel, Some(r.as_ref()), &opts);
+    let counted = count_inputs(&[s.r1.clone(), s.r2.clone()], &plan, &Progress::new()).unwrap();
     assert_eq!(counted.sites, paired);
 }
 
@@ -196,17 +190,11 @@ fn bad_fastq_gives_errors_with_file_and_record() {
     let s = sample(0.1, 0.0, 6);
     let dir = tempfile::tempdir().unwrap();
     let (panel, r) = demo();
-    let models = prepare_sites(&panel, Some(r.as_ref()));
+    let plan = CountPlan::new(&panel, Some(r.as_ref()), &CountOptions::default());
     let run = |inputs: &[PathBuf]| {
-        count_fastq(
-            inputs,
-            &panel,
-            &models,
-            r.as_ref(),
-            &CountOptions::default(),
-        )
-        .unwrap_err()
-        .to_string()
+        count_fastq(inputs, &plan, &Progress::new())
+            .unwrap_err()
+            .to_string()
     };
     let (a, b) = (records(&gunzip(&s.r1)), records(&gunzip(&s.r2)));
     let write = |name: &str, recs: &[Vec<u8>]| {
@@ -268,8 +256,7 @@ fn bad_fastq_gives_errors_with_file_and_record() {
 
 #[test]
 fn progress_reaches_the_whole_input_and_changes_nothing() {
-    use cfspot::count::{count_inputs_with_progress, fastq::count_fastq_with_background};
-    use cfspot::progress::{Measure, Progress};
+    use cfspot::progress::Measure;
     use cfspot::sim::Simulation;
     // The simulator counts the fragments it plans, all of them.
     let dir = tempfile::tempdir().unwrap();
@@ -296,13 +283,11 @@ fn progress_reaches_the_whole_input_and_changes_nothing() {
         dir.path().join("s_R2.fastq.gz"),
     );
     let size = |p: &Path| std::fs::metadata(p).unwrap().len();
-    let models = prepare_sites(&panel, Some(r.as_ref()));
     let opts = CountOptions::default();
+    let plan = CountPlan::new(&panel, Some(r.as_ref()), &opts);
     let inputs = [r1.clone(), r2.clone()];
     let progress = Progress::new();
-    let counted =
-        count_inputs_with_progress(&inputs, &panel, &models, Some(r.as_ref()), &opts, &progress)
-            .unwrap();
+    let counted = count_inputs(&inputs, &plan, &progress).unwrap();
     let s = progress.snapshot();
     let total = size(&r1) + size(&r2);
     assert_eq!(s.measure, Some(Measure::Bytes));
@@ -322,8 +307,7 @@ fn progress_reaches_the_whole_input_and_changes_nothing() {
     std::fs::write(&inter, &text).unwrap();
     let progress = Progress::new();
     let inputs = std::slice::from_ref(&inter);
-    let (sites, _) =
-        count_fastq_with_background(inputs, &panel, &models, r.as_ref(), &opts, &progress).unwrap();
+    let (sites, _) = count_fastq(inputs, &plan, &progress).unwrap();
     let s = progress.snapshot();
     assert_eq!(
         (s.done, s.total),

@@ -5,7 +5,7 @@
 mod common;
 
 use cfspot::count::bam::{count_bam, AlignmentInput};
-use cfspot::count::{flag, prepare_sites, CountOptions, SiteCounts};
+use cfspot::count::{flag, CountOptions, CountPlan, SiteCounts};
 use cfspot::panel::Panel;
 use cfspot::sim::lengths::LengthModel;
 use cfspot::sim::mutations::MutationRequest;
@@ -36,8 +36,9 @@ fn run(
     let (panel, r) = demo();
     let s = simulate(&p, &panel, r.as_ref()).unwrap();
     let input = AlignmentInput::open(&s.bam, Some(r.as_ref())).unwrap();
-    let models = prepare_sites(&panel, Some(r.as_ref()));
-    let counts = count_bam(&input, &panel, &models, &CountOptions::default()).unwrap();
+    let plan = CountPlan::new(&panel, Some(r.as_ref()), &CountOptions::default());
+    let progress = cfspot::progress::Progress::new();
+    let counts = count_bam(&input, &plan, &progress).unwrap().sites;
     (s, counts, panel)
 }
 

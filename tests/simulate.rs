@@ -5,7 +5,7 @@
 mod common;
 
 use cfspot::count::bam::{count_bam, AlignmentInput};
-use cfspot::count::{flag, prepare_sites, CountOptions, SiteCounts};
+use cfspot::count::{flag, CountOptions, CountPlan, SiteCounts};
 use cfspot::sim::mutations::MutationRequest;
 use cfspot::sim::{simulate, SimParams, SimSummary};
 use common::{cfspot_fails, cfspot_ok, demo, have_tool, json, tsv_rows};
@@ -34,8 +34,9 @@ fn count(bam_path: &Path) -> Vec<SiteCounts> {
     let (panel, r) = demo();
     let input = AlignmentInput::open(bam_path, Some(r.as_ref())).unwrap();
     assert!(!input.index_built, "simulate writes the index");
-    let models = prepare_sites(&panel, Some(r.as_ref()));
-    count_bam(&input, &panel, &models, &CountOptions::default()).unwrap()
+    let plan = CountPlan::new(&panel, Some(r.as_ref()), &CountOptions::default());
+    let progress = cfspot::progress::Progress::new();
+    count_bam(&input, &plan, &progress).unwrap().sites
 }
 
 /// With no sequencing errors, `count` reports exactly the truth at every

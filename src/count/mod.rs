@@ -1,10 +1,11 @@
 //! Allele counting at hotspots, by the [`Unit`] the options name (a
 //! fragment by default, or a read).
 //!
-//! [`prepare_sites`] turns a panel into [`SiteModel`]s (with the reference
-//! around each site, so indels can be widened over repeats),
-//! [`group_sites`] bundles nearby sites so each stretch of the input is read
-//! once, and an engine ([`bam::count_bam`]) fills one [`SiteCounts`] per
+//! A [`CountPlan`] (built once from panel, reference and options) holds
+//! the sites' [`SiteModel`]s and the groups of nearby sites read together;
+//! [`count_inputs`] hands it to the engine the input calls for (an indexed
+//! BAM/CRAM, [`bam::count_bam`]; a stream, [`stream::count_stdin`];
+//! FASTQ, [`fastq::count_fastq`]), which fills one [`SiteCounts`] per
 //! hotspot, in panel order.
 
 pub mod allele;
@@ -14,6 +15,7 @@ pub mod fastq;
 pub mod fragment;
 pub mod input;
 pub mod molecule;
+mod plan;
 pub mod reclip;
 pub mod refcheck;
 mod regions;
@@ -21,10 +23,12 @@ pub mod site;
 pub mod stream;
 pub mod unit;
 
-use crate::panel::{Panel, PanelError};
+use crate::panel::PanelError;
 use crate::progress::Progress;
-use crate::reference::{fetch_around, Reference, ReferenceError};
+use crate::reference::ReferenceError;
 pub use allele::{AlignedRead, Allele, OwnedRead, SiteModel};
+pub(crate) use plan::prepare_sites;
+pub use plan::{CountPlan, SiteGroup};
 pub use site::SiteCounts;
 use std::path::PathBuf;
 pub use unit::Unit;
@@ -113,10 +117,6 @@ pub enum CountError {
     BackgroundNeedsReference,
     #[error("no input given")]
     NoInput,
-    #[error(
-        "FASTQ input needs --reference: reads are placed on the reference around each hotspot"
-    )]
-    FastqNeedsReference,
     #[error("two inputs are read as FASTQ R1 and R2, but {path} is BAM or CRAM, not FASTQ (give one BAM or CRAM alone, or two FASTQ files)", path = path.display())]
     NotFastq { path: PathBuf },
     #[error("cannot open {path}: {detail}")]
@@ -238,26 +238,14 @@ pub struct Counted {
     pub notes: Vec<String>,
 }
 
-/// Count `inputs` with the engine their content calls for: one BAM/CRAM,
-/// or one or two FASTQ files (which need a reference to place reads on).
+/// Count `inputs` by `plan` with the engine their content calls for: one
+/// BAM/CRAM (or `-`, a stream), or one or two FASTQ files (which need the
+/// plan's reference to place reads on). `progress` hears how far the
+/// engine is (FASTQ: bytes of the input files read; BAM/CRAM: site groups
+/// counted).
 pub fn count_inputs(
     inputs: &[PathBuf],
-    panel: &Panel,
-    models: &[SiteModel],
-    reference: Option<&dyn Reference>,
-    opts: &CountOptions,
-) -> Result<Counted, CountError> {
-    count_inputs_with_progress(inputs, panel, models, reference, opts, &Progress::new())
-}
-
-/// [`count_inputs`], reporting to `progress` as the engine goes (FASTQ:
-/// bytes of the input files read; BAM/CRAM: site groups counted).
-pub fn count_inputs_with_progress(
-    inputs: &[PathBuf],
-    panel: &Panel,
-    models: &[SiteModel],
-    reference: Option<&dyn Reference>,
-    opts: &CountOptions,
+    plan: &CountPlan,
     progress: &Progress,
 ) -> Result<Counted, CountError> {
     let mut notes = Vec::new();
@@ -279,9 +267,7 @@ pub fn count_inputs_with_progress(
                 });
             }
         }
-        let reference = reference.ok_or(CountError::FastqNeedsReference)?;
-        let (sites, background) =
-            fastq::count_fastq_with_background(inputs, panel, models, reference, opts, progress)?;
+        let (sites, background) = fastq::count_fastq(inputs, plan, progress)?;
         (sites, background, ReadTally::default())
     } else {
         let [path] = inputs else {
@@ -295,9 +281,9 @@ pub fn count_inputs_with_progress(
         };
         let counted = if crate::stdin::is_stdin(path) {
             // No index to read through: one pass over the stream.
-            stream::count_stdin(panel, models, reference, opts, progress)?
+            stream::count_stdin(plan, progress)?
         } else {
-            let input = bam::AlignmentInput::open(path, reference)?;
+            let input = bam::AlignmentInput::open(path, plan.reference())?;
             notes.extend(input.notes.iter().cloned());
             if input.index_built {
                 notes.push(format!(
@@ -305,10 +291,10 @@ pub fn count_inputs_with_progress(
                     path.display()
                 ));
             }
-            bam::count_bam_with_background(&input, panel, models, reference, opts, progress)?
+            bam::count_bam(&input, plan, progress)?
         };
-        if reference.is_none() {
-            notes.extend(check_ref_by_md(panel, &counted.ref_checks, path)?);
+        if plan.reference().is_none() {
+            notes.extend(check_ref_by_md(plan.panel(), &counted.ref_checks, path)?);
         }
         if counted.reads.no_sequence > 0 {
             notes.push(format!(
@@ -332,7 +318,7 @@ pub fn count_inputs_with_progress(
 /// contradict, else a note when some sites could not be checked, so a
 /// wrong REF is never counted quietly.
 fn check_ref_by_md(
-    panel: &Panel,
+    panel: &crate::panel::Panel,
     checks: &[refcheck::RefCheck],
     path: &std::path::Path,
 ) -> Result<Option<String>, CountError> {
@@ -361,73 +347,6 @@ fn check_ref_by_md(
             checks.len()
         )),
     })
-}
-
-/// How far around a site the reference is fetched to widen indels over
-/// repeats (a longer repeat is widened only this far).
-const WIDEN_PAD: i64 = 200;
-
-/// Prepare one model per hotspot, in panel order.
-pub fn prepare_sites(panel: &Panel, reference: Option<&dyn Reference>) -> Vec<SiteModel> {
-    panel
-        .hotspots
-        .iter()
-        .map(|h| {
-            let window = reference.and_then(|r| {
-                let start = h.pos as i64 - 1;
-                fetch_around(
-                    r,
-                    &h.contig,
-                    start,
-                    start + h.ref_allele.len() as i64,
-                    WIDEN_PAD,
-                )
-            });
-            let win = window
-                .as_ref()
-                .map(|(start, seq)| allele::RefWindow { start: *start, seq });
-            SiteModel::new(h.pos, h.ref_allele.as_bytes(), h.alt_allele.as_bytes(), win)
-        })
-        .collect()
-}
-
-/// Sites whose footprints lie within `gap` bp of each other, fetched together.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SiteGroup {
-    pub contig: String,
-    /// 0-based, half-open region covering every site's footprint.
-    pub start: i64,
-    pub end: i64,
-    /// Panel indices, by footprint start.
-    pub sites: Vec<usize>,
-}
-
-/// Bundle nearby sites. Deterministic: groups are ordered by contig name
-/// and position.
-pub fn group_sites(panel: &Panel, models: &[SiteModel], gap: u64) -> Vec<SiteGroup> {
-    let mut order: Vec<usize> = (0..models.len()).collect();
-    order.sort_by(|&a, &b| {
-        let (ha, hb) = (&panel.hotspots[a], &panel.hotspots[b]);
-        (&ha.contig, models[a].footprint(), a).cmp(&(&hb.contig, models[b].footprint(), b))
-    });
-    let mut groups: Vec<SiteGroup> = Vec::new();
-    for i in order {
-        let contig = &panel.hotspots[i].contig;
-        let (s, e) = models[i].footprint();
-        match groups.last_mut() {
-            Some(g) if &g.contig == contig && s <= g.end + gap as i64 => {
-                g.end = g.end.max(e);
-                g.sites.push(i);
-            }
-            _ => groups.push(SiteGroup {
-                contig: contig.clone(),
-                start: s,
-                end: e,
-                sites: vec![i],
-            }),
-        }
-    }
-    groups
 }
 
 #[cfg(test)]
@@ -465,25 +384,5 @@ mod tests {
         };
         assert!(!incl.keeps(flag::PAIRED, 60));
         assert!(incl.keeps(flag::PAIRED | flag::PROPER_PAIR, 60));
-    }
-
-    #[test]
-    fn demo_groups_cover_every_site_once() {
-        let panel = Panel::demo();
-        let reference = crate::reference::open("demo").unwrap();
-        let models = prepare_sites(&panel, Some(reference.as_ref()));
-        let groups = group_sites(&panel, &models, 1000);
-        let mut seen: Vec<usize> = groups.iter().flat_map(|g| g.sites.clone()).collect();
-        seen.sort();
-        assert_eq!(seen, (0..panel.hotspots.len()).collect::<Vec<_>>());
-        for g in &groups {
-            for &i in &g.sites {
-                let (s, e) = models[i].footprint();
-                assert!(g.start <= s && e <= g.end);
-            }
-        }
-        // Sites on different contigs never share a group; KRAS G12/G13 do.
-        let kras: Vec<_> = groups.iter().filter(|g| g.contig == "chr12").collect();
-        assert!(kras.iter().any(|g| g.sites.len() == 4));
     }
 }

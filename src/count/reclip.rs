@@ -150,7 +150,7 @@ mod tests {
         use super::*;
         use crate::count::allele::{Allele, OwnedRead};
         use crate::count::fastq::index::PanelIndex;
-        use crate::count::{group_sites, prepare_sites, CountOptions};
+        use crate::count::{CountOptions, CountPlan};
         use crate::reference::RegionalFasta;
         use proptest::prelude::*;
 
@@ -166,7 +166,6 @@ mod tests {
         struct Case {
             panel: Panel,
             reference: RegionalFasta,
-            models: Vec<SiteModel>,
             seq: Vec<u8>,
         }
 
@@ -187,11 +186,9 @@ mod tests {
             let panel = Panel::from_bytes("t.tsv", tsv.as_bytes()).unwrap();
             let fasta = format!(">chrT\n{}\n", String::from_utf8(seq.to_vec()).unwrap());
             let reference = RegionalFasta::from_bytes("t.fa", fasta.as_bytes()).unwrap();
-            let models = prepare_sites(&panel, Some(&reference));
             Case {
                 panel,
                 reference,
-                models,
                 seq: seq.to_vec(),
             }
         }
@@ -200,11 +197,11 @@ mod tests {
         /// aligner clipped it, and the FASTQ placer (from the bare read)
         /// say.
         fn three_ways(c: &Case, full: &OwnedRead, clipped: &OwnedRead) -> [Option<Allele>; 3] {
-            let site = &c.models[0];
+            let plan = CountPlan::new(&c.panel, Some(&c.reference), &CountOptions::default());
+            let site = &plan.models()[0];
             let walker = site.classify(full, 20);
-            let groups = group_sites(&c.panel, &c.models, 1000);
             let mut reclipper =
-                Reclipper::new(&groups[0], &c.panel, &c.models, &c.reference).unwrap();
+                Reclipper::new(&plan.groups()[0], &c.panel, plan.models(), &c.reference).unwrap();
             let span = ReadSpan {
                 pos: clipped.start,
                 end: crate::count::bam::ref_end(clipped.start, &clipped.cigar),
@@ -213,9 +210,7 @@ mod tests {
             let replaced = reclipper
                 .place(&span, clipped.seq.clone(), clipped.qual.clone())
                 .and_then(|p| site.classify(&p, 20));
-            let index =
-                PanelIndex::build(&c.panel, &c.models, &c.reference, &CountOptions::default())
-                    .unwrap();
+            let index = PanelIndex::build(&plan).unwrap();
             let q33: Vec<u8> = full.qual.iter().map(|q| q + 33).collect();
             let fastq = Placer::default()
                 .place(&index, &full.seq, &q33)

@@ -2,8 +2,9 @@
 //! uncompressed BAM as `samtools view -u` writes it, SAM, or CRAM) read
 //! from standard input once, from start to end, without an index.
 //!
-//! It counts exactly what the indexed engine counts. Both plan the same
-//! passes of site groups ([`super::bam::plan`]) and count each with the same
+//! It counts exactly what the indexed engine counts. Both bundle the
+//! plan's site groups into the same passes ([`super::bam::passes`]) and
+//! count each with the same
 //! [`super::bam::count_pass`]; only the source of a pass's records differs.
 //! Here the passes are taken in file order (by header contig, then
 //! position) and [`StreamReader`] hands each one the records of the stream
@@ -21,12 +22,9 @@
 //! the program writing into the pipe is not cut off, and so that a
 //! truncated or disordered stream is reported rather than half counted.
 
-use super::allele::SiteModel;
-use super::bam::{assemble, count_pass, plan, ref_end, AlignmentCounts, PassReader};
-use super::{flag, CountError, CountOptions};
-use crate::panel::Panel;
+use super::bam::{assemble, count_pass, passes, ref_end, AlignmentCounts, PassReader};
+use super::{flag, CountError, CountPlan};
 use crate::progress::{Measure, Progress};
-use crate::reference::Reference;
 use crate::stdin;
 use rust_htslib::bam::{self, Read as _};
 use std::io::Read as _;
@@ -42,16 +40,10 @@ pub enum StreamError {
     Unsorted { detail: String },
 }
 
-/// Count every hotspot of `panel` in the alignment stream on standard
-/// input, in panel order: what [`super::bam::count_bam_with_background`]
-/// gives for the same records in an indexed file.
-pub fn count_stdin(
-    panel: &Panel,
-    models: &[SiteModel],
-    reference: Option<&dyn Reference>,
-    opts: &CountOptions,
-    progress: &Progress,
-) -> Result<AlignmentCounts, CountError> {
+/// Count every hotspot of the plan in the alignment stream on standard
+/// input, in panel order: what [`super::bam::count_bam`] gives for the
+/// same records in an indexed file.
+pub fn count_stdin(plan: &CountPlan, progress: &Progress) -> Result<AlignmentCounts, CountError> {
     if stdin::peek()
         .read(&mut [0u8; 1])
         .map_err(|e| StreamError::Open {
@@ -67,7 +59,7 @@ pub fn count_stdin(
     let mut reader = bam::Reader::from_path(&feed.path)
         .map_err(|_| open("its first bytes are not BAM, SAM, CRAM or FASTQ".into()))?;
     feed.opened();
-    if let Some(fasta) = reference.and_then(|r| r.fasta_path()) {
+    if let Some(fasta) = plan.reference().and_then(|r| r.fasta_path()) {
         // CRAM decoding needs it; BAM and SAM ignore it.
         reader
             .set_reference(fasta)
@@ -81,7 +73,8 @@ pub fn count_stdin(
     }
     let header = reader.header().to_owned();
     let path = Path::new(stdin::NAME);
-    let (groups, passes) = plan(&header, path, panel, models, reference, opts)?;
+    let passes = passes(&header, path, plan)?;
+    let groups = plan.groups();
     progress.begin(Some(groups.len() as u64), Measure::Items("site groups"));
     // In file order: by the header's contig order, then position.
     let mut order: Vec<usize> = (0..passes.len()).collect();
@@ -92,7 +85,7 @@ pub fn count_stdin(
         stream.next_pass = order
             .get(k + 1)
             .map(|&v| (passes[v].tid, groups[passes[v].members[0]].start));
-        let result = count_pass(&mut stream, &passes[u], &groups, models, opts, path);
+        let result = count_pass(&mut stream, &passes[u], plan, path);
         stream.fault()?;
         counted[u] = Some(result?);
         progress.add(passes[u].members.len() as u64);
@@ -108,7 +101,7 @@ pub fn count_stdin(
         .into_iter()
         .map(|c| c.expect("every pass was counted"))
         .collect();
-    Ok(assemble(&passes, &groups, counted, models.len()))
+    Ok(assemble(&passes, plan, counted))
 }
 
 /// Where a record sorts in a coordinate-sorted file: by header contig,

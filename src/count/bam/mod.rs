@@ -4,9 +4,9 @@
 //! worker.
 //!
 //! This module owns the entry points and what comes before and after the
-//! reading: the panel checked against the header, the sites grouped and
-//! bundled into passes ([`plan`]), and the passes' counts put back in panel
-//! order ([`assemble`]). [`schedule`] decides which groups are read in one
+//! reading: the panel checked against the header, the plan's groups
+//! bundled into passes ([`passes`]), and the passes' counts put back in
+//! panel order ([`assemble`]). [`schedule`] decides which groups are read in one
 //! pass and in which order the workers take them; [`pass`] reads one pass
 //! and holds the per-group state (mates waiting for each other, the
 //! background). The streamed engine (`super::stream`) shares all three.
@@ -16,14 +16,14 @@ mod schedule;
 #[cfg(test)]
 pub(crate) mod tests;
 
-use super::allele::{AlignedRead, SiteModel};
+use super::allele::AlignedRead;
 use super::background::BackgroundWindow;
 pub use super::input::{AlignmentFormat, AlignmentInput};
 use super::reclip::Reclipper;
 use super::refcheck::{GroupRefChecks, RefCheck};
 use super::regions::RegionReader;
 use super::site::SiteCounts;
-use super::{group_sites, CountError, CountOptions, ReadTally, SiteGroup};
+use super::{CountError, CountPlan, ReadTally};
 use crate::panel::{contig_style_hint_in, Panel};
 use crate::progress::{Measure, Progress};
 use crate::reference::Reference;
@@ -60,18 +60,6 @@ impl AlignedRead for bam::Record {
     }
 }
 
-/// Count every hotspot of `panel` in `input`, in panel order. Runs on the
-/// current rayon pool; the result does not depend on its size.
-pub fn count_bam(
-    input: &AlignmentInput,
-    panel: &Panel,
-    models: &[SiteModel],
-    opts: &CountOptions,
-) -> Result<Vec<SiteCounts>, CountError> {
-    count_bam_with_background(input, panel, models, None, opts, &Progress::new())
-        .map(|counted| counted.sites)
-}
-
 /// What an alignment engine (indexed or streamed) counted, in panel order.
 #[derive(Debug, Clone)]
 pub struct AlignmentCounts {
@@ -85,47 +73,46 @@ pub struct AlignmentCounts {
     pub ref_checks: Vec<RefCheck>,
 }
 
-/// [`count_bam`], and with `opts.background` also the background tallies
-/// (one window per group of sites, in a fixed order), for which the
-/// reference is needed.
-pub fn count_bam_with_background(
+/// Count every hotspot of the plan in `input`, in panel order, and with
+/// `opts.background` also the background tallies (one window per group of
+/// sites, in group order), for which the plan needs a reference. Runs on
+/// the current rayon pool; the result does not depend on its size.
+pub fn count_bam(
     input: &AlignmentInput,
-    panel: &Panel,
-    models: &[SiteModel],
-    reference: Option<&dyn Reference>,
-    opts: &CountOptions,
+    plan: &CountPlan,
     progress: &Progress,
 ) -> Result<AlignmentCounts, CountError> {
     let header_reader = input.open_plain()?;
     let header = header_reader.header().to_owned();
     drop(header_reader);
-    let (groups, passes) = plan(&header, &input.path, panel, models, reference, opts)?;
-    progress.begin(Some(groups.len() as u64), Measure::Items("site groups"));
+    let passes = passes(&header, &input.path, plan)?;
+    progress.begin(
+        Some(plan.groups().len() as u64),
+        Measure::Items("site groups"),
+    );
     let workers = rayon::current_num_threads().min(passes.len()).max(1);
     let readers: Vec<RegionReader> = (0..workers)
         .map(|_| input.open_regions())
         .collect::<Result<_, _>>()?;
     let counted = schedule::largest_first(&passes, readers, |reader, pass| {
-        let result = count_pass(reader, pass, &groups, models, opts, &input.path);
+        let result = count_pass(reader, pass, plan, &input.path);
         progress.add(pass.members.len() as u64);
         result
     })
     .into_iter()
     .collect::<Result<Vec<_>, _>>()?;
-    Ok(assemble(&passes, &groups, counted, models.len()))
+    Ok(assemble(&passes, plan, counted))
 }
 
 /// What both engines (indexed and streamed) do before reading: check the
-/// panel's contigs against the header, group the sites and bundle the
-/// groups into passes, each with its empty background windows.
-pub(super) fn plan(
+/// panel's contigs against the header, and bundle the plan's groups into
+/// passes, each with its empty background windows.
+pub(super) fn passes(
     header: &bam::HeaderView,
     path: &Path,
-    panel: &Panel,
-    models: &[SiteModel],
-    reference: Option<&dyn Reference>,
-    opts: &CountOptions,
-) -> Result<(Vec<SiteGroup>, Vec<Pass>), CountError> {
+    plan: &CountPlan,
+) -> Result<Vec<Pass>, CountError> {
+    let (panel, reference, opts) = (plan.panel(), plan.reference(), plan.opts());
     opts.unit.supported()?;
     let names: Vec<String> = header
         .target_names()
@@ -147,7 +134,7 @@ pub(super) fn plan(
         });
     }
     check_lengths(header, panel, reference, path)?;
-    let groups = group_sites(panel, models, opts.group_gap);
+    let (groups, models) = (plan.groups(), plan.models());
     // The background needs the reference; counting alone does not (without
     // it, clipped reads are not re-placed).
     let background_reference = if opts.background {
@@ -155,7 +142,7 @@ pub(super) fn plan(
     } else {
         None
     };
-    let passes: Vec<Pass> = schedule::fetch_passes(&groups)
+    let passes: Vec<Pass> = schedule::fetch_passes(groups)
         .into_iter()
         .map(|members| Pass {
             tid: header
@@ -164,10 +151,7 @@ pub(super) fn plan(
             windows: Mutex::new(
                 members
                     .iter()
-                    .map(|&g| {
-                        background_reference
-                            .map(|r| background_window(&groups[g], panel, models, r))
-                    })
+                    .map(|&g| background_reference.map(|r| plan.background_window(g, r)))
                     .collect(),
             ),
             reclippers: Mutex::new(
@@ -205,7 +189,7 @@ pub(super) fn plan(
             members,
         })
         .collect();
-    Ok((groups, passes))
+    Ok(passes)
 }
 
 /// Put the passes' counts (one per pass, in pass order) back in panel
@@ -213,10 +197,10 @@ pub(super) fn plan(
 /// summed.
 pub(super) fn assemble(
     passes: &[Pass],
-    groups: &[SiteGroup],
+    plan: &CountPlan,
     counted: Vec<PassCounts>,
-    n_sites: usize,
 ) -> AlignmentCounts {
+    let (groups, n_sites) = (plan.groups(), plan.len());
     let mut out: Vec<Option<SiteCounts>> = vec![None; n_sites];
     let mut ref_checks = vec![RefCheck::default(); n_sites];
     let mut background = Vec::new();
@@ -299,37 +283,6 @@ fn check_lengths(
         }
     }
     Ok(())
-}
-
-/// How far beyond a group's sites the background is tallied (the reads
-/// fetched for the sites reach about a fragment length further).
-const BACKGROUND_PAD: i64 = 500;
-
-/// The empty background window of a group: as much of ±BACKGROUND_PAD as
-/// the reference holds, with every panel site on the contig left out.
-pub(crate) fn background_window(
-    group: &SiteGroup,
-    panel: &Panel,
-    models: &[SiteModel],
-    reference: &dyn Reference,
-) -> BackgroundWindow {
-    let hotspots: Vec<(i64, i64)> = panel
-        .hotspots
-        .iter()
-        .zip(models)
-        .filter(|(h, _)| h.contig == group.contig)
-        .map(|(_, m)| m.footprint())
-        .collect();
-    match crate::reference::fetch_around(
-        reference,
-        &group.contig,
-        group.start,
-        group.end,
-        BACKGROUND_PAD,
-    ) {
-        Some((start, seq)) => BackgroundWindow::new(&group.contig, start, seq, &hotspots),
-        None => BackgroundWindow::new(&group.contig, group.start, Vec::new(), &hotspots),
-    }
 }
 
 /// Reference end (exclusive) of an alignment.

@@ -11,7 +11,7 @@ use crate::count::reclip::{soft_clips, ReadSpan, Reclipper};
 use crate::count::refcheck::GroupRefChecks;
 use crate::count::regions::RegionReader;
 use crate::count::site::SiteCounts;
-use crate::count::{flag, CountError, CountOptions, ReadTally, SiteGroup};
+use crate::count::{flag, CountError, CountOptions, CountPlan, ReadTally, SiteGroup};
 use rust_htslib::bam;
 use rustc_hash::FxHashMap;
 use std::path::Path;
@@ -249,15 +249,14 @@ impl PassReader for RegionReader {
 pub(in crate::count) fn count_pass(
     reader: &mut impl PassReader,
     pass: &Pass,
-    groups: &[SiteGroup],
-    models: &[SiteModel],
-    opts: &CountOptions,
+    plan: &CountPlan,
     path: &Path,
 ) -> Result<PassCounts, CountError> {
+    let (models, opts) = (plan.models(), plan.opts());
     let windows = std::mem::take(&mut *pass.windows.lock().expect("no panic holds it"));
     let reclippers = std::mem::take(&mut *pass.reclippers.lock().expect("no panic holds it"));
     let ref_checks = std::mem::take(&mut *pass.ref_checks.lock().expect("no panic holds it"));
-    let groups: Vec<&SiteGroup> = pass.members.iter().map(|&g| &groups[g]).collect();
+    let groups: Vec<&SiteGroup> = pass.members.iter().map(|&g| &plan.groups()[g]).collect();
     let contig = &groups[0].contig;
     let region = || {
         let (first, last) = (groups[0], groups[groups.len() - 1]);

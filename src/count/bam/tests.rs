@@ -4,7 +4,7 @@
 
 use super::schedule::{fetch_passes, SHARED_WINDOW};
 use super::*;
-use crate::count::{prepare_sites, CountOptions, DEFAULT_EXCLUDE_FLAGS};
+use crate::count::{CountOptions, SiteGroup, DEFAULT_EXCLUDE_FLAGS};
 use crate::reference;
 use rust_htslib::bam::Read as _;
 use std::path::PathBuf;
@@ -90,8 +90,7 @@ impl Fixture {
         let reference = reference::open("demo").unwrap();
         let r = Some(reference.as_ref());
         let input = AlignmentInput::open(&self.path, r).unwrap();
-        let models = prepare_sites(panel, r);
-        count_bam_with_background(&input, panel, &models, r, opts, &Progress::new())
+        count_bam(&input, &CountPlan::new(panel, r, opts), &Progress::new())
             .unwrap()
             .sites
     }
@@ -506,16 +505,8 @@ fn reads_without_usable_sequence_are_skipped_and_tallied() {
     let panel = Panel::demo();
     let reference = reference::open("demo").unwrap();
     let input = AlignmentInput::open(&path, Some(reference.as_ref())).unwrap();
-    let models = prepare_sites(&panel, Some(reference.as_ref()));
-    let counted = count_bam_with_background(
-        &input,
-        &panel,
-        &models,
-        None,
-        &CountOptions::default(),
-        &Progress::new(),
-    )
-    .unwrap();
+    let plan = CountPlan::new(&panel, None, &CountOptions::default());
+    let counted = count_bam(&input, &plan, &Progress::new()).unwrap();
     let g12d = site(&panel, &counted.sites, "KRAS_G12D");
     assert_eq!((g12d.alt_count(), g12d.depth()), (2, 2));
     assert_eq!(g12d.alt_lengths, [2147483647].into_iter().collect());
@@ -538,15 +529,8 @@ fn sites_beyond_a_contig_and_references_of_other_lengths_are_refused() {
     let count_with = |rows: &str, reference: Option<&dyn Reference>| {
         std::fs::write(&tsv, format!("contig\tpos\tref\talt\n{rows}")).unwrap();
         let panel = Panel::load(tsv.to_str().unwrap()).unwrap();
-        let models = prepare_sites(&panel, None);
-        count_bam_with_background(
-            &input,
-            &panel,
-            &models,
-            reference,
-            &CountOptions::default(),
-            &Progress::new(),
-        )
+        let plan = CountPlan::new(&panel, reference, &CountOptions::default());
+        count_bam(&input, &plan, &Progress::new())
     };
     // The last base (60) counts; a site at 61, or a deletion whose REF
     // runs past 60, does not.
@@ -690,8 +674,8 @@ fn bad_inputs_give_clear_errors() {
     );
     let input = AlignmentInput::open(&ens, r).unwrap();
     let panel = Panel::demo();
-    let models = prepare_sites(&panel, r);
-    let e = count_bam(&input, &panel, &models, &CountOptions::default()).unwrap_err();
+    let plan = CountPlan::new(&panel, r, &CountOptions::default());
+    let e = count_bam(&input, &plan, &Progress::new()).unwrap_err();
     let msg = e.to_string();
     assert!(
         msg.contains("chr12") && msg.contains("ensembl.bam"),
@@ -743,8 +727,8 @@ fn deletions_written_as_soft_clips_count_as_alt() {
     // Without a reference nothing is re-placed: the CIGARs stand, and
     // neither clipped read spans the deletion.
     let input = AlignmentInput::open(&bam.path, None).unwrap();
-    let models = prepare_sites(&panel, None);
-    let bare = count_bam(&input, &panel, &models, &CountOptions::default()).unwrap();
+    let plan = CountPlan::new(&panel, None, &CountOptions::default());
+    let bare = count_bam(&input, &plan, &Progress::new()).unwrap().sites;
     assert_eq!(site(&panel, &bare, "EGFR_E746_A750del").depth(), 0);
 }
 
@@ -866,13 +850,13 @@ fn molecules_and_duplexes_are_refused_until_umis_are_grouped() {
     let bam = Fixture::new("molecules", &recs);
     let input = AlignmentInput::open(&bam.path, None).unwrap();
     let panel = Panel::demo();
-    let models = prepare_sites(&panel, None);
     for unit in [crate::count::Unit::Molecule, crate::count::Unit::Duplex] {
         let opts = CountOptions {
             unit,
             ..CountOptions::default()
         };
-        let e = count_bam(&input, &panel, &models, &opts).unwrap_err();
+        let plan = CountPlan::new(&panel, None, &opts);
+        let e = count_bam(&input, &plan, &Progress::new()).unwrap_err();
         assert!(
             matches!(e, CountError::NotYet(crate::count::unit::NotYet(u)) if u == unit),
             "{e}"

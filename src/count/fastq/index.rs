@@ -8,7 +8,7 @@
 
 use super::FastqError;
 use crate::count::allele::SiteModel;
-use crate::count::{group_sites, CountOptions, SiteGroup};
+use crate::count::{CountPlan, SiteGroup};
 use crate::panel::Panel;
 use crate::reference::Reference;
 
@@ -229,15 +229,12 @@ fn fetch_padded(
 }
 
 impl PanelIndex {
-    pub fn build(
-        panel: &Panel,
-        models: &[SiteModel],
-        reference: &dyn Reference,
-        opts: &CountOptions,
-    ) -> Result<Self, FastqError> {
-        let groups = group_sites(panel, models, opts.group_gap);
+    /// The windows of the plan's groups, on its reference (FASTQ needs one).
+    pub fn build(plan: &CountPlan) -> Result<Self, FastqError> {
+        let reference = plan.reference().ok_or(FastqError::NeedsReference)?;
+        let (panel, models) = (plan.panel(), plan.models());
         let mut windows: Vec<Window> = Vec::new();
-        for g in &groups {
+        for g in plan.groups() {
             let (start, seq) = fetch_padded(reference, &g.contig, g.start, g.end, WINDOW_PAD)?;
             let seq: Vec<u8> = seq.iter().map(|b| b.to_ascii_uppercase()).collect();
             match windows.last_mut() {
@@ -310,20 +307,14 @@ impl PanelIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::count::prepare_sites;
+    use crate::count::CountOptions;
 
     #[test]
     fn demo_windows_index_every_site() {
         let panel = Panel::demo();
         let reference = crate::reference::open("demo").unwrap();
-        let models = prepare_sites(&panel, Some(reference.as_ref()));
-        let idx = PanelIndex::build(
-            &panel,
-            &models,
-            reference.as_ref(),
-            &CountOptions::default(),
-        )
-        .unwrap();
+        let plan = CountPlan::new(&panel, Some(reference.as_ref()), &CountOptions::default());
+        let idx = PanelIndex::build(&plan).unwrap();
         let mut all: Vec<usize> = idx.windows.iter().flat_map(|w| w.sites.clone()).collect();
         all.sort();
         assert_eq!(all, (0..panel.hotspots.len()).collect::<Vec<_>>());

@@ -17,15 +17,11 @@ pub mod index;
 pub mod place;
 pub mod reader;
 
-use super::allele::SiteModel;
 use super::background::BackgroundWindow;
-use super::bam::background_window;
 use super::fragment::{collapse_mates, FragmentCall, Observation};
 use super::site::SiteCounts;
-use super::{group_sites, CountOptions, SiteGroup};
-use crate::panel::Panel;
+use super::{CountPlan, SiteGroup};
 use crate::progress::{Measure, Progress};
-use crate::reference::Reference;
 use index::PanelIndex;
 use place::{fragment_length, Placement, Placer};
 use rayon::prelude::*;
@@ -78,6 +74,10 @@ pub enum FastqError {
     InterleavedOdd { path: PathBuf, records: u64 },
     #[error(transparent)]
     NotYet(#[from] super::unit::NotYet),
+    #[error(
+        "FASTQ input needs --reference: reads are placed on the reference around each hotspot"
+    )]
+    NeedsReference,
     #[error("{0}")]
     Reference(String),
     #[error("{0}")]
@@ -158,49 +158,32 @@ struct Work {
     interleaved: bool,
 }
 
-/// Count every hotspot of `panel` from FASTQ `inputs` (paired R1 R2,
-/// interleaved, or single-end), in panel order. Runs on the current rayon
-/// pool; the result does not depend on its size.
+/// Count every hotspot of the plan from FASTQ `inputs` (paired R1 R2,
+/// interleaved, or single-end), in panel order, on the plan's reference
+/// (which FASTQ needs: reads are placed on it); with `opts.background`
+/// also the background tallies: one window per group of sites, as the BAM
+/// engine makes them, filled by the placed fragments that reach the
+/// group's sites. Runs on the current rayon pool; the result does not
+/// depend on its size. `progress` counts [`Measure::Bytes`] of the inputs
+/// as stored.
 pub fn count_fastq(
     inputs: &[PathBuf],
-    panel: &Panel,
-    models: &[SiteModel],
-    reference: &dyn Reference,
-    opts: &CountOptions,
-) -> Result<Vec<SiteCounts>, FastqError> {
-    count_fastq_with_background(inputs, panel, models, reference, opts, &Progress::new())
-        .map(|(sites, _)| sites)
-}
-
-/// [`count_fastq`], and with `opts.background` also the background tallies:
-/// one window per group of sites, as the BAM engine makes them, filled by
-/// the placed fragments that reach the group's sites. `progress` counts
-/// [`Measure::Bytes`] of the inputs as stored.
-pub fn count_fastq_with_background(
-    inputs: &[PathBuf],
-    panel: &Panel,
-    models: &[SiteModel],
-    reference: &dyn Reference,
-    opts: &CountOptions,
+    plan: &CountPlan,
     progress: &Progress,
 ) -> Result<(Vec<SiteCounts>, Vec<BackgroundWindow>), FastqError> {
+    let reference = plan.reference().ok_or(FastqError::NeedsReference)?;
     let layout = detect_layout(inputs)?;
-    let index = PanelIndex::build(panel, models, reference, opts)?;
-    let backgrounds: Vec<(SiteGroup, BackgroundWindow)> = if opts.background {
-        group_sites(panel, models, opts.group_gap)
-            .into_iter()
-            .map(|g| {
-                let w = background_window(&g, panel, models, reference);
-                (g, w)
-            })
+    let index = PanelIndex::build(plan)?;
+    let backgrounds: Vec<BackgroundWindow> = if plan.opts().background {
+        (0..plan.groups().len())
+            .map(|g| plan.background_window(g, reference))
             .collect()
     } else {
         Vec::new()
     };
     let engine = Engine {
         index: &index,
-        models,
-        opts,
+        plan,
         layout: &layout,
         backgrounds: &backgrounds,
     };
@@ -210,11 +193,11 @@ pub fn count_fastq_with_background(
 /// The shared, read-only state of one count.
 pub struct Engine<'a> {
     pub index: &'a PanelIndex,
-    pub models: &'a [SiteModel],
-    pub opts: &'a CountOptions,
+    pub plan: &'a CountPlan<'a>,
     pub layout: &'a Layout,
-    /// Empty background windows and their groups (none unless tallied).
-    pub backgrounds: &'a [(SiteGroup, BackgroundWindow)],
+    /// Empty background windows, one per group of the plan (none unless
+    /// tallied).
+    pub backgrounds: &'a [BackgroundWindow],
 }
 
 /// What one batch yields: site counts and background tallies.
@@ -263,7 +246,7 @@ impl Engine<'_> {
         &self,
         progress: &Progress,
     ) -> Result<(Vec<SiteCounts>, Vec<BackgroundWindow>), FastqError> {
-        self.opts.unit.supported()?;
+        self.plan.opts().unit.supported()?;
         progress.begin(self.layout.stored_size(), Measure::Bytes);
         // File bytes behind every batch received so far, the final empty
         // ones included (they hold the gzip trailer); reported after the
@@ -271,9 +254,8 @@ impl Engine<'_> {
         let received = &Cell::new(0u64);
         let mut reported = 0u64;
         let chunk = (2 * rayon::current_num_threads()).max(2);
-        let mut total: Vec<SiteCounts> = self.models.iter().map(SiteCounts::new).collect();
-        let mut background: Vec<BackgroundWindow> =
-            self.backgrounds.iter().map(|(_, w)| w.clone()).collect();
+        let mut total: Vec<SiteCounts> = self.plan.empty_counts();
+        let mut background: Vec<BackgroundWindow> = self.backgrounds.to_vec();
         std::thread::scope(|scope| -> Result<(), FastqError> {
             let mut next: Box<dyn FnMut() -> Result<Option<Work>, FastqError>> = match self.layout {
                 Layout::Paired(p1, p2) => {
@@ -362,9 +344,8 @@ impl Engine<'_> {
     }
 
     fn count_work(&self, placer: &mut Placer, w: &Work) -> Result<Part, FastqError> {
-        let mut counts: Vec<SiteCounts> = self.models.iter().map(SiteCounts::new).collect();
-        let mut background: Vec<BackgroundWindow> =
-            self.backgrounds.iter().map(|(_, w)| w.clone()).collect();
+        let mut counts: Vec<SiteCounts> = self.plan.empty_counts();
+        let mut background: Vec<BackgroundWindow> = self.backgrounds.to_vec();
         match (&w.r2, w.interleaved) {
             (Some(r2), _) => {
                 let Layout::Paired(p1, p2) = self.layout else {
@@ -430,7 +411,7 @@ impl Engine<'_> {
         r2: Option<&Placement>,
         paired: bool,
     ) -> Option<bool> {
-        let unit = self.opts.unit;
+        let unit = self.plan.opts().unit;
         match (r1, r2) {
             (Some(a), _) => Some(unit.strand(paired, false, a.reverse)),
             (None, Some(b)) => Some(unit.strand(paired, true, b.reverse)),
@@ -454,7 +435,7 @@ impl Engine<'_> {
         let Some(reverse) = self.fragment_strand(r1, r2, paired) else {
             return;
         };
-        let (unit, min_baseq) = (self.opts.unit, self.opts.min_baseq);
+        let (unit, min_baseq) = (self.plan.opts().unit, self.plan.opts().min_baseq);
         let contig = |p: &Placement| &self.index.windows[p.window as usize].contig;
         let reaches = |p: &Placement, g: &SiteGroup| {
             contig(p) == &g.contig && p.ref_start < g.end && p.ref_end > g.start
@@ -462,7 +443,7 @@ impl Engine<'_> {
         // As the BAM engine sees a group: the reads that reach its sites'
         // region, and whole units only (both mates there, or one read that
         // is a unit by itself).
-        for ((g, _), w) in self.backgrounds.iter().zip(background.iter_mut()) {
+        for (g, w) in self.plan.groups().iter().zip(background.iter_mut()) {
             let a = r1.filter(|p| reaches(p, g));
             let b = r2.filter(|p| reaches(p, g));
             match (a, b) {
@@ -489,12 +470,13 @@ impl Engine<'_> {
         fragment_length: u32,
         out: &mut Vec<(usize, Observation)>,
     ) {
+        let models = self.plan.models();
         for &i in &self.index.windows[p.window as usize].sites {
-            let (s, e) = self.models[i].footprint();
+            let (s, e) = models[i].footprint();
             if s < p.ref_start || e > p.ref_end {
                 continue;
             }
-            if let Some(r) = self.models[i].read_allele(p, self.opts.min_baseq) {
+            if let Some(r) = models[i].read_allele(p, self.plan.opts().min_baseq) {
                 out.push((
                     i,
                     Observation {
@@ -528,7 +510,7 @@ impl Engine<'_> {
         };
         // Mates of one fragment count on its strand; a read alone (read
         // mode) on its own.
-        let pairs = self.opts.unit.pairs_mates();
+        let pairs = self.plan.opts().unit.pairs_mates();
         let strand = |p: &Placement| if pairs { reverse } else { p.reverse };
         let (mut o1, mut o2) = (Vec::new(), Vec::new());
         if let Some(a) = r1 {
@@ -537,9 +519,10 @@ impl Engine<'_> {
         if let Some(b) = r2 {
             self.observe(b, strand(b), flen, &mut o2);
         }
+        let models = self.plan.models();
         if !pairs {
             for &(i, o) in o1.iter().chain(&o2) {
-                counts[i].add(&self.models[i], FragmentCall::Observed(o));
+                counts[i].add(&models[i], FragmentCall::Observed(o));
             }
             return;
         }
@@ -550,7 +533,7 @@ impl Engine<'_> {
         let (first, second) = if r1_first { (&o1, &o2) } else { (&o2, &o1) };
         collapse_mates(first, second, |i, call, merged| {
             counts[i].overlaps_merged += u64::from(merged);
-            counts[i].add(&self.models[i], call);
+            counts[i].add(&models[i], call);
         });
     }
 }
@@ -558,7 +541,8 @@ impl Engine<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::count::{prepare_sites, Unit};
+    use crate::count::{CountOptions, Unit};
+    use crate::panel::Panel;
 
     #[test]
     fn molecules_are_refused_until_umis_are_grouped() {
@@ -567,12 +551,12 @@ mod tests {
         std::fs::write(&fq, "@r1\nACGTACGTAC\n+\nIIIIIIIIII\n").unwrap();
         let panel = Panel::demo();
         let reference = crate::reference::open("demo").unwrap();
-        let models = prepare_sites(&panel, Some(reference.as_ref()));
         let opts = CountOptions {
             unit: Unit::Molecule,
             ..CountOptions::default()
         };
-        let e = count_fastq(&[fq], &panel, &models, reference.as_ref(), &opts).unwrap_err();
+        let plan = CountPlan::new(&panel, Some(reference.as_ref()), &opts);
+        let e = count_fastq(&[fq], &plan, &Progress::new()).unwrap_err();
         assert!(matches!(e, FastqError::NotYet(_)), "{e}");
     }
 }
