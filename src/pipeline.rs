@@ -65,7 +65,7 @@ pub fn call_sample(
         .map(|site| background.for_site(site))
         .collect();
     let site_calls = test::call_sites(counts, &backgrounds, opts);
-    let sample_call = test::call_sample(counts, &site_calls, informed, opts);
+    let sample_call = test::judge_sample(counts, &site_calls, informed, opts);
     let rows: Vec<CallRow> = panel
         .hotspots
         .iter()

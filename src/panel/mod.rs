@@ -16,7 +16,7 @@
 //!
 //! How a panel's contig names relate to another file's (`chr12` vs `12`)
 //! is `contigs.rs`. Sites are grouped into fetch windows by the counter
-//! (`count::group_sites`), since the grouping depends on its settings.
+//! (`count::CountPlan`), since the grouping depends on its settings.
 mod bed;
 mod contigs;
 mod parse;

@@ -232,7 +232,7 @@ pub struct SampleCall {
 
 /// Judge the sample. `informed`: the panel indices of the patient's known
 /// mutations (tumour-informed mode), or `None` for de novo.
-pub fn call_sample(
+pub fn judge_sample(
     counts: &[SiteCounts],
     calls: &[SiteCall],
     informed: Option<&[usize]>,
@@ -391,7 +391,7 @@ mod tests {
         // VAF interval brackets the VAF.
         assert!(calls[0].vaf_lo < 0.02 && calls[0].vaf_hi > 0.02);
         // Sample: one detected site at VAF 0.02 → TF ≈ 2·(0.02 − e)/(1 − 2e).
-        let s = call_sample(&counts, &calls, None, &CallOptions::default());
+        let s = judge_sample(&counts, &calls, None, &CallOptions::default());
         assert_eq!(s.sites_used, vec![0]);
         // The mixture also weighs the 40-fragment site with no alt (it may
         // carry the mutation unseen): at most 40 of 1,040 fragments, so the
@@ -408,11 +408,11 @@ mod tests {
             ..CallOptions::default()
         };
         assert_eq!(
-            call_sample(&counts, &calls, None, &hi).status,
+            judge_sample(&counts, &calls, None, &hi).status,
             SampleStatus::BelowThreshold
         );
         // Tumour-informed on the site with 1 alt of 981: not seen.
-        let s = call_sample(&counts, &calls, Some(&[3]), &CallOptions::default());
+        let s = judge_sample(&counts, &calls, Some(&[3]), &CallOptions::default());
         assert_eq!(s.status, SampleStatus::NotDetected);
         assert!(s.lod.unwrap() > 0.0);
     }
