@@ -209,3 +209,320 @@ fn error_rate_and_qualities_match_the_request() {
     }
     assert!(tested >= 3, "{tested} quality values tested");
 }
+
+/// One BAM record as the library tests read it: its pair, its molecule and
+/// strand, and its bases beside the reference's (the runs below carry no
+/// indel, so every read is all M).
+struct LibRead {
+    qname: String,
+    /// `MI` up to the strand: the molecule.
+    molecule: String,
+    /// Duplex strand B (`MI` ends `/B`).
+    strand_b: bool,
+    /// Of the original top strand: read 1 forward (F1R2).
+    top: bool,
+    reverse: bool,
+    pos: u64,
+    seq: Vec<u8>,
+    reference: Vec<u8>,
+}
+
+fn lib_reads(s: &SimSummary) -> Vec<LibRead> {
+    let (_, reference) = demo();
+    let mut reader = bam::Reader::from_path(&s.bam).unwrap();
+    let header = reader.header().to_owned();
+    let mut out = Vec::new();
+    for rec in reader.records() {
+        let rec = rec.unwrap();
+        assert_eq!(rec.cigar().len(), 1, "no indels in these runs");
+        let contig = std::str::from_utf8(header.tid2name(rec.tid() as u32)).unwrap();
+        let seq = rec.seq().as_bytes();
+        let pos = rec.pos() as u64;
+        let mi = match rec.aux(b"MI") {
+            Ok(bam::record::Aux::String(x)) => x.to_string(),
+            _ => panic!("no MI"),
+        };
+        let (molecule, strand) = mi.rsplit_once('/').unwrap();
+        let reverse = rec.flags() & flag::REVERSE != 0;
+        let read1 = rec.flags() & flag::READ1 != 0;
+        out.push(LibRead {
+            qname: String::from_utf8(rec.qname().to_vec()).unwrap(),
+            molecule: molecule.to_string(),
+            strand_b: strand == "B",
+            top: read1 != reverse,
+            reverse,
+            pos,
+            reference: reference
+                .fetch(contig, pos, pos + seq.len() as u64)
+                .unwrap(),
+            seq,
+        });
+    }
+    out
+}
+
+/// An error-free run (`--error-rate 0`) with UMIs and PCR families of mean
+/// `family_size` at `depth`, the rest as `f` sets it; its summary and reads.
+fn library_run(
+    dir: &std::path::Path,
+    (seed, depth, family_size): (u64, f64, f64),
+    f: impl FnOnce(&mut SimParams),
+) -> (SimSummary, Panel, Vec<LibRead>) {
+    let (s, _, panel) = run(dir, |p| {
+        p.seed = seed;
+        p.depth = depth;
+        p.error_rate = 0.0;
+        p.umi = true;
+        p.family_size_mean = Some(family_size);
+        f(p);
+    });
+    let reads = lib_reads(&s);
+    (s, panel, reads)
+}
+
+/// The forward reads of each molecule's strands: keyed by molecule and
+/// `strand` (duplex strand B, or top strand, as the caller picks).
+fn strand_families(
+    reads: &[LibRead],
+    strand: impl Fn(&LibRead) -> bool,
+) -> std::collections::HashMap<(&str, bool), Vec<&LibRead>> {
+    let mut families: std::collections::HashMap<(&str, bool), Vec<&LibRead>> = Default::default();
+    for x in reads.iter().filter(|x| !x.reverse) {
+        families
+            .entry((x.molecule.as_str(), strand(x)))
+            .or_default()
+            .push(x);
+    }
+    families
+}
+
+/// Mean and standard error of independent values.
+fn mean_se(xs: &[f64]) -> (f64, f64) {
+    let n = xs.len() as f64;
+    let m = xs.iter().sum::<f64>() / n;
+    let v = xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0);
+    (m, (v / n).sqrt())
+}
+
+/// The two reads of each pair agree at every base they both read (the
+/// sequencer adds nothing here: `--error-rate 0`), though they carry
+/// pre-sequencing changes there. Returns the changed bases compared.
+fn mates_agree(reads: &[LibRead]) -> u64 {
+    let mut pairs: std::collections::HashMap<&str, Vec<&LibRead>> = Default::default();
+    for r in reads {
+        pairs.entry(&r.qname).or_default().push(r);
+    }
+    let mut changed = 0;
+    for (name, p) in pairs {
+        assert_eq!(p.len(), 2, "{name}");
+        let (a, b) = (p[0], p[1]);
+        let (lo, hi) = (
+            a.pos.max(b.pos),
+            (a.pos + a.seq.len() as u64).min(b.pos + b.seq.len() as u64),
+        );
+        for x in lo..hi {
+            let (i, j) = ((x - a.pos) as usize, (x - b.pos) as usize);
+            assert_eq!(a.seq[i], b.seq[j], "{name} at {x}: mates differ");
+            changed += (a.seq[i] != a.reference[i]) as u64;
+        }
+    }
+    changed
+}
+
+/// The truth's molecule columns are the BAM's molecules, exactly: on an
+/// error-free run with UMIs and families, per SNV hotspot, the molecules
+/// (`MI`) with a read over the site, those with reads of both strands, the
+/// read pairs behind them and how many show the alt, as counted here from
+/// the records. Without a library setting, no such column.
+#[test]
+fn molecule_truth_is_the_bams_molecules() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, panel, reads) = library_run(dir.path(), (31, 150.0, 3.0), |p| {
+        p.tumour_fraction = 0.5;
+        p.mutations = MutationRequest::parse(ONE_SNV_PER_BLOCK).unwrap();
+    });
+    let mutated = panel
+        .hotspots
+        .iter()
+        .zip(&s.truth)
+        .filter(|(_, t)| t.mutated);
+    let mut sites = 0;
+    for (h, t) in mutated {
+        sites += 1;
+        let x = h.pos - 1;
+        // molecule -> (strands seen, read pairs, alt)
+        let mut mols: std::collections::HashMap<
+            &str,
+            ([bool; 2], std::collections::HashSet<&str>, bool),
+        > = Default::default();
+        for r in reads
+            .iter()
+            .filter(|r| r.pos <= x && x < r.pos + r.seq.len() as u64)
+        {
+            let m = mols.entry(&r.molecule).or_default();
+            m.0[r.strand_b as usize] = true;
+            m.1.insert(&r.qname);
+            m.2 |= r.seq[(x - r.pos) as usize] == h.alt_allele.as_bytes()[0];
+        }
+        let duplex = mols.values().filter(|m| m.0 == [true; 2]);
+        assert_eq!(t.families, Some(mols.len() as u64), "{}", h.id);
+        assert_eq!(t.families, Some(t.depth), "{}", h.id);
+        assert_eq!(
+            t.alt_families,
+            Some(mols.values().filter(|m| m.2).count() as u64),
+            "{}",
+            h.id
+        );
+        assert_eq!(
+            t.duplex_families,
+            Some(duplex.clone().count() as u64),
+            "{}",
+            h.id
+        );
+        assert_eq!(
+            t.alt_duplex_families,
+            Some(duplex.filter(|m| m.2).count() as u64),
+            "{}",
+            h.id
+        );
+        assert_eq!(
+            t.read_pairs,
+            Some(mols.values().map(|m| m.1.len() as u64).sum()),
+            "{}",
+            h.id
+        );
+        assert!(t.alt_duplex_families.unwrap() > 0, "{}", h.id);
+    }
+    assert_eq!(sites, 12);
+    // Defaults: no molecule column.
+    let plain = tempfile::tempdir().unwrap();
+    let (s, _, _) = run(plain.path(), |p| p.depth = 20.0);
+    let header = std::fs::read_to_string(&s.truth_tsv).unwrap();
+    let header = header.lines().next().unwrap();
+    assert!(
+        !header.contains("families") && !header.contains("read_pairs"),
+        "{header}"
+    );
+    assert!(s.truth.iter().all(|t| t.families.is_none()));
+}
+
+/// PCR errors end to end (`--pcr-error-rate 1e-3`, 10 cycles, full
+/// efficiency: q = 1/2; `--error-rate 0`, no mutation, so every change a
+/// read shows is a PCR error). Per forward read, a base differs from the
+/// reference with chance u = 3/4 (1 − (1 − q · 4R/3)^10) = 4.985e-3. Two
+/// forward reads of one strand's family (same `MI`) share the errors of
+/// the nodes on their common path: a cycle-k node is on both with chance
+/// q² 2^−(k−1), so S = Σ_k q² 2^−(k−1) R = 2q²(1 − 2^−10) R = 4.995e-4 per
+/// base; their other changes (u − S each) meet at a base with the same
+/// result with chance (u − S)²/3 = 6.7e-6 more: 5.062e-4 in all. Were
+/// errors not inherited, only u²/3 = 8.3e-6; were every error in the whole
+/// family, u. Tolerance 4.5 standard errors of the mean over the strand
+/// families, which are independent (within one, reads are correlated
+/// through the tree). Both mates of each pair show the same change
+/// wherever both read the base.
+#[test]
+fn pcr_errors_are_shared_as_the_tree_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = 1e-3;
+    let (_, _, reads) = library_run(dir.path(), (32, 150.0, 8.0), |p| {
+        p.pcr_error_rate = Some(r);
+        p.mutations = MutationRequest::None;
+    });
+    assert!(mates_agree(&reads) > 1000);
+    let families = strand_families(&reads, |x| x.strand_b);
+    let (mut per_read, mut shared) = (Vec::new(), Vec::new());
+    for f in families.values() {
+        let len = f[0].seq.len();
+        let changed = |x: &LibRead| (0..len).filter(|&i| x.seq[i] != x.reference[i]).count();
+        per_read.push(f.iter().map(|x| changed(x)).sum::<usize>() as f64 / (f.len() * len) as f64);
+        if f.len() < 2 {
+            continue;
+        }
+        let mut both = 0;
+        for a in 0..f.len() {
+            for b in a + 1..f.len() {
+                both += (0..len)
+                    .filter(|&i| f[a].seq[i] != f[a].reference[i] && f[a].seq[i] == f[b].seq[i])
+                    .count();
+            }
+        }
+        shared.push(both as f64 / ((f.len() * (f.len() - 1) / 2) * len) as f64);
+    }
+    let q: f64 = 0.5;
+    let expected = 0.75 * (1.0 - (1.0 - q * 4.0 * r / 3.0).powi(10));
+    let (m, se) = mean_se(&per_read);
+    eprintln!("PCR changes per base: {m:.4e} ± {se:.1e}, model {expected:.4e}");
+    assert!(
+        (m - expected).abs() < Z * se,
+        "per read {m} ± {se}, model {expected}"
+    );
+    let u = expected;
+    let shared_nodes = 2.0 * q * q * (1.0 - 0.5f64.powi(10)) * r;
+    let expected = shared_nodes + (u - shared_nodes).powi(2) / 3.0;
+    let (m, se) = mean_se(&shared);
+    eprintln!(
+        "shared per base by two reads of a strand: {m:.4e} ± {se:.1e}, model {expected:.4e}, {} families",
+        shared.len()
+    );
+    assert!(
+        (m - expected).abs() < Z * se,
+        "shared {m} ± {se}, model {expected} ({} families)",
+        shared.len()
+    );
+    assert!(Z * se < 0.25 * expected, "too few families to tell: {se}");
+}
+
+/// `--damage G>T:0.02` end to end (`--error-rate 0`, no mutation, no PCR
+/// error): reads of an original molecule's top strand (read 1 forward)
+/// show G>T and nothing else, reads of its bottom strand C>A (the bottom
+/// strand's G>T) and nothing else; all forward reads of one strand of one
+/// molecule are the same bases; and per strand, the damaged bases of the
+/// first read of each family are Bin(#G or #C, 0.02). Mates agree.
+#[test]
+fn damage_is_on_one_strand_at_its_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, _, reads) = library_run(dir.path(), (33, 100.0, 4.0), |p| {
+        p.damage = cfspot::sim::library::Damage::parse_list("G>T:0.02").unwrap();
+        p.mutations = MutationRequest::None;
+    });
+    assert!(mates_agree(&reads) > 1000);
+    for x in &reads {
+        let want = if x.top { (b'G', b'T') } else { (b'C', b'A') };
+        for i in 0..x.seq.len() {
+            if x.seq[i] != x.reference[i] {
+                assert_eq!((x.reference[i], x.seq[i]), want, "{} base {i}", x.qname);
+            }
+        }
+    }
+    let families = strand_families(&reads, |x| x.top);
+    let (mut bases, mut damaged) = ([0u64; 2], [0u64; 2]);
+    for ((_, top), f) in &families {
+        assert!(
+            f.iter().all(|x| x.seq == f[0].seq),
+            "one strand, one set of damage"
+        );
+        let (from, k) = if *top { (b'G', 0) } else { (b'C', 1) };
+        let x = f[0];
+        bases[k] += x.reference.iter().filter(|&&b| b == from).count() as u64;
+        damaged[k] += (0..x.seq.len())
+            .filter(|&i| x.seq[i] != x.reference[i])
+            .count() as u64;
+    }
+    for k in 0..2 {
+        let (e, sd) = (
+            bases[k] as f64 * 0.02,
+            (bases[k] as f64 * 0.02 * 0.98).sqrt(),
+        );
+        eprintln!(
+            "strand {k}: {} damaged of {} bases, expected {e:.1}",
+            damaged[k], bases[k]
+        );
+        assert!(e > 1000.0, "{e}");
+        assert!(
+            (damaged[k] as f64 - e).abs() < Z * sd,
+            "strand {k}: {} of {} bases",
+            damaged[k],
+            bases[k]
+        );
+    }
+}

@@ -15,7 +15,7 @@ use super::fastq_out;
 use super::fragment::Scratch;
 use super::reads::{Event, RefSpan};
 use super::rng::{self, SimRng};
-use super::truth::SiteTruth;
+use super::truth::{Allele, SiteTruth};
 use super::{Simulation, CHUNK};
 use crate::progress::Progress;
 use rayon::prelude::*;
@@ -67,6 +67,10 @@ impl Simulation<'_> {
         let mut scratch = Scratch::default();
         let mut carried: Vec<&Event> = Vec::new();
         let mut template = Vec::new();
+        // The sites the fragment covers, with its allele there, for the
+        // molecule truth (only when the run has one).
+        let molecular = self.library.molecular();
+        let mut covered: Vec<(usize, Allele)> = Vec::new();
         for m in first..last {
             // Fragment.
             let Some(drawn) = self.draw_fragment(block, plan, &mut rng, &mut scratch) else {
@@ -75,14 +79,20 @@ impl Simulation<'_> {
             carried.clear();
             carried.extend(drawn.frag.carried.iter().map(|&i| scratch.events[i]));
             let spans = drawn.spans();
+            covered.clear();
             for (j, site) in block.sites.iter().enumerate() {
-                truth[j].observe(&self.truth_sites[*site], spans, &carried, drawn.len);
+                let allele = truth[j].observe(&self.truth_sites[*site], spans, &carried, drawn.len);
+                if let (true, Some(a)) = (molecular, allele) {
+                    covered.push((j, a));
+                }
             }
             fragments += 1;
             // Library.
             let mut molecule = self.library.molecule(&mut rng, &drawn.frag.seq);
+            let mut strands = [false; 2];
             for c in 0..molecule.copies as u32 {
                 let copy = self.library.copy(&mut rng, &molecule, &p.name, (b, m, c));
+                strands[copy.strand_b as usize] = true;
                 let bases = self.library.template(
                     &mut rng,
                     &mut molecule,
@@ -102,6 +112,9 @@ impl Simulation<'_> {
                     &p.name,
                     (m, c),
                 );
+            }
+            for &(j, allele) in &covered {
+                truth[j].family(allele, molecule.copies, strands == [true; 2]);
             }
         }
         let mut fastq = [Vec::new(), Vec::new()];

@@ -75,6 +75,8 @@ pub struct Library {
     pcr: Option<Pcr>,
     /// Single-strand damage (`--damage`), empty when off.
     damage: Vec<Damage>,
+    /// See [`Library::molecular`].
+    molecular: bool,
 }
 
 /// The PCR error model of [`Library`] (see the module docs).
@@ -213,7 +215,17 @@ impl Library {
                 }
             }),
             damage: p.damage.clone(),
+            molecular: p.umi
+                || p.family_size_mean.is_some()
+                || p.pcr_error_rate.is_some()
+                || !p.damage.is_empty(),
         }
+    }
+
+    /// Whether the run models molecules (`--umi`, `--family-size-mean`, or
+    /// a pre-sequencing change): then the truth has its molecule columns.
+    pub fn molecular(&self) -> bool {
+        self.molecular
     }
 
     /// Whether any pre-sequencing change is modelled.
@@ -504,11 +516,11 @@ mod tests {
     /// one strand share the errors of the nodes on their common path: a
     /// node of cycle k is on both paths with chance q² s^(k−1), s = q² +
     /// (1 − q)² = 1/2 the chance that two paths agree at a cycle, so they
-    /// share Σ_k q² s^(k−1) R = 2q²(1 − 2^−10) R = 0.49951 R per base to
-    /// first order (the next order, errors meeting at a base, is ~C·R =
-    /// 0.2 % of it). Independent errors would share (C q R)² / 3 = 3.3e-7
-    /// per base, 1/300 of that; a family all of whose reads carried every
-    /// error, C q R = 1e-3. Tolerance: 5 standard errors of the mean over
+    /// share S = Σ_k q² s^(k−1) R = 2q²(1 − 2^−10) R = 0.49951 R per base,
+    /// and their other changes (u − S each, u the rate above) meet with the
+    /// same result with chance (u − S)²/3 = 1.2e-6 more. Independent errors
+    /// would share u²/3 = 3.3e-7 per base, 1/300 of that; a family all of
+    /// whose reads carried every error, u = 2e-3. Tolerance: 5 standard errors of the mean over
     /// the 3,000 independent molecules (the sum within one molecule is
     /// correlated through the tree, so the spread is measured across them).
     #[test]
@@ -555,7 +567,9 @@ mod tests {
         let expected = 0.75 * (1.0 - (1.0 - q * 4.0 * r / 3.0).powi(10));
         let (m, se) = mean_se(&per_read);
         assert!((m - expected).abs() < 5.0 * se, "{m} ± {se} vs {expected}");
-        let expected = 2.0 * q * q * (1.0 - 0.5f64.powi(10)) * r;
+        let u = expected;
+        let shared_nodes = 2.0 * q * q * (1.0 - 0.5f64.powi(10)) * r;
+        let expected = shared_nodes + (u - shared_nodes).powi(2) / 3.0;
         let (m, se) = mean_se(&shared);
         assert!((m - expected).abs() < 5.0 * se, "{m} ± {se} vs {expected}");
         // The spread is that of a tree, not of a few independent errors.

@@ -238,13 +238,18 @@ impl<'a> Simulation<'a> {
             .iter()
             .enumerate()
             .map(|(i, h)| {
-                TruthRow::new(
+                let row = TruthRow::new(
                     h,
                     i,
                     &sites[i],
                     &self.mutations,
                     self.params.tumour_fraction,
-                )
+                );
+                if self.library.molecular() {
+                    row.with_molecules(&sites[i])
+                } else {
+                    row
+                }
             })
             .collect()
     }

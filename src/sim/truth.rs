@@ -13,6 +13,19 @@
 //! hotspot). Nothing here calls the counter's classifier or mate merging,
 //! so "an error-free `cfspot count` equals the truth" (`tests/simulate.rs`)
 //! checks the counter against an independent account.
+//!
+//! **Molecules.** Each unique fragment is one molecule and one PCR family
+//! (the library reads every fragment at least once, and all of a family's
+//! read pairs have the fragment's two read spans), so the families covering
+//! a site are exactly the unique fragments covering it (`families` =
+//! `depth`, `alt_families` = `alt_fragments`): what a UMI-aware count in
+//! molecules must find. A family is a *duplex* when it holds read pairs of
+//! both strands (A and B in `MI`); `duplex_families` and
+//! `alt_duplex_families` count those, and `read_pairs` the read pairs of the
+//! families covering the site. A molecule's allele is its true one, before
+//! PCR errors and damage ([`super::library`]). These columns appear only
+//! when a library setting is on (`--umi`, `--family-size-mean`,
+//! `--pcr-error-rate`, `--damage`), so other runs write what they always did.
 
 use super::mutations::Mutations;
 use super::reads::Event;
@@ -72,6 +85,15 @@ impl TruthSite {
     }
 }
 
+/// What a fragment covering a site holds there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Allele {
+    Ref,
+    Alt,
+    /// Another event the site's rule reads (an overlapping hotspot's).
+    Other,
+}
+
 /// Tallies at one site. Integer sums only, so merging chunks in any
 /// grouping gives the same result.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -83,6 +105,11 @@ pub struct SiteTruth {
     pub alt_len_sum: u64,
     pub ref_short: u64,
     pub alt_short: u64,
+    /// Families with read pairs of both strands, and those of them alt.
+    pub duplex_families: u64,
+    pub alt_duplex_families: u64,
+    /// Read pairs of the families covering the site.
+    pub read_pairs: u64,
 }
 
 impl SiteTruth {
@@ -98,37 +125,57 @@ impl SiteTruth {
         self.alt_len_sum += other.alt_len_sum;
         self.ref_short += other.ref_short;
         self.alt_short += other.alt_short;
+        self.duplex_families += other.duplex_families;
+        self.alt_duplex_families += other.alt_duplex_families;
+        self.read_pairs += other.read_pairs;
     }
 
     /// Record one unique fragment of length `len` whose two reads align
     /// over reference `spans` (`[start, end)` each) and which carries
     /// `events`. Both reads come from one fragment, so when both span the
-    /// site they show the same allele: mates never disagree here.
+    /// site they show the same allele: mates never disagree here. Returns
+    /// the fragment's allele at the site, `None` when it does not cover it.
     pub fn observe(
         &mut self,
         site: &TruthSite,
         spans: [(u64, u64); 2],
         events: &[&Event],
         len: u32,
-    ) {
+    ) -> Option<Allele> {
         let spans_site = |&(s, e): &(u64, u64)| s <= site.start && e >= site.end;
         if !spans.iter().any(spans_site) {
-            return;
+            return None;
         }
         let mut read_here = events.iter().filter(|e| site.reads(e));
         let short = (len < SHORT_FRAGMENT) as u64;
-        match (read_here.next(), read_here.next()) {
+        Some(match (read_here.next(), read_here.next()) {
             (None, _) => {
                 self.ref_fragments += 1;
                 self.ref_len_sum += len as u64;
                 self.ref_short += short;
+                Allele::Ref
             }
             (Some(e), None) if site.event.as_ref() == Some(*e) => {
                 self.alt_fragments += 1;
                 self.alt_len_sum += len as u64;
                 self.alt_short += short;
+                Allele::Alt
             }
-            _ => self.other_fragments += 1,
+            _ => {
+                self.other_fragments += 1;
+                Allele::Other
+            }
+        })
+    }
+
+    /// Record the family of a fragment [`SiteTruth::observe`] found
+    /// covering the site with `allele`: `read_pairs` of it, of both strands
+    /// when `duplex`.
+    pub fn family(&mut self, allele: Allele, read_pairs: u64, duplex: bool) {
+        self.read_pairs += read_pairs;
+        if duplex {
+            self.duplex_families += 1;
+            self.alt_duplex_families += (allele == Allele::Alt) as u64;
         }
     }
 }
@@ -158,6 +205,18 @@ pub struct TruthRow {
     pub alt_len_mean: Option<String>,
     pub ref_short_frac: Option<String>,
     pub alt_short_frac: Option<String>,
+    /// The molecule columns (module docs), only with a library setting
+    /// on ([`TruthRow::with_molecules`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub families: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alt_families: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duplex_families: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alt_duplex_families: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_pairs: Option<u64>,
 }
 
 impl TruthRow {
@@ -185,7 +244,22 @@ impl TruthRow {
             alt_len_mean: ratio(t.alt_len_sum, t.alt_fragments, 2),
             ref_short_frac: ratio(t.ref_short, t.ref_fragments, 4),
             alt_short_frac: ratio(t.alt_short, t.alt_fragments, 4),
+            families: None,
+            alt_families: None,
+            duplex_families: None,
+            alt_duplex_families: None,
+            read_pairs: None,
         }
+    }
+
+    /// This row with the molecule columns of `t` (module docs).
+    pub fn with_molecules(mut self, t: &SiteTruth) -> Self {
+        self.families = Some(t.depth());
+        self.alt_families = Some(t.alt_fragments);
+        self.duplex_families = Some(t.duplex_families);
+        self.alt_duplex_families = Some(t.alt_duplex_families);
+        self.read_pairs = Some(t.read_pairs);
+        self
     }
 
     pub fn expected(&self) -> f64 {
