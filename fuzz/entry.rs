@@ -169,7 +169,7 @@ pub fn count_tsv(data: &[u8]) -> usize {
     if file.write_all(data).is_err() {
         return 0;
     }
-    count_tsv::read(file.path(), &demo().panel).map_or(0, |rows| rows.len())
+    count_tsv::read(file.path(), &demo().panel, None).map_or(0, |(rows, _)| rows.len())
 }
 
 /// BAM records: the bytes follow a fixed valid header (the demo contigs) in

@@ -11,7 +11,7 @@
 //! [`crate::calling`]'s.
 
 use crate::calling::CalledSample;
-use crate::count::{self, CountError, CountOptions, CountPlan, Counted, ReadTally};
+use crate::count::{self, CountError, CountOptions, CountPlan, Counted, ReadTally, Unit};
 use crate::panel::Panel;
 use crate::progress::Progress;
 use crate::reference::Reference;
@@ -37,13 +37,20 @@ pub fn count_sample(
 }
 
 /// A `cfspot count` TSV as a counted sample: its counts, matched to
-/// `panel` by id; no flank tallies and no read tally (a TSV holds neither).
-pub fn read_counts(path: &Path, panel: &Panel) -> Result<Counted, CountTsvError> {
+/// `panel` by id, in the unit it says (or `asked`, for an older file that
+/// does not say); no flank tallies and no read tally (a TSV holds neither).
+pub fn read_counts(
+    path: &Path,
+    panel: &Panel,
+    asked: Option<Unit>,
+) -> Result<Counted, CountTsvError> {
+    let (sites, settings) = count_tsv::read(path, panel, asked)?;
     Ok(Counted {
-        sites: count_tsv::read(path, panel)?,
+        sites,
         background: Vec::new(),
         reads: ReadTally::default(),
         notes: Vec::new(),
+        settings,
     })
 }
 

@@ -64,7 +64,9 @@ fn fixed(alt: u64, depth: u64) -> SiteCounts {
 
 fn write_counts(path: &Path, hotspots: &[Hotspot], counts: &[SiteCounts]) {
     let f = std::fs::File::create(path).unwrap();
-    cfspot::report::count_tsv::write(f, hotspots, counts).unwrap();
+    // Counted as `cfspot count` counts by default.
+    let settings = cfspot::count::CountSettings::aligned(&Default::default());
+    cfspot::report::count_tsv::write(f, hotspots, counts, &settings).unwrap();
 }
 
 /// calls.tsv of `prefix`, by id.

@@ -3,6 +3,7 @@
 use super::shared::{count_with_bar, input_stem, read_inputs, PanelArgs, ReadFilterArgs};
 use anyhow::{bail, Context, Result};
 use cfspot::calling::{output_paths, verdict, write_outputs};
+use cfspot::count::Unit;
 use cfspot::output::Output;
 use cfspot::panel::Panel;
 use cfspot::pipeline;
@@ -235,7 +236,8 @@ impl CallArgs {
         let (counted, background): (_, Box<dyn BackgroundSource>) = if count_tsv::looks_like(first)
         {
             // Read first: an empty or broken TSV is the first thing to say.
-            let counted = pipeline::read_counts(first, &panel)?;
+            let asked = self.filters.count_reads.then_some(Unit::Read);
+            let counted = pipeline::read_counts(first, &panel, asked)?;
             let Some(rate) = self.background_rate else {
                 bail!(
                     "{} is a count TSV, which holds no background positions: give --background-rate (e.g. 1e-3), or call the BAM itself",

@@ -12,9 +12,10 @@ Outputs:
   A TSV with one row per hotspot, in panel order: id contig pos ref alt depth
   ref_count alt_count other_count vaf, then gene, label, strand counts,
   discordant, low_quality, overlaps_merged, fragment-length summaries and,
-  for single-base sites, per-base counts A C G T N DEL. Counts are fragments
-  (mates that overlap a site count once) unless --count-reads is given.
-  See the README for every column.
+  for single-base sites, per-base counts A C G T N DEL; last, the unit and
+  filters counted with: unit min_mapq min_baseq incl_flags excl_flags.
+  Counts are fragments (mates that overlap a site count once) unless
+  --count-reads is given. See the README for every column.
 
 Examples:
   cfspot count sample.bam                      # embedded demo panel, to stdout
@@ -75,11 +76,10 @@ impl CountArgs {
             &opts,
             self.threads,
         )?;
-        let counts = counted.sites;
         let out_path = (self.output.as_os_str() != "-").then_some(self.output.as_path());
         let mut out = Output::create(out_path)
             .with_context(|| format!("cannot write {}", self.output.display()))?;
-        count_tsv::write(&mut out, &panel.hotspots, &counts)
+        count_tsv::write(&mut out, &panel.hotspots, &counted.sites, &counted.settings)
             .with_context(|| format!("cannot write {}", self.output.display()))?;
         out.finish()
             .with_context(|| format!("cannot write {}", self.output.display()))?;

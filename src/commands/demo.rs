@@ -116,7 +116,7 @@ impl DemoArgs {
         let mut files = FileSet::new();
         let counts_path = self.out_dir.join("demo.counts.tsv");
         files.write(&counts_path, |out| {
-            count_tsv::write(out, &panel.hotspots, &counted.sites)
+            count_tsv::write(out, &panel.hotspots, &counted.sites, &counted.settings)
         })?;
         // 3. Call, as `cfspot call -o DIR/demo DIR/demo.bam` would.
         let background = ClassRates::estimate(&counted.background)?;

@@ -4,6 +4,7 @@
 
 use super::shared::{input_stem, read_inputs, thread_pool, PanelArgs, ReadFilterArgs};
 use anyhow::{bail, Context, Result};
+use cfspot::count::Unit;
 use cfspot::output::Output;
 use cfspot::pipeline;
 use cfspot::progress::Progress;
@@ -104,7 +105,11 @@ impl PonArgs {
                 .map(|n| -> Result<_> {
                     let name = n[0].display();
                     let counted = if is_tsv(n) {
-                        pipeline::read_counts(&n[0], &panel)?
+                        pipeline::read_counts(
+                            &n[0],
+                            &panel,
+                            self.filters.count_reads.then_some(Unit::Read),
+                        )?
                     } else {
                         pipeline::count_sample(
                             n,

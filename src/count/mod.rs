@@ -19,6 +19,7 @@ mod plan;
 pub mod reclip;
 pub mod refcheck;
 mod regions;
+pub mod settings;
 pub mod site;
 pub mod stream;
 pub mod unit;
@@ -29,6 +30,7 @@ use crate::reference::ReferenceError;
 pub use allele::{AlignedRead, Allele, OwnedRead, SiteModel};
 pub(crate) use plan::prepare_sites;
 pub use plan::{CountPlan, SiteGroup};
+pub use settings::CountSettings;
 pub use site::SiteCounts;
 use std::path::PathBuf;
 pub use unit::Unit;
@@ -236,6 +238,9 @@ pub struct Counted {
     pub reads: ReadTally,
     /// Things the user should know (an index built, …), for stderr.
     pub notes: Vec<String>,
+    /// The unit and the filters the counts were made with, for the outputs
+    /// to say.
+    pub settings: CountSettings,
 }
 
 /// Count `inputs` by `plan` with the engine their content calls for: one
@@ -250,7 +255,9 @@ pub fn count_inputs(
 ) -> Result<Counted, CountError> {
     let mut notes = Vec::new();
     let first = inputs.first().ok_or(CountError::NoInput)?;
+    let mut settings = CountSettings::aligned(plan.opts());
     let (sites, background, reads) = if fastq::looks_like_fastq(first) {
+        settings = CountSettings::placed(plan.opts());
         // Every input must be FASTQ: a BAM read as FASTQ would fail on
         // its binary bytes, quoted back at the user. (Standard input is
         // read once, by the engine, which says what is wrong with it.)
@@ -310,6 +317,7 @@ pub fn count_inputs(
         background,
         reads,
         notes,
+        settings,
     })
 }
 

@@ -41,6 +41,12 @@ impl Unit {
         }
     }
 
+    /// The unit [`Unit::as_str`] names (as a count TSV's `unit` column
+    /// holds it); `None` for any other word.
+    pub fn from_name(name: &str) -> Option<Unit> {
+        Unit::ALL.into_iter().find(|u| u.as_str() == name)
+    }
+
     /// What a count of several is called in prose ("12 fragments").
     pub fn noun(self) -> &'static str {
         match self {
@@ -119,6 +125,11 @@ mod tests {
         );
         assert_eq!(Unit::default(), Unit::Fragment);
         assert_eq!(Unit::Read.to_string(), "read");
+        for u in Unit::ALL {
+            assert_eq!(Unit::from_name(u.as_str()), Some(u));
+        }
+        assert_eq!(Unit::from_name("reads"), None);
+        assert_eq!(Unit::from_name("Fragment"), None);
     }
 
     #[test]

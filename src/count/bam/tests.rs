@@ -439,7 +439,8 @@ fn identical_for_any_thread_count_and_in_panel_order() {
     assert_eq!(site(&panel, &one, "KRAS_G12V").alt_count(), 0);
     assert_eq!(site(&panel, &one, "KRAS_G12V").depth(), 40);
     let mut tsv = Vec::new();
-    crate::report::count_tsv::write(&mut tsv, &panel.hotspots, &one).unwrap();
+    let settings = crate::count::CountSettings::aligned(&CountOptions::default());
+    crate::report::count_tsv::write(&mut tsv, &panel.hotspots, &one, &settings).unwrap();
     let ids: Vec<String> = String::from_utf8(tsv)
         .unwrap()
         .lines()
