@@ -6,6 +6,7 @@ use cfspot::output::Inputs;
 use cfspot::sim::lengths::LengthParams;
 use cfspot::sim::library::Damage;
 use cfspot::sim::mutations::MutationRequest;
+use cfspot::sim::sources;
 use cfspot::sim::{SimParams, Simulation};
 use clap::Args;
 use std::path::PathBuf;
@@ -19,6 +20,11 @@ Model:
   (shorter, 90-150 bp enriched); all others from the healthy model (mode 167,
   a 10 bp ladder below it, a di-nucleosome peak near 334). Substitution errors
   rise along the read; base qualities state each base's error probability.
+  Not the tumour's (any TF, plasma or normal alike; drawn once per fragment, so
+  both mates and every PCR copy show them): --germline ID at VAF 0.5; --chip
+  ID:VAF, carried by non-tumour fragments only, at VAF; --artefact ID:RATE, a
+  recurrent pre-sequencing error, at RATE. The truth TSV then says each site's
+  source (tumour, chip, germline, artefact, or none) and their joint VAF.
 
 Outputs (in --out-dir):
   NAME_R1.fastq.gz, NAME_R2.fastq.gz  paired reads (R2 as sequenced: reverse strand)
@@ -39,6 +45,8 @@ Examples:
   cfspot simulate -o sim --mutations none --error-rate 0.002 --duplicates 0.3 --umi
   cfspot simulate -o sim --umi --family-size-mean 4 --family-size-dispersion 2
   cfspot simulate -o sim --umi --family-size-mean 6 --pcr-error-rate 1e-4 --damage G>T:0.001
+  cfspot simulate -o sim -n wbc -t 0 -m none --chip TP53_R248Q:0.01 --germline EGFR_L858R
+  cfspot simulate -o sim -n pon1 -t 0 -m none --artefact KRAS_G12D:0.005,TP53_R175H:0.01
   cfspot simulate -o sim --panel my.vcf.gz --reference GRCh38.fa --mutations all";
 
 /// Simulate a cfDNA sample with known truth (FASTQ, BAM, truth tables).
@@ -113,6 +121,20 @@ pub struct SimulateArgs {
     /// strand's family and none of the other strand's. Off by default.
     #[arg(long, value_name = "LIST")]
     pub damage: Option<String>,
+    /// A heterozygous germline SNP at a panel ID (comma list or repeated): every
+    /// fragment, tumour or not, carries its ALT with chance 0.5.
+    #[arg(long, value_name = "IDS")]
+    pub germline: Vec<String>,
+    /// A blood-cell (CHIP) mutation, ID:VAF (comma list or repeated): at VAF in plasma
+    /// whatever the tumour fraction, carried by non-tumour fragments only; a matched
+    /// white-cell sample is --tumour-fraction 0 with the same --chip.
+    #[arg(long, value_name = "ID:VAF")]
+    pub chip: Vec<String>,
+    /// A recurrent artefact, ID:RATE (comma list or repeated): that hotspot's ALT on
+    /// every fragment with chance RATE, in tumour and normal samples alike, made before
+    /// sequencing (both mates and every PCR copy show it).
+    #[arg(long, value_name = "ID:RATE")]
+    pub artefact: Vec<String>,
     /// Fragments overlap a target of ± this many bp around each hotspot.
     #[arg(short = 'w', long, default_value_t = 300, value_name = "BP")]
     pub window: u64,
@@ -193,6 +215,9 @@ impl SimulateArgs {
                 Some(s) => Damage::parse_list(s).map_err(anyhow::Error::msg)?,
                 None => Vec::new(),
             },
+            germline: sources::parse_ids(&self.germline),
+            chip: sources::parse_site_rates("--chip", &self.chip, "VAF", 1.0)?,
+            artefacts: sources::parse_site_rates("--artefact", &self.artefact, "RATE", 0.5)?,
             window: self.window,
             compression_level: self.level,
             threads: self.threads,

@@ -1,8 +1,10 @@
 //! The first stage of a chunk: one unique fragment drawn for a block. Its
 //! class (mutant with the plan's probability, then a tumour haplotype with
 //! at least one mutation), its length from that class's table, its place
-//! (uniform over the starts that overlap the target), its bases and
-//! alignment ([`Fragment::build`]), and where its two reads align.
+//! (uniform over the starts that overlap the target), the non-tumour ALTs
+//! it carries ([`super::sources`]: one draw each, only in blocks that have
+//! one), its bases and alignment ([`Fragment::build`]), and where its two
+//! reads align.
 
 use super::layout::Block;
 use super::plan::BlockPlan;
@@ -87,6 +89,13 @@ impl<'a> Simulation<'a> {
         scratch
             .events
             .extend(scratch.haplotype.iter().map(|&s| &self.events[s]));
+        for &(site, p_healthy, p_mutant) in &plan.sources {
+            let p = if mutant { p_mutant } else { p_healthy };
+            if rng.uniform() < p {
+                scratch.events.push(&self.events[site]);
+            }
+        }
+        // Stable: on one footprint the tumour's event comes first and wins.
         scratch.events.sort_by_key(|e| (e.start, e.end));
         let span = RefSpan {
             start: block.seq_start,

@@ -16,6 +16,8 @@
 //!    reads cover a site have exactly the requested VAF and, per class, the
 //!    requested length distribution, in expectation. The number of unique
 //!    fragments per block is set so that `--depth` of them cover each site.
+//!    ALTs that are not the tumour's (germline, CHIP, recurrent artefacts)
+//!    are drawn per fragment on top ([`sources`]).
 //! 3. **Library** ([`library`]): UMIs, PCR copies (`1 + Poisson(d / (1 −
 //!    d))` per unique fragment for `--duplicates d`; copies beyond the first
 //!    are flagged 0x400 in the BAM, as a UMI-aware duplicate marker would,
@@ -34,7 +36,7 @@
 //!
 //! Rooms: [`params`] (settings, validation, files, params JSON), [`plan`]
 //! (per-block counts and tables), [`layout`] (the blocks), [`lengths`]
-//! (length models), [`mutations`], [`truth`], [`bam_out`] and
+//! (length models), [`mutations`], [`sources`], [`truth`], [`bam_out`] and
 //! [`fastq_out`] (the formats).
 
 pub mod bam_out;
@@ -51,6 +53,7 @@ pub mod plan;
 pub mod reads;
 pub mod rng;
 pub mod sequencing;
+pub mod sources;
 pub mod truth;
 pub mod writer;
 
@@ -66,6 +69,7 @@ use library::Library;
 use mutations::Mutations;
 use reads::Event;
 use sequencing::SequencingErrors;
+use sources::Sources;
 use std::path::{Path, PathBuf};
 use truth::{SiteTruth, TruthRow, TruthSite};
 
@@ -114,6 +118,8 @@ pub struct Simulation<'a> {
     /// Each panel site as the truth reads it (footprint, own event).
     truth_sites: Vec<TruthSite>,
     pub mutations: Mutations,
+    /// The ALTs that are not the tumour's (germline, CHIP, artefacts).
+    pub sources: Sources,
     pub blocks: Vec<Block>,
     pub plans: Vec<BlockPlan>,
     pub contigs: Vec<(String, u64)>,
@@ -173,6 +179,13 @@ impl<'a> Simulation<'a> {
         )?;
         let models = prepare_sites(panel, Some(reference));
         let mutations = Mutations::resolve(&params.mutations, panel, &models)?;
+        let sources = Sources::resolve(
+            panel,
+            &params.germline,
+            &params.chip,
+            &params.artefacts,
+            params.tumour_fraction,
+        )?;
         let mut notes = mutations.notes.clone();
         let contigs = plan::header_contigs(panel, reference, &mut notes);
         let tid = |c: &str| contigs.iter().position(|x| x.0 == c).unwrap_or(usize::MAX);
@@ -197,6 +210,7 @@ impl<'a> Simulation<'a> {
             events,
             truth_sites,
             mutations,
+            sources,
             blocks,
             plans: Vec::new(),
             contigs,
@@ -243,6 +257,7 @@ impl<'a> Simulation<'a> {
                     i,
                     &sites[i],
                     &self.mutations,
+                    &self.sources,
                     self.params.tumour_fraction,
                 );
                 if self.library.molecular() {

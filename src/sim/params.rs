@@ -6,6 +6,7 @@
 use super::lengths::LengthParams;
 use super::library::Damage;
 use super::mutations::MutationRequest;
+use super::sources::SiteRate;
 use super::{SimError, Simulation};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -61,6 +62,15 @@ pub struct SimParams {
     /// in every copy of that strand); none unless set.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub damage: Vec<Damage>,
+    /// Heterozygous germline ALTs (`--germline`), CHIP mutations and their
+    /// VAFs (`--chip`), recurrent artefacts and their rates (`--artefact`):
+    /// [`super::sources`]. Empty unless asked for.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub germline: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub chip: Vec<SiteRate>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub artefacts: Vec<SiteRate>,
     /// Target half-width around each hotspot (bp).
     pub window: u64,
     /// BGZF compression level (0–9) of the BAM and FASTQ files.
@@ -95,6 +105,9 @@ impl Default for SimParams {
             pcr_cycles: None,
             pcr_efficiency: None,
             damage: Vec::new(),
+            germline: Vec::new(),
+            chip: Vec::new(),
+            artefacts: Vec::new(),
             window: 300,
             compression_level: 1,
             threads: 1,
@@ -310,6 +323,21 @@ impl SimParams {
             let d: Vec<String> = self.damage.iter().map(|d| d.to_string()).collect();
             cl.push_str(&format!(" --damage {}", d.join(",")));
         }
+        let rates = |v: &[SiteRate]| {
+            v.iter()
+                .map(|s| format!("{}:{}", s.id, s.rate))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        if !self.germline.is_empty() {
+            cl.push_str(&format!(" --germline {}", self.germline.join(",")));
+        }
+        if !self.chip.is_empty() {
+            cl.push_str(&format!(" --chip {}", rates(&self.chip)));
+        }
+        if !self.artefacts.is_empty() {
+            cl.push_str(&format!(" --artefact {}", rates(&self.artefacts)));
+        }
         cl
     }
 }
@@ -369,6 +397,15 @@ impl Simulation<'_> {
             "results": { "read_pairs": pairs, "unique_fragments": fragments },
             "notes": self.notes,
         });
+        if !self.sources.is_empty() {
+            json["sources"] = self
+                .sources
+                .list
+                .iter()
+                .map(|a| serde_json::json!({"id": a.id, "source": a.source, "vaf": a.rate}))
+                .collect();
+            json["models"]["sources"] = serde_json::json!("germline: every fragment carries the ALT with chance 0.5; chip: fragments without a tumour mutation of their block, with chance VAF / (1 - share of fragments with one), so VAF among covering fragments; artefact: every fragment with chance RATE, before sequencing (both mates and every PCR copy agree)");
+        }
         if let Some(m) = p.family_size_mean {
             json["models"]["family_sizes"] = serde_json::json!(match p.family_size_dispersion {
                 Some(k) => format!("each unique fragment is read 1 + NB(mean {}, dispersion {k}) times (variance m + m^2 / k, m = mean - 1); copies after the first are flagged 0x400", m - 1.0),

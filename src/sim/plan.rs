@@ -20,6 +20,9 @@ pub struct BlockPlan {
     pub(super) tumour_len: Option<Discrete>,
     /// Exclusive groups of the block's mutations: (panel site, share).
     pub(super) groups: Vec<Vec<(usize, f64)>>,
+    /// The block's non-tumour ALTs ([`super::sources`]): (panel site,
+    /// chance on a fragment without a tumour mutation, chance on one with).
+    pub(super) sources: Vec<(usize, f64, f64)>,
 }
 
 impl Simulation<'_> {
@@ -73,6 +76,7 @@ impl Simulation<'_> {
             healthy_len: Discrete::new(&wh),
             tumour_len: Discrete::new(&wt),
             groups,
+            sources: self.sources.block_chances(&block.sites, pi_mut),
         }
     }
 

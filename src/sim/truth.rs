@@ -29,6 +29,7 @@
 
 use super::mutations::Mutations;
 use super::reads::Event;
+use super::sources::Sources;
 use crate::panel::Hotspot;
 use serde::Serialize;
 use std::io::Write;
@@ -217,11 +218,34 @@ pub struct TruthRow {
     pub alt_duplex_families: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_pairs: Option<u64>,
+    /// Where the site's ALT comes from (`tumour`, `chip`, `germline`,
+    /// `artefact`, joined by `+`, or `none`) and the VAF all of them aim at
+    /// together ([`Sources::truth_of`]). Only when `--germline`, `--chip`
+    /// or `--artefact` is given (absent columns otherwise, so a run without
+    /// them writes what it always did); `mutated` and `expected_vaf` stay the
+    /// tumour's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_vaf: Option<String>,
 }
 
 impl TruthRow {
-    pub fn new(h: &Hotspot, site: usize, t: &SiteTruth, mutations: &Mutations, tf: f64) -> Self {
+    pub fn new(
+        h: &Hotspot,
+        site: usize,
+        t: &SiteTruth,
+        mutations: &Mutations,
+        sources: &Sources,
+        tf: f64,
+    ) -> Self {
         let m = mutations.at(site);
+        let (source, source_vaf) = if sources.is_empty() {
+            (None, None)
+        } else {
+            let (name, vaf) = sources.truth_of(site, mutations, tf);
+            (Some(name), Some(format!("{vaf:.6}")))
+        };
         let ratio =
             |a: u64, b: u64, dp: usize| (b > 0).then(|| format!("{:.*}", dp, a as f64 / b as f64));
         TruthRow {
@@ -249,6 +273,8 @@ impl TruthRow {
             duplex_families: None,
             alt_duplex_families: None,
             read_pairs: None,
+            source,
+            source_vaf,
         }
     }
 
