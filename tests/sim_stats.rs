@@ -526,3 +526,90 @@ fn damage_is_on_one_strand_at_its_rate() {
         );
     }
 }
+
+/// The library flags through the command line: a run with every one of
+/// them at -@ 1 (at -d 250, two chunks of fragments per block), then the
+/// command its `params.json` records, at -@ 2 in another folder, writes
+/// the same bytes (the PCR trees and damage are
+/// drawn from each chunk's own stream, so neither the thread count nor a
+/// hash map's order shows); and bad values are refused, all together.
+#[test]
+fn library_flags_reproduce_from_the_recorded_command() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (da, db) = (a.path().to_str().unwrap(), b.path().to_str().unwrap());
+    common::cfspot_ok(&[
+        "simulate",
+        "-o",
+        da,
+        "-s",
+        "5",
+        "-d",
+        "250",
+        "-@",
+        "1",
+        "--umi",
+        "--family-size-mean",
+        "4",
+        "--family-size-dispersion",
+        "2",
+        "--umi-error-rate",
+        "0.01",
+        "--pcr-error-rate",
+        "2e-4",
+        "--pcr-cycles",
+        "12",
+        "--pcr-efficiency",
+        "0.9",
+        "--damage",
+        "G>T:0.001,C>T:0.002",
+    ]);
+    let params = common::json(a.path().join("sim.params.json"));
+    let command = params["command"].as_str().unwrap();
+    for flag in [
+        "--pcr-error-rate 0.0002",
+        "--pcr-cycles 12",
+        "--pcr-efficiency 0.9",
+        "--damage G>T:0.001,C>T:0.002",
+    ] {
+        assert!(command.contains(flag), "{command}");
+    }
+    assert!(params["models"]["pre_sequencing"]
+        .as_str()
+        .unwrap()
+        .contains("12 cycles"));
+    let mut args: Vec<&str> = command.split(' ').skip(1).collect();
+    args.extend(["-o", db, "-@", "2"]);
+    common::cfspot_ok(&args);
+    let mut files = 0;
+    for f in std::fs::read_dir(a.path()).unwrap() {
+        let f = f.unwrap().path();
+        let other = b.path().join(f.file_name().unwrap());
+        assert_eq!(
+            std::fs::read(&f).unwrap(),
+            std::fs::read(&other).unwrap(),
+            "{}",
+            f.display()
+        );
+        files += 1;
+    }
+    assert_eq!(files, 7);
+    common::cfspot_fails(
+        &[
+            "simulate",
+            "-o",
+            db,
+            "--pcr-cycles",
+            "3",
+            "--damage",
+            "G>T:0.5",
+        ],
+        &[
+            "--pcr-cycles and --pcr-efficiency need --pcr-error-rate",
+            "--damage G>T:0.5",
+        ],
+    );
+    common::cfspot_fails(
+        &["simulate", "-o", db, "--damage", "G>X:0.1"],
+        &["--damage 'G>X:0.1'"],
+    );
+}
