@@ -257,6 +257,36 @@ fn call_writes_all_its_files_or_none() {
 }
 
 #[test]
+fn simulate_writes_all_its_files_or_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // The sixth of the simulator's seven files cannot be put in place (a
+    // folder is there): the five before it must not appear either. (Before
+    // the simulator wrote through output::FileSet, sim.bam, sim.bam.bai,
+    // both FASTQs and sim.truth.tsv were left behind.)
+    std::fs::create_dir_all(d.join("out/sim.truth.vcf")).unwrap();
+    std::fs::write(d.join("out/sim.truth.vcf/keep"), "a file in the way\n").unwrap();
+    refused_in(
+        d,
+        &["simulate", "-o", "out", "--depth", "30"],
+        &["sim.truth.vcf"],
+    );
+    // Nothing in the way: all seven.
+    ok_in(d, &["simulate", "-o", "out2", "--depth", "30"]);
+    for suffix in [
+        ".bam",
+        ".bam.bai",
+        "_R1.fastq.gz",
+        "_R2.fastq.gz",
+        ".truth.tsv",
+        ".truth.vcf",
+        ".params.json",
+    ] {
+        assert!(d.join(format!("out2/sim{suffix}")).is_file(), "{suffix}");
+    }
+}
+
+#[test]
 fn simulate_never_writes_over_its_panel() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

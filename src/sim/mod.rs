@@ -91,6 +91,10 @@ pub enum SimError {
     },
     #[error("cannot write {}: {detail}", path.display())]
     Write { path: PathBuf, detail: String },
+    /// The output files as a set (`output::FileSet`): its errors name the
+    /// file.
+    #[error("{0}")]
+    Files(#[from] std::io::Error),
 }
 
 impl SimError {
@@ -154,15 +158,6 @@ impl<'a> Simulation<'a> {
             return Err(SimError::param(
                 "--panel",
                 format!("panel {} holds no hotspots", panel.source),
-            ));
-        }
-        if let Some(h) = panel.hotspots.iter().find(|h| h.ref_allele.is_empty()) {
-            return Err(SimError::param(
-                "--panel",
-                format!(
-                    "{} has no REF bases yet; resolve the panel against the reference first",
-                    h.id
-                ),
             ));
         }
         let healthy = LengthModel::new(

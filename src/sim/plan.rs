@@ -100,14 +100,12 @@ pub(super) fn header_contigs(
     notes: &mut Vec<String>,
 ) -> Vec<(String, u64)> {
     let mut contigs: Vec<(String, u64)> = panel.contigs.clone();
-    let indexed = reference
-        .fasta_path()
-        .and_then(|p| crate::reference::IndexedFasta::from_path(p).ok());
     for h in &panel.hotspots {
         if contigs.iter().any(|c| c.0 == h.contig) {
             continue;
         }
-        let len = indexed.as_ref().and_then(|f| f.contig_len(&h.contig)).unwrap_or_else(|| {
+        // An indexed FASTA knows the whole length; regional windows do not.
+        let len = reference.contig_len(&h.contig).unwrap_or_else(|| {
             // The furthest base the reference holds past this contig's hotspots.
             let last = panel.hotspots.iter().filter(|x| x.contig == h.contig).map(|x| x.end()).max().unwrap_or(h.pos);
             let reach = layout_reach(reference, &h.contig, last);

@@ -3,86 +3,32 @@
 //! BAM with its index built on the way, the FASTQ blocks appended in
 //! order, then the truth and the parameters.
 //!
-//! The seven files are one all-or-nothing set ([`Staged`]): each is written
-//! to a temporary name in the output folder and all are renamed into place
-//! only once every one is complete, so a failed run leaves none behind.
-//! (`Staged` is the seam for a multi-file writer shared with the other
-//! commands, should `crate::output` grow one.)
+//! The seven files are one all-or-nothing set, a [`FileSet`]:
+//! each is written to a temporary name in the output folder and all are
+//! moved into place only once every one is complete, so a failed run leaves
+//! none behind (nor the folders it made). The BAM and its index are written
+//! by htslib, by name, to their outputs' temporary files
+//! ([`Output::temp_path`]).
 
 use super::chunk::BlockOut;
 use super::truth::{self, SiteTruth};
 use super::{bam_out, fastq_out, layout, SimError, SimSummary, Simulation};
+use crate::output::{FileSet, Output};
 use crate::progress::{Measure, Progress};
 use rust_htslib::bam;
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use tempfile::NamedTempFile;
+use std::path::Path;
 
-/// Files being written: each a temporary file in the output folder with
-/// the path it is renamed to at the end.
-struct Staged {
-    dir: PathBuf,
-    files: Vec<(NamedTempFile, PathBuf)>,
+/// An output of the run, at `path`; creating the first makes the folder.
+fn create(path: &Path) -> Result<Output, SimError> {
+    Output::create(Some(path)).map_err(|e| SimError::write(path, e))
 }
 
-impl Staged {
-    fn new(dir: &Path) -> Result<Staged, SimError> {
-        std::fs::create_dir_all(dir).map_err(|e| SimError::write(dir, e))?;
-        Ok(Staged {
-            dir: dir.to_owned(),
-            files: Vec::new(),
-        })
-    }
-
-    /// A temporary file for `dest`; its index in the set.
-    fn add(&mut self, dest: &Path) -> Result<usize, SimError> {
-        let tmp = tempfile::Builder::new()
-            .prefix(".cfspot-")
-            .suffix(".part")
-            .tempfile_in(&self.dir)
-            .map_err(|e| {
-                SimError::write(
-                    dest,
-                    format!(
-                        "cannot create a temporary file in {}: {e}",
-                        self.dir.display()
-                    ),
-                )
-            })?;
-        self.files.push((tmp, dest.to_owned()));
-        Ok(self.files.len() - 1)
-    }
-
-    fn file(&mut self, i: usize) -> &mut std::fs::File {
-        self.files[i].0.as_file_mut()
-    }
-
-    fn path(&self, i: usize) -> &Path {
-        self.files[i].0.path()
-    }
-
-    /// Move every file into place, in the order they were added; returns
-    /// their paths.
-    fn persist(self) -> Result<Vec<PathBuf>, SimError> {
-        let mut done = Vec::new();
-        for (tmp, dest) in self.files {
-            tmp.as_file()
-                .sync_all()
-                .map_err(|e| SimError::write(&dest, e))?;
-            // Temporary files are private (0600); outputs are ordinary files.
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                let _ = tmp
-                    .as_file()
-                    .set_permissions(std::fs::Permissions::from_mode(0o644));
-            }
-            tmp.persist(&dest)
-                .map_err(|e| SimError::write(&dest, e.error))?;
-            done.push(dest);
-        }
-        Ok(done)
-    }
+/// Where a writer that opens files by name (htslib) writes `out`: its
+/// temporary file, or the destination itself when that is a device or a
+/// FIFO, which every output writes in place.
+fn by_name<'a>(out: &'a Output, dest: &'a Path) -> &'a Path {
+    out.temp_path().unwrap_or(dest)
 }
 
 impl Simulation<'_> {
@@ -97,36 +43,32 @@ impl Simulation<'_> {
     pub fn run_with_progress(&self, progress: &Progress) -> Result<SimSummary, SimError> {
         progress.begin(Some(self.fragments()), Measure::Items("fragments"));
         let p = &self.params;
-        let mut staged = Staged::new(&p.out_dir)?;
-        let [bam_path, bai_path, r1_path, r2_path, tsv_path, vcf_path, json_path] =
-            p.output_files();
-        // Every file is staged now, in the order they are listed and moved.
-        let [bam_i, bai_i, r1_i, r2_i, tsv_i, vcf_i, json_i] = [
-            &bam_path, &bai_path, &r1_path, &r2_path, &tsv_path, &vcf_path, &json_path,
-        ]
-        .map(|path| staged.add(path));
-        let (bam_i, bai_i, r1_i, r2_i) = (bam_i?, bai_i?, r1_i?, r2_i?);
-        let (tsv_i, vcf_i, json_i) = (tsv_i?, vcf_i?, json_i?);
+        let paths = p.output_files();
+        let [bam_path, bai_path, r1_path, r2_path, tsv_path, vcf_path, json_path] = &paths;
+        // One `let` each: dropped unfinished (an error), the later go
+        // first, so the folder the BAM's output made is empty when it goes.
+        let bam_file = create(bam_path)?;
+        let bai_file = create(bai_path)?;
+        let mut r1_file = create(r1_path)?;
+        let mut r2_file = create(r2_path)?;
         let threads = p.threads.max(1);
         let header = bam_out::header(&self.contigs, &p.name, &p.command_line());
         let mut writer = bam_out::IndexingWriter::create(
-            staged.path(bam_i),
-            staged.path(bai_i),
+            by_name(&bam_file, bam_path),
+            by_name(&bai_file, bai_path),
             &header,
             p.compression_level,
             threads,
         )
-        .map_err(|e| SimError::write(&bam_path, e))?;
+        .map_err(|e| SimError::write(bam_path, e))?;
         let mut per_block_truth: Vec<Vec<SiteTruth>> = Vec::with_capacity(self.blocks.len());
         let (mut pairs, mut fragments) = (0u64, 0u64);
         {
-            let fq1 = staged.files[r1_i].0.as_file();
-            let fq2 = staged.files[r2_i].0.as_file();
             let mut fq = [
-                std::io::BufWriter::with_capacity(1 << 20, fq1),
-                std::io::BufWriter::with_capacity(1 << 20, fq2),
+                std::io::BufWriter::with_capacity(1 << 20, &mut r1_file),
+                std::io::BufWriter::with_capacity(1 << 20, &mut r2_file),
             ];
-            let fq_paths = [&r1_path, &r2_path];
+            let fq_paths = [r1_path, r2_path];
             let floors = layout::later_floors(&self.blocks);
             // Records of earlier blocks at or past the current block's floor,
             // in order: later blocks' reads may come before them.
@@ -138,7 +80,7 @@ impl Simulation<'_> {
                 let mut write = |rec: &bam::Record| writer.write(rec);
                 let earlier = std::mem::take(&mut held);
                 merge_held(earlier, &out, floor, &mut held, &mut write)
-                    .map_err(|e| SimError::write(&bam_path, e))?;
+                    .map_err(|e| SimError::write(bam_path, e))?;
                 for k in 0..2 {
                     for bytes in &out.fastq[k] {
                         fq[k]
@@ -171,32 +113,30 @@ impl Simulation<'_> {
         }
         // Close the BAM (its EOF block) and write the index built on the way.
         writer.finish().map_err(|e| match e {
-            bam_out::FinishError::Index => SimError::write(&bai_path, e),
-            bam_out::FinishError::Close => SimError::write(&bam_path, e),
+            bam_out::FinishError::Index => SimError::write(bai_path, e),
+            bam_out::FinishError::Close => SimError::write(bam_path, e),
         })?;
+        // In the order they are listed, and moved into place (the index
+        // after the BAM).
+        let mut files = FileSet::new();
+        for out in [bam_file, bai_file, r1_file, r2_file] {
+            files.add(out);
+        }
         let truth = self.truth_rows(&per_block_truth);
-        truth::write_tsv(staged.file(tsv_i), &truth).map_err(|e| SimError::write(&tsv_path, e))?;
-        truth::write_vcf(
-            std::io::BufWriter::new(staged.file(vcf_i)),
-            &self.contigs,
-            &truth,
-            &p.name,
-        )
-        .map_err(|e| SimError::write(&vcf_path, e))?;
+        files.write(tsv_path, |out| truth::write_tsv(out, &truth))?;
+        files.write(vcf_path, |out| {
+            truth::write_vcf(out, &self.contigs, &truth, &p.name)
+        })?;
         let json = serde_json::to_string_pretty(&self.params_json(pairs, fragments))
-            .map_err(|e| SimError::write(&json_path, e))?;
-        let json_file = staged.file(json_i);
-        json_file
-            .write_all(json.as_bytes())
-            .and_then(|_| json_file.write_all(b"\n"))
-            .map_err(|e| SimError::write(&json_path, e))?;
-        // Everything is written: move it into place (the index after the BAM,
-        // so that it is the newer file).
-        let files = staged.persist()?;
+            .map_err(|e| SimError::write(json_path, e))?;
+        files.write(json_path, |out| writeln!(out, "{json}"))?;
+        // Everything is written: move it into place, all of it or none.
+        files.finish()?;
+        let [bam, _, _, _, truth_tsv, ..] = paths.clone();
         Ok(SimSummary {
-            files,
-            bam: bam_path,
-            truth_tsv: tsv_path,
+            files: paths.to_vec(),
+            bam,
+            truth_tsv,
             truth,
             pairs,
             fragments,
