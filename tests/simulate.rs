@@ -533,6 +533,9 @@ fn bad_input_is_reported_and_writes_nothing() {
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
 
+/// What a read shows at one hotspot, by the oracle's rule (see its use).
+type Classify = Box<dyn Fn(&SamRead) -> Option<u8>>;
+
 /// One read of `samtools view` text: what the oracle needs.
 struct SamRead {
     qname: String,
@@ -659,7 +662,7 @@ fn oracle_recount_of_the_bam_equals_truth() {
         alt_hap.extend_from_slice(&w[off + rb.len()..]);
         // What a read shows at this hotspot: Some(0) ref, Some(1) alt,
         // Some(2) other, None not covered.
-        let classify: Box<dyn Fn(&SamRead) -> Option<u8>> = if rb.len() == ab.len() {
+        let classify: Classify = if rb.len() == ab.len() {
             // Substitution: the differing core, read base by base.
             let mut s0 = 0;
             while rb[s0] == ab[s0] {

@@ -372,9 +372,9 @@ mod tests {
                 let mut stack = vec![start];
                 comp[start] = next;
                 while let Some(x) = stack.pop() {
-                    for y in 0..n {
-                        if comp[y] == usize::MAX && overlap(x, y) {
-                            comp[y] = next;
+                    for (y, c) in comp.iter_mut().enumerate() {
+                        if *c == usize::MAX && overlap(x, y) {
+                            *c = next;
                             stack.push(y);
                         }
                     }
