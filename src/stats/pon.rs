@@ -523,7 +523,8 @@ fn parse_site(
 
 /// Sites judged against a panel of normals: each site's null is its PoN
 /// beta-binomial, shrunk towards the sample's own background (`fallback`,
-/// its class rates or a fixed rate) by [`PRIOR_DEPTH`] pseudo-fragments.
+/// its class rates or a fixed rate) by [`PRIOR_DEPTH`] pseudo-fragments,
+/// its over-dispersion widened by the rate's own uncertainty.
 /// The rows must be the panel's, in order ([`Pon::check`]).
 #[derive(Debug)]
 pub struct PonBackground {
@@ -557,7 +558,12 @@ impl BackgroundSource for PonBackground {
         let flags = s.flags();
         SiteBackground {
             rate: (d * pon_rate + w * prior.rate) / (d + w),
-            rho: (d * s.fit.rho + w * prior.rho) / (d + w),
+            // Between normals, shrunk alike; plus the rate's own
+            // uncertainty: its posterior is Beta with α + β = D + W, so a
+            // new sample's alt count is beta-binomial with ρ = 1/(D + W + 1)
+            // more (variances add), which keeps a thin PoN from judging
+            // small counts against a rate known to less than it says.
+            rho: ((d * s.fit.rho + w * prior.rho) / (d + w) + 1.0 / (d + w + 1.0)).min(0.5),
             source: if flags.is_empty() {
                 "pon".into()
             } else {
@@ -723,6 +729,10 @@ mod tests {
             ("pon:recurrent", SourceKind::Pon)
         );
         // Site b (an indel) has its own rate: 1 of 2000 and the prior.
+        // ρ: the normals' (3000·ρ̂ + 1000·0) / 4000 and 1/4001 for the
+        // rate's own uncertainty.
+        let rho_a = 3000.0 * built().sites[0].fit.rho / 4000.0 + 1.0 / 4001.0;
+        assert!((a.rho - rho_a).abs() < 1e-15, "{} vs {rho_a}", a.rho);
         let b = bg.for_site(&ctx[1]);
         assert!((b.rate - 2.0 / 3000.0).abs() < 1e-15, "{}", b.rate);
         assert_eq!(b.source, "pon:germline");
