@@ -4,8 +4,8 @@
 //! from `RX` and the fragments' ends should be the `MI` families.
 
 use cfspot::count::molecule::{
-    detect, ends_of, group_fragments, umi::parse_family, DuplexStrand, Fragment, Grouping,
-    MoleculeTag, Strategy, UmiSource,
+    detect, group_fragments, umi::parse_family, DuplexStrand, Fragment, Grouping, MoleculeTag,
+    Strategy, UmiSource,
 };
 use rust_htslib::bam::{self, Read as _};
 use std::collections::{BTreeMap, BTreeSet};
@@ -35,10 +35,7 @@ fn fragments(bam_path: &Path) -> (Vec<String>, Vec<Fragment>, Truth) {
     let mut names = Vec::new();
     for r in &records {
         names.push(String::from_utf8_lossy(r.qname()).into_owned());
-        frags.push(Fragment {
-            ends: ends_of(r),
-            tag: rx.tag_of(r).unwrap(),
-        });
+        frags.push(rx.fragment_of(r).unwrap());
         let Ok(bam::record::Aux::String(mi)) = r.aux(b"MI") else {
             panic!("simulated reads carry MI")
         };

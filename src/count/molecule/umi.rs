@@ -411,6 +411,18 @@ impl UmiReader {
         }
     }
 
+    /// The fragment `record` stands for, as grouping takes it: its ends
+    /// ([`ends_of`]) and its tag ([`UmiReader::tag_of`]).
+    pub fn fragment_of(
+        &mut self,
+        record: &bam::Record,
+    ) -> Result<super::Fragment, Box<UmiSourceError>> {
+        Ok(super::Fragment {
+            ends: ends_of(record),
+            tag: self.tag_of(record)?,
+        })
+    }
+
     /// What `record` says of its molecule, or an error naming the file and
     /// the record. The first UMI sets the length every later one must have.
     pub fn tag_of(&mut self, record: &bam::Record) -> Result<MoleculeTag, Box<UmiSourceError>> {
@@ -749,6 +761,9 @@ mod tests {
         );
         assert_eq!(ends_of(&r1), mapped);
         assert_eq!(ends_of(&r2), mapped);
+        let mut reader = UmiReader::new(UmiSource::None, Path::new("x.bam"));
+        let f = reader.fragment_of(&r1).unwrap();
+        assert_eq!((f.ends, f.tag), (mapped, MoleculeTag::Untagged));
         // A read whose mate is unmapped is a single end.
         let lone = record(
             "g",
