@@ -2,6 +2,7 @@
 
 use super::shared::{count_with_bar, read_inputs, PanelArgs, ReadFilterArgs};
 use anyhow::{bail, Context, Result};
+use cfspot::count::{flag, CountOptions, Unit};
 use cfspot::output::Output;
 use cfspot::report::count_tsv;
 use clap::Args;
@@ -22,6 +23,7 @@ Examples:
   cfspot count -o counts.tsv -@ 4 sample.bam
   cfspot count --panel my.vcf.gz --reference GRCh38.fa sample.cram
   cfspot count --count-reads -Q 13 sample.bam  # read-level, like samtools mpileup
+  cfspot count --duplex --min-strand-size 2 grouped.bam  # duplex molecules (MI tags)
   samtools view -u -F 0x400 sample.bam | cfspot count -   # a stream, no index
   samtools fastq sample.unaligned.bam | cfspot count -    # interleaved FASTQ";
 
@@ -47,6 +49,63 @@ pub struct CountArgs {
     pub threads: usize,
     #[command(flatten)]
     pub filters: ReadFilterArgs,
+    #[command(flatten)]
+    pub molecules: MoleculeArgs,
+}
+
+/// Counting in molecules (UMI families), from a BAM whose reads carry their
+/// family in the `MI` tag.
+#[derive(clap::Args, Debug, Clone)]
+pub struct MoleculeArgs {
+    /// Count molecules: the fragments of one family (the MI tag, both
+    /// strands of a duplex together) give one consensus. Reads flagged as
+    /// duplicates count (they are the family's copies) unless --excl-flags
+    /// says otherwise.
+    #[arg(long, conflicts_with_all = ["count_reads", "duplex"])]
+    pub molecules: bool,
+    /// Count duplex molecules: those read on both strands (MI `ID/A` and
+    /// `ID/B`), each strand's consensus showing the same allele.
+    #[arg(long, conflicts_with = "count_reads")]
+    pub duplex: bool,
+    /// Fewest fragments a molecule needs at a site to count (fgumi's ctDNA
+    /// preset: 3).
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub min_family_size: u32,
+    /// With --duplex: fewest fragments each strand needs (fgumi's ctDNA
+    /// preset: 2).
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub min_strand_size: u32,
+}
+
+impl MoleculeArgs {
+    /// The unit these flags ask for, if any.
+    fn unit(&self) -> Option<Unit> {
+        match (self.molecules, self.duplex) {
+            (true, _) => Some(Unit::Molecule),
+            (false, true) => Some(Unit::Duplex),
+            (false, false) => None,
+        }
+    }
+
+    /// Set the unit and the consensus options (the sizes only mean
+    /// something in molecules). A family's copies are what duplicate
+    /// marking flags, so the default filters keep them in molecules
+    /// (`explicit_exclude`: the user's --excl-flags stand).
+    pub fn apply(&self, opts: &mut CountOptions, explicit_exclude: bool) -> Result<()> {
+        let Some(unit) = self.unit() else {
+            if self.min_family_size != 1 || self.min_strand_size != 1 {
+                bail!("--min-family-size and --min-strand-size need --molecules or --duplex");
+            }
+            return Ok(());
+        };
+        opts.unit = unit;
+        if !explicit_exclude {
+            opts.exclude_flags &= !flag::DUPLICATE;
+        }
+        opts.consensus.min_family_size = self.min_family_size;
+        opts.consensus.min_strand_size = self.min_strand_size;
+        Ok(())
+    }
 }
 
 impl CountArgs {
@@ -68,7 +127,9 @@ impl CountArgs {
                  (an aligner's equivalent placement in a repeat is not recognised)"
             );
         }
-        let opts = self.filters.options();
+        let mut opts = self.filters.options();
+        self.molecules
+            .apply(&mut opts, self.filters.excl_flags.is_some())?;
         let counted = count_with_bar(
             &self.inputs,
             &panel,

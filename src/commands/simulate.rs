@@ -31,9 +31,7 @@ Outputs (in --out-dir):
   NAME.bam, NAME.bam.bai              coordinate-sorted, indexed; MAPQ 60, NM/MD,
                                       @RG SM:NAME; PCR duplicates flagged 0x400
   NAME.truth.tsv                      per hotspot: id mutated expected_vaf depth
-                                      alt_fragments vaf (+ more columns; with --umi,
-                                      --family-size-mean, --pcr-error-rate or --damage
-                                      also families, duplex_families and read pairs)
+                                      alt_fragments vaf (+ more columns)
   NAME.truth.vcf                      the mutated hotspots
   NAME.params.json                    every parameter, the seed and the version
   Files appear together at the end; a failed run leaves none behind.

@@ -76,6 +76,9 @@ pub struct CountOptions {
     /// Also tally the background (non-hotspot positions around the sites),
     /// as calling needs. Needs a reference.
     pub background: bool,
+    /// How a family's fragments make one molecule (molecule and duplex
+    /// units).
+    pub consensus: molecule::consensus::ConsensusOptions,
 }
 
 impl Default for CountOptions {
@@ -88,6 +91,7 @@ impl Default for CountOptions {
             unit: Unit::Fragment,
             group_gap: 1000,
             background: false,
+            consensus: Default::default(),
         }
     }
 }
@@ -113,6 +117,12 @@ pub enum CountError {
     Stream(#[from] stream::StreamError),
     #[error(transparent)]
     NotYet(#[from] unit::NotYet),
+    #[error("counting in molecules needs each read's family in an MI tag (as fgbio/fgumi GroupReadsByUmi and `cfspot simulate --umi` write it): read {read} in {path}: {problem}", path = path.display())]
+    NoMoleculeTag {
+        path: PathBuf,
+        read: String,
+        problem: molecule::umi::TagProblem,
+    },
     #[error(
         "the background error model needs the reference around the hotspots: give --reference"
     )]

@@ -2,6 +2,7 @@
 
 use super::allele::{Allele, SiteModel};
 use super::fragment::{FragmentCall, Observation};
+use super::molecule::tally::FamilyStats;
 use std::collections::BTreeMap;
 
 /// Order of the per-base columns of single-base sites.
@@ -31,6 +32,9 @@ pub struct SiteCounts {
     /// Fragment lengths (|TLEN| of proper pairs) of ref and alt fragments.
     pub ref_lengths: LengthHistogram,
     pub alt_lengths: LengthHistogram,
+    /// Counted in molecules: the families behind the counts (which are
+    /// then molecules, `discordant` those whose fragments disagree).
+    pub families: Option<FamilyStats>,
 }
 
 impl SiteCounts {
@@ -75,6 +79,11 @@ impl SiteCounts {
         }
         self.ref_lengths.merge(&other.ref_lengths);
         self.alt_lengths.merge(&other.alt_lengths);
+        match (self.families.as_mut(), other.families) {
+            (Some(x), Some(y)) => x.merge(&y),
+            (None, y) => self.families = y,
+            (Some(_), None) => {}
+        }
     }
 
     /// Add one fragment's (or read's) outcome.

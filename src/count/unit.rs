@@ -3,9 +3,9 @@
 //!
 //! A read alone; a fragment (its two mates merged into one observation,
 //! the default); a molecule (the fragments sharing a UMI, collapsed into
-//! one); a duplex molecule (both strands of one). Molecule and duplex are
-//! the shape only for now: the engines refuse them with [`NotYet`] until
-//! UMI families are grouped.
+//! one); a duplex molecule (both strands of one). The BAM engines count
+//! molecules by their reads' `MI` families (`super::molecule`); the FASTQ
+//! engine refuses them with [`NotYet`] for now.
 
 /// What one count stands for.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -24,7 +24,7 @@ pub enum Unit {
 
 /// A unit the engines cannot count yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("counting by {} is not implemented yet: count by fragment (the default) or by read (--count-reads)", .0.singular())]
+#[error("counting by {} is not implemented yet for FASTQ input: align the reads and give the BAM, each read's family in its MI tag (as fgbio/fgumi GroupReadsByUmi writes it), or count by fragment (the default)", .0.singular())]
 pub struct NotYet(pub Unit);
 
 impl Unit {
@@ -89,11 +89,16 @@ impl Unit {
         !(self.pairs_mates() && paired)
     }
 
-    /// `Ok` for a unit the engines count today.
-    pub fn supported(self) -> Result<(), NotYet> {
-        match self {
-            Unit::Read | Unit::Fragment => Ok(()),
-            Unit::Molecule | Unit::Duplex => Err(NotYet(self)),
+    /// Is it made of UMI families (molecule or duplex)?
+    pub fn molecules(self) -> bool {
+        matches!(self, Unit::Molecule | Unit::Duplex)
+    }
+
+    /// `Ok` for a unit the FASTQ engine counts today.
+    pub fn supported_from_fastq(self) -> Result<(), NotYet> {
+        match self.molecules() {
+            false => Ok(()),
+            true => Err(NotYet(self)),
         }
     }
 }
@@ -133,14 +138,16 @@ mod tests {
     }
 
     #[test]
-    fn molecules_are_refused_for_now() {
-        assert!(Unit::Read.supported().is_ok() && Unit::Fragment.supported().is_ok());
-        let e = Unit::Duplex.supported().unwrap_err();
+    fn molecules_are_refused_from_fastq_for_now() {
+        assert!(Unit::Read.supported_from_fastq().is_ok());
+        assert!(Unit::Fragment.supported_from_fastq().is_ok());
+        let e = Unit::Duplex.supported_from_fastq().unwrap_err();
         assert_eq!(e, NotYet(Unit::Duplex));
         assert!(e
             .to_string()
-            .contains("by duplex molecule is not implemented yet"));
-        assert!(Unit::Molecule.supported().is_err());
+            .contains("by duplex molecule is not implemented yet for FASTQ"));
+        assert!(Unit::Molecule.supported_from_fastq().is_err());
+        assert!(Unit::Duplex.molecules() && !Unit::Fragment.molecules());
         assert!(!Unit::Read.pairs_mates() && Unit::Molecule.pairs_mates());
     }
 

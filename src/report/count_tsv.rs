@@ -58,6 +58,19 @@ pub struct CountRow {
     pub min_baseq: Option<u8>,
     pub incl_flags: Option<String>,
     pub excl_flags: Option<String>,
+    /// Counted in molecules only (absent otherwise, so fragment and read
+    /// tables keep their columns): the fragments behind the site's
+    /// molecules, the molecules seen (before the family-size minimum), those
+    /// seen on both strands, and the median fragments per molecule.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub fragments: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub families: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub duplex_families: Option<u64>,
+    /// Empty (but present) at a site no molecule covers.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub median_family_size: Option<String>,
 }
 
 impl CountRow {
@@ -65,6 +78,7 @@ impl CountRow {
         let ref_len = c.ref_lengths.summary();
         let alt_len = c.alt_lengths.summary();
         let base = |i: usize| c.bases.map(|b| b[i]);
+        let fam = c.families.as_ref();
         CountRow {
             id: h.id.clone(),
             contig: h.contig.clone(),
@@ -103,6 +117,11 @@ impl CountRow {
             min_baseq: settings.min_baseq,
             incl_flags: settings.incl_flags.map(flags_hex),
             excl_flags: settings.excl_flags.map(flags_hex),
+            fragments: fam.map(|f| f.fragments),
+            families: fam.map(|f| f.families),
+            duplex_families: fam.map(|f| f.duplex_families),
+            median_family_size: fam
+                .map(|f| f.median_size().map(|m| format!("{m}")).unwrap_or_default()),
         }
     }
 

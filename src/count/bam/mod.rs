@@ -113,7 +113,6 @@ pub(super) fn passes(
     plan: &CountPlan,
 ) -> Result<Vec<Pass>, CountError> {
     let (panel, reference, opts) = (plan.panel(), plan.reference(), plan.opts());
-    opts.unit.supported()?;
     let names: Vec<String> = header
         .target_names()
         .iter()

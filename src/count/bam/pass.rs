@@ -7,6 +7,9 @@ use super::{ref_end, Pass};
 use crate::count::allele::SiteModel;
 use crate::count::background::BackgroundWindow;
 use crate::count::fragment::{collapse_mates, FragmentCall, Observation};
+use crate::count::molecule::tally::{FamilyKey, FamilyTally};
+use crate::count::molecule::umi::{TagProblem, UmiSource};
+use crate::count::molecule::MoleculeTag;
 use crate::count::reclip::{soft_clips, ReadSpan, Reclipper};
 use crate::count::refcheck::GroupRefChecks;
 use crate::count::regions::RegionReader;
@@ -26,6 +29,14 @@ fn query_len(cigar: &[u32]) -> usize {
         .sum()
 }
 
+/// A read's family from its `MI` tag (`umi`'s reading of it), or why not.
+fn family_of(record: &bam::Record) -> Result<FamilyKey, TagProblem> {
+    match UmiSource::Mi.tag_of(record)? {
+        MoleculeTag::Family { id, strand } => Ok(FamilyKey::new(id.as_bytes(), strand)),
+        _ => unreachable!("the MI source gives families"),
+    }
+}
+
 /// Observations of one read, keyed by the site's index within its group.
 type ReadObs = Vec<(u16, Observation)>;
 
@@ -34,6 +45,7 @@ type ReadObs = Vec<(u16, Observation)>;
 struct Pending {
     obs: ReadObs,
     record: Option<bam::Record>,
+    family: Option<FamilyKey>,
 }
 
 /// What one group of sites yields.
@@ -62,6 +74,8 @@ struct ReadFacts {
     mate_may_come: bool,
     paired: bool,
     observation: Observation,
+    /// Its family (`MI`), when counting in molecules.
+    family: Option<FamilyKey>,
 }
 
 /// One group's counts while its pass is read.
@@ -78,6 +92,9 @@ struct GroupState<'a> {
     reclipper: Option<Reclipper>,
     /// REF against the reads' MD tags, when no reference was given.
     ref_checks: Option<GroupRefChecks>,
+    /// Counting in molecules: each site's fragment calls by family, counted
+    /// when the group is done.
+    families: Option<FamilyTally>,
 }
 
 impl<'a> GroupState<'a> {
@@ -87,12 +104,14 @@ impl<'a> GroupState<'a> {
         background: Option<BackgroundWindow>,
         reclipper: Option<Reclipper>,
         ref_checks: Option<GroupRefChecks>,
+        molecules: bool,
     ) -> Self {
         let sites: Vec<&SiteModel> = group.sites.iter().map(|&i| &models[i]).collect();
         GroupState {
             start: group.start,
             end: group.end,
             counts: sites.iter().map(|m| SiteCounts::new(m)).collect(),
+            families: molecules.then(|| FamilyTally::new(sites.len())),
             sites,
             pending: FxHashMap::default(),
             background,
@@ -107,9 +126,18 @@ impl<'a> GroupState<'a> {
         read.pos < self.end && read.end.max(read.pos + 1) > self.start
     }
 
-    fn add(&mut self, obs: &[(u16, Observation)]) {
+    fn add(&mut self, obs: &[(u16, Observation)], family: Option<&FamilyKey>) {
         for &(j, o) in obs {
-            self.counts[j as usize].add(self.sites[j as usize], FragmentCall::Observed(o));
+            self.count(j as usize, FragmentCall::Observed(o), family);
+        }
+    }
+
+    /// One fragment's call at site `j`: counted, or kept with its family
+    /// when counting in molecules.
+    fn count(&mut self, j: usize, call: FragmentCall, family: Option<&FamilyKey>) {
+        match (self.families.as_mut(), family) {
+            (Some(families), Some(key)) => families.add(j, key, call),
+            _ => self.counts[j].add(self.sites[j], call),
         }
     }
 
@@ -173,11 +201,10 @@ impl<'a> GroupState<'a> {
             .then(|| self.pending.remove(record.qname()))
             .flatten()
         {
-            let (counts, sites) = (&mut self.counts, &self.sites);
             collapse_mates(&mate.obs, obs, |j, call, merged| {
                 let j = j as usize;
-                counts[j].overlaps_merged += u64::from(merged);
-                counts[j].add(sites[j], call);
+                self.counts[j].overlaps_merged += u64::from(merged);
+                self.count(j, call, read.family.as_ref());
             });
             if let Some(bg) = self.background.as_mut() {
                 bg.add_fragment(
@@ -194,12 +221,13 @@ impl<'a> GroupState<'a> {
             let waiting = Pending {
                 obs: std::mem::take(obs),
                 record: self.background.is_some().then(|| record.clone()),
+                family: read.family.clone(),
             };
             self.pending.insert(record.qname().to_vec(), waiting);
         } else {
             // No mate to wait for (unpaired, read mode, or the mate came
             // earlier and showed nothing here).
-            self.add(obs);
+            self.add(obs, read.family.as_ref());
             // The background takes whole fragments only: a read alone when
             // it is one (unpaired, or read mode), never half a pair whose
             // other half was not fetched.
@@ -214,9 +242,12 @@ impl<'a> GroupState<'a> {
     /// Mates that never came (filtered, or outside the fetched regions):
     /// their observations count alone; the background takes whole
     /// fragments only.
-    fn finish(mut self) -> GroupCounts {
+    fn finish(mut self, opts: &CountOptions) -> GroupCounts {
         for (_, w) in std::mem::take(&mut self.pending) {
-            self.add(&w.obs);
+            self.add(&w.obs, w.family.as_ref());
+        }
+        if let Some(families) = self.families.take() {
+            families.finish(opts.unit, &opts.consensus, &self.sites, &mut self.counts);
         }
         GroupCounts {
             sites: self.counts,
@@ -270,7 +301,7 @@ pub(in crate::count) fn count_pass(
     let mut states: Vec<GroupState> = groups
         .iter()
         .zip(windows.into_iter().zip(reclippers).zip(ref_checks))
-        .map(|(g, ((w, r), c))| GroupState::new(g, models, w, r, c))
+        .map(|(g, ((w, r), c))| GroupState::new(g, models, w, r, c, opts.unit.molecules()))
         .collect();
     reader.fetch(contig, &pass.intervals).map_err(read_error)?;
     let mut record = bam::Record::new();
@@ -309,6 +340,16 @@ pub(in crate::count) fn count_pass(
             reads.no_sequence += 1;
             continue;
         }
+        let family = match opts.unit.molecules() {
+            true => Some(
+                family_of(&record).map_err(|problem| CountError::NoMoleculeTag {
+                    path: path.to_owned(),
+                    read: String::from_utf8_lossy(record.qname()).into_owned(),
+                    problem,
+                })?,
+            ),
+            false => None,
+        };
         let paired = flags & flag::PAIRED != 0;
         let reverse = flags & flag::REVERSE != 0;
         let fragment_reverse = opts.unit.strand(paired, flags & flag::READ2 != 0, reverse);
@@ -334,13 +375,14 @@ pub(in crate::count) fn count_pass(
                     0
                 },
             },
+            family,
         };
         for state in states.iter_mut().filter(|g| g.overlaps(&read)) {
             state.observe(&record, &read, &mut obs, opts);
         }
     }
     Ok(PassCounts {
-        groups: states.into_iter().map(GroupState::finish).collect(),
+        groups: states.into_iter().map(|g| g.finish(opts)).collect(),
         reads,
     })
 }

@@ -844,23 +844,3 @@ fn mates_without_rnext_merge_by_name() {
     let g12d = site(&panel, &counts, "KRAS_G12D");
     assert_eq!((g12d.alt_count(), g12d.overlaps_merged), (2, 1));
 }
-
-#[test]
-fn molecules_and_duplexes_are_refused_until_umis_are_grouped() {
-    let recs = vec![kras_alt_read("a", 0)];
-    let bam = Fixture::new("molecules", &recs);
-    let input = AlignmentInput::open(&bam.path, None).unwrap();
-    let panel = Panel::demo();
-    for unit in [crate::count::Unit::Molecule, crate::count::Unit::Duplex] {
-        let opts = CountOptions {
-            unit,
-            ..CountOptions::default()
-        };
-        let plan = CountPlan::new(&panel, None, &opts);
-        let e = count_bam(&input, &plan, &Progress::new()).unwrap_err();
-        assert!(
-            matches!(e, CountError::NotYet(crate::count::unit::NotYet(u)) if u == unit),
-            "{e}"
-        );
-    }
-}

@@ -246,7 +246,7 @@ impl Engine<'_> {
         &self,
         progress: &Progress,
     ) -> Result<(Vec<SiteCounts>, Vec<BackgroundWindow>), FastqError> {
-        self.plan.opts().unit.supported()?;
+        self.plan.opts().unit.supported_from_fastq()?;
         progress.begin(self.layout.stored_size(), Measure::Bytes);
         // File bytes behind every batch received so far, the final empty
         // ones included (they hold the gzip trailer); reported after the

@@ -1,4 +1,5 @@
-//! Molecules: which reads came from one original DNA molecule.
+//! Molecules: which reads came from one original DNA molecule, and what
+//! the molecule showed.
 //!
 //! [`umi`] reads what a record says about its molecule (a UMI in the `RX`
 //! tag or the read name, a family already assigned in `MI`, or nothing)
@@ -6,10 +7,14 @@
 //! fragments covering one site group into families (same ends, same
 //! orientation, UMIs within an edit of each other), and for duplex
 //! libraries pairs the two strands of each molecule. [`read_structure`]
-//! takes the UMI off FASTQ reads by fgbio's read structures.
+//! takes the UMI off FASTQ reads by fgbio's read structures. [`consensus`]
+//! owns what a family shows at a site; [`tally`] keeps a site group's
+//! families while its pass is read and counts each molecule once.
 
+pub mod consensus;
 pub mod group;
 pub mod read_structure;
+pub mod tally;
 pub mod umi;
 
 pub use group::{
