@@ -56,7 +56,8 @@ pub fn add_outputs(
     let (rows, summary) = (&called.rows, &called.summary);
     files.write(&tsv, |out| calls::write_tsv(out, rows))?;
     files.write(&vcf, |out| {
-        calls::write_vcf(out, &summary.sample, panel, rows)
+        let normal = summary.normal.as_ref().map(|n| n.sample.as_str());
+        calls::write_vcf_with_normal(out, &summary.sample, normal, panel, rows)
     })?;
     files.write(&json, |out| {
         serde_json::to_writer_pretty(&mut *out, summary)

@@ -298,6 +298,13 @@ mod tests {
             status: status.into(),
             filter: String::new(),
             note: String::new(),
+            normal_depth: None,
+            normal_ref_count: None,
+            normal_alt: None,
+            normal_vaf: None,
+            normal_p_value: None,
+            normal_excess_p: None,
+            normal_label: None,
             judged_by: None,
         }
     }

@@ -19,6 +19,7 @@ use crate::report::calls::{self, CallRow, FragmentLengths};
 use crate::report::count_tsv::{self, CountTsvError};
 use crate::stats::background::{BackgroundSource, SiteBackground, SiteContext};
 use crate::stats::call::{self as test, CallOptions};
+use crate::stats::normal::{self, NormalSummary};
 use std::path::{Path, PathBuf};
 
 /// Count a sample's reads (one BAM/CRAM, one or two FASTQ files, or `-`)
@@ -66,12 +67,52 @@ pub fn call_sample(
     informed: Option<&[usize]>,
     opts: &CallOptions,
 ) -> CalledSample {
-    let counts = &counted.sites;
-    let backgrounds: Vec<SiteBackground> = SiteContext::for_sites(&panel.hotspots, counts)
+    call_sample_with_normal(sample, panel, counted, background, None, informed, opts)
+}
+
+/// The patient's white-cell sample beside the plasma (`call --normal`):
+/// counted at the same sites with the same rules ([`count_sample`] or
+/// [`read_counts`]), and judged against its own background.
+pub struct MatchedNormal<'a> {
+    /// Its name (its VCF column and `summary.json`'s `normal.sample`).
+    pub sample: &'a str,
+    pub counted: &'a Counted,
+    pub background: &'a dyn BackgroundSource,
+}
+
+fn site_backgrounds(
+    panel: &Panel,
+    counts: &[count::SiteCounts],
+    background: &dyn BackgroundSource,
+) -> Vec<SiteBackground> {
+    SiteContext::for_sites(&panel.hotspots, counts)
         .iter()
         .map(|site| background.for_site(site))
-        .collect();
-    let site_calls = test::call_sites(counts, &backgrounds, opts);
+        .collect()
+}
+
+/// [`call_sample`], with a matched normal when given: a site whose alt the
+/// normal carries is `CHIP_OR_GERMLINE` and kept out of the tumour
+/// fraction (see [`crate::stats::normal`]); every row and the summary say
+/// what the normal showed.
+pub fn call_sample_with_normal(
+    sample: &str,
+    panel: &Panel,
+    counted: &Counted,
+    background: &dyn BackgroundSource,
+    normal: Option<&MatchedNormal>,
+    informed: Option<&[usize]>,
+    opts: &CallOptions,
+) -> CalledSample {
+    let counts = &counted.sites;
+    let backgrounds = site_backgrounds(panel, counts, background);
+    let mut site_calls = test::call_sites(counts, &backgrounds, opts);
+    if let Some(n) = normal {
+        let normal_counts = &n.counted.sites;
+        let normal_backgrounds = site_backgrounds(panel, normal_counts, n.background);
+        let judged = normal::judge(&site_calls, normal_counts, &normal_backgrounds, opts);
+        normal::apply(&mut site_calls, judged);
+    }
     let sample_call = test::judge_sample(counts, &site_calls, informed, opts);
     let rows: Vec<CallRow> = panel
         .hotspots
@@ -82,7 +123,7 @@ pub fn call_sample(
         .collect();
     // The duplicate share is known only where reads were seen (BAM/CRAM).
     let reads = (counted.reads.primary > 0).then_some(counted.reads);
-    let summary = calls::summary(
+    let mut summary = calls::summary(
         sample,
         panel,
         &site_calls,
@@ -92,5 +133,16 @@ pub fn call_sample(
         FragmentLengths::new(counts, &site_calls),
         background.summary(),
     );
+    summary.normal = normal.map(|n| {
+        let ids: Vec<&str> = panel.hotspots.iter().map(|h| h.id.as_str()).collect();
+        NormalSummary::new(
+            n.sample,
+            &ids,
+            &site_calls,
+            opts,
+            calls::qc(&n.counted.sites, None).median_depth,
+            n.background.summary(),
+        )
+    });
     CalledSample { rows, summary }
 }

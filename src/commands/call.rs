@@ -4,7 +4,7 @@ use super::shared::{count_with_bar, input_stem, read_inputs, PanelArgs, ReadFilt
 use anyhow::{bail, Context, Result};
 use cfspot::calling::{output_paths, verdict, write_outputs};
 use cfspot::count::Unit;
-use cfspot::output::Output;
+use cfspot::output::{refuse_same_inputs, Output};
 use cfspot::panel::Panel;
 use cfspot::pipeline;
 use cfspot::report::{calls, count_tsv};
@@ -19,7 +19,9 @@ Outputs (PREFIX defaults to the input's name without its extension):
   PREFIX.calls.tsv     one row per hotspot: depth, alt_count, VAF with its
                        Clopper-Pearson 95% interval, background, p_value,
                        q_value, lod95, status (DETECTED, NOT_DETECTED,
-                       LOW_DEPTH, FILTERED) and a plain-words note
+                       LOW_DEPTH, FILTERED; CHIP_OR_GERMLINE with --normal)
+                       and a plain-words note; with --normal, the normal's
+                       depth, alt, VAF, test and label too
   PREFIX.vcf           the same as VCF 4.3 (FILTER = status, FORMAT GT:AD:DP:AF)
   PREFIX.summary.json  tumour fraction with its 95% interval, the sample
                        status against --tf-threshold, sample LoD, QC and the
@@ -41,6 +43,7 @@ Examples:
   cfspot call --tumour-informed KRAS_G12D,TP53_R175H sample.bam
   cfspot call --background-rate 1e-3 counts.tsv   # from a count TSV
   cfspot call --pon pon.tsv sample.bam            # against a panel of normals
+  cfspot call -o out/p1 --normal p1_wbc.bam p1_plasma.bam   # matched normal
   samtools view -u -q 20 sample.bam | cfspot call -o out/s1 -
   cfspot call -o - sample.bam | grep -w DETECTED   # the detected sites";
 
@@ -102,6 +105,17 @@ pub struct CallArgs {
     /// counting settings.
     #[arg(long, value_name = "PON.tsv")]
     pub pon: Option<PathBuf>,
+    /// Matched normal (the patient's white blood cells, buffy coat): a
+    /// BAM/CRAM, FASTQ (give --normal twice: R1, then R2) or a count TSV,
+    /// counted at the same sites with the same filters and judged against
+    /// its own background. A site whose alt the normal carries is
+    /// CHIP_OR_GERMLINE, kept out of the tumour fraction.
+    #[arg(long, value_name = "WBC", action = clap::ArgAction::Append)]
+    pub normal: Vec<PathBuf>,
+    /// The matched normal's name in the VCF and summary [default: its file
+    /// name without the extension].
+    #[arg(long, value_name = "NAME", requires = "normal")]
+    pub normal_sample: Option<String>,
     #[command(flatten)]
     pub filters: ReadFilterArgs,
 }
@@ -154,6 +168,70 @@ fn informed_sites(spec: &str, panel: &Panel) -> Result<Vec<usize>> {
 }
 
 impl CallArgs {
+    /// One sample's counts (`inputs`: the plasma's or the normal's) and
+    /// the background they are judged against: a count TSV with
+    /// --background-rate, else the reads counted with the flanks around the
+    /// sites (unless --background-rate is given).
+    fn count(
+        &self,
+        inputs: &[PathBuf],
+        panel: &Panel,
+        reference: Option<&dyn cfspot::reference::Reference>,
+    ) -> Result<(cfspot::count::Counted, Box<dyn BackgroundSource>)> {
+        let first = &inputs[0];
+        if count_tsv::looks_like(first) {
+            // Read first: an empty or broken TSV is the first thing to say.
+            let asked = self.filters.count_reads.then_some(Unit::Read);
+            let counted = pipeline::read_counts(first, panel, asked)?;
+            let Some(rate) = self.background_rate else {
+                bail!(
+                    "{} is a count TSV, which holds no background positions: give --background-rate (e.g. 1e-3), or call the BAM itself",
+                    first.display()
+                );
+            };
+            return Ok((counted, Box::new(FixedRate(rate))));
+        }
+        let mut count_opts = self.filters.options();
+        count_opts.background = self.background_rate.is_none();
+        let counted = count_with_bar(inputs, panel, reference, &count_opts, self.threads)?;
+        let background: Box<dyn BackgroundSource> = match self.background_rate {
+            Some(rate) => Box::new(FixedRate(rate)),
+            None => Box::new(ClassRates::estimate(&counted.background)?),
+        };
+        Ok((counted, background))
+    }
+
+    /// `--normal`: one or two files (FASTQ R1 and R2), not the sample's own
+    /// reads, and not standard input twice.
+    fn check_normal(&self) -> Result<()> {
+        if self.normal.len() > 2 {
+            bail!(
+                "--normal takes one file, or two for FASTQ R1 and R2 (given {} times)",
+                self.normal.len()
+            );
+        }
+        refuse_same_inputs(&self.normal)?;
+        let stdin = |paths: &[PathBuf]| paths.iter().any(|p| cfspot::stdin::is_stdin(p));
+        if stdin(&self.normal) && stdin(&self.inputs) {
+            bail!("the sample and --normal cannot both be standard input (-)");
+        }
+        for n in &self.normal {
+            for i in &self.inputs {
+                let same = match (std::fs::canonicalize(n), std::fs::canonicalize(i)) {
+                    (Ok(a), Ok(b)) => a == b,
+                    _ => false,
+                };
+                if same {
+                    bail!(
+                        "--normal {} is one of the sample's own inputs: the matched normal is the patient's white-cell sample, counted beside the plasma",
+                        n.display()
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn options(&self) -> Result<CallOptions> {
         if !(0.0..=1.0).contains(&self.tf_threshold) {
             bail!("--tf-threshold must be between 0 and 1");
@@ -195,9 +273,13 @@ impl CallArgs {
             _ if cfspot::stdin::is_stdin(first) => PathBuf::from("stdin"),
             _ => stem_of_input(),
         };
+        self.check_normal()?;
         // Nothing is read or written before it is sure that no output is
         // an input.
         let mut inputs = read_inputs(&self.inputs, &self.panel)?;
+        for n in &self.normal {
+            inputs.reads(n);
+        }
         if let Some(spec) = self.tumour_informed.as_deref() {
             if Path::new(spec).is_file() {
                 inputs.file(Path::new(spec), "the --tumour-informed VCF");
@@ -233,43 +315,54 @@ impl CallArgs {
         });
 
         // Counts, and the background they are judged against.
-        let (counted, background): (_, Box<dyn BackgroundSource>) = if count_tsv::looks_like(first)
-        {
-            // Read first: an empty or broken TSV is the first thing to say.
-            let asked = self.filters.count_reads.then_some(Unit::Read);
-            let counted = pipeline::read_counts(first, &panel, asked)?;
-            let Some(rate) = self.background_rate else {
-                bail!(
-                    "{} is a count TSV, which holds no background positions: give --background-rate (e.g. 1e-3), or call the BAM itself",
-                    first.display()
-                );
-            };
-            (counted, Box::new(FixedRate(rate)))
-        } else {
-            let mut count_opts = self.filters.options();
-            count_opts.background = self.background_rate.is_none();
-            let counted = count_with_bar(
-                &self.inputs,
-                &panel,
-                reference.as_deref(),
-                &count_opts,
-                self.threads,
-            )?;
-            let background: Box<dyn BackgroundSource> = match self.background_rate {
-                Some(rate) => Box::new(FixedRate(rate)),
-                None => Box::new(ClassRates::estimate(&counted.background)?),
-            };
-            (counted, background)
-        };
+        let (counted, background) = self.count(&self.inputs, &panel, reference.as_deref())?;
         let background: Box<dyn BackgroundSource> = match pon {
             Some((pon, path)) => Box::new(PonBackground::new(pon, path, background)),
             None => background,
         };
-        let called = pipeline::call_sample(
+        // The matched normal: the same counting, and its own background (a
+        // PoN judges the plasma; the normal's question is only whether it
+        // carries the alt above its own errors).
+        let normal_name = self.normal.first().map(|n| {
+            self.normal_sample
+                .clone()
+                .unwrap_or_else(|| match input_stem(n) {
+                    s if s.is_empty() || s == "-" => "normal".to_string(),
+                    s => s,
+                })
+        });
+        let normal = match &normal_name {
+            Some(_) => Some(
+                self.count(&self.normal, &panel, reference.as_deref())
+                    .context("the matched normal (--normal)")?,
+            ),
+            None => None,
+        };
+        if let Some((n, _)) = &normal {
+            // A count TSV says its own unit: the two VAFs compare only in one.
+            let (ours, theirs) = (counted.settings.unit, n.settings.unit);
+            if ours != theirs {
+                bail!(
+                    "the matched normal {} is counted in {theirs}s, the sample in {ours}s: count both in one unit",
+                    self.normal[0].display()
+                );
+            }
+        }
+        let matched =
+            normal
+                .as_ref()
+                .zip(normal_name.as_deref())
+                .map(|((counted, background), name)| pipeline::MatchedNormal {
+                    sample: name,
+                    counted,
+                    background: background.as_ref(),
+                });
+        let called = pipeline::call_sample_with_normal(
             &sample,
             &panel,
             &counted,
             background.as_ref(),
+            matched.as_ref(),
             informed.as_deref(),
             &opts,
         );

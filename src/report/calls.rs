@@ -10,6 +10,7 @@ use crate::panel::{Hotspot, Panel};
 pub use crate::stats::background::BackgroundSummary;
 use crate::stats::background::SourceKind;
 use crate::stats::call::{CallOptions, SampleCall, SiteCall, SiteStatus};
+use crate::stats::normal::{NormalLabel, NormalSite, NormalSummary};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 
@@ -28,6 +29,22 @@ fn fixed6_opt<S: serde::Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::E
 /// Rates and p-values, 4 significant digits (`1.234e-5`).
 fn sci4<S: serde::Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&format!("{v:.3e}"))
+}
+
+/// [`sci4`] of a column that is skipped when `None`.
+fn sci4_opt<S: serde::Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => sci4(v, s),
+        None => s.serialize_none(),
+    }
+}
+
+/// [`fixed6_opt`] of a column that is skipped when `None`.
+fn fixed6_opt_opt<S: serde::Serializer>(v: &Option<Option<f64>>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => fixed6_opt(v, s),
+        None => s.serialize_none(),
+    }
 }
 
 /// One row of `calls.tsv`. Column names are part of cfspot's interface.
@@ -69,6 +86,36 @@ pub struct CallRow {
     pub status: String,
     pub filter: String,
     pub note: String,
+    // The matched normal (`call --normal`): written only when one was
+    // given, so that a call without it writes the same columns as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub normal_depth: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub normal_ref_count: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub normal_alt: Option<u64>,
+    /// Outer `None`: no normal; inner `None`: the normal has no depth here.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "fixed6_opt_opt"
+    )]
+    pub normal_vaf: Option<Option<f64>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "sci4_opt"
+    )]
+    pub normal_p_value: Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "sci4_opt"
+    )]
+    pub normal_excess_p: Option<f64>,
+    /// `absent`, `chip`, `germline` or `normal_uninformative`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub normal_label: Option<String>,
     /// Which source judged the site (`None` for a row read back from a
     /// file): kept for issue 13's `background_source`, not written yet.
     #[serde(skip)]
@@ -95,12 +142,18 @@ impl CallRow {
                 format!("low depth ({} fragments); LoD95 here {lod}", call.depth)
             }
             SiteStatus::Filtered => format!("filtered ({}); LoD95 here {lod}", call.filter),
+            SiteStatus::ChipOrGermline => String::new(),
         };
         // A site the panel of normals flags is reported, and says so.
         let note = match call.background.source.strip_prefix("pon:") {
             Some(flags) => format!("{note}; flagged in the panel of normals: {flags}"),
             None => note,
         };
+        let note = match &call.normal {
+            Some(n) => normal_note(note, call, n),
+            None => note,
+        };
+        let normal = call.normal.as_ref();
         CallRow {
             id: h.id.clone(),
             gene: h.gene.clone(),
@@ -128,8 +181,52 @@ impl CallRow {
             status: call.status.as_str().to_string(),
             filter: call.filter.clone(),
             note,
+            normal_depth: normal.map(|n| n.depth),
+            normal_ref_count: normal.map(|n| n.ref_count),
+            normal_alt: normal.map(|n| n.alt),
+            normal_vaf: normal.map(|n| n.vaf),
+            normal_p_value: normal.map(|n| n.p_value),
+            normal_excess_p: normal.map(|n| n.excess_p),
+            normal_label: normal.map(|n| n.label.as_str().to_string()),
             judged_by: Some(call.background.judged_by),
         }
+    }
+}
+
+/// A row's note with what the matched normal says: the whole note at a
+/// `CHIP_OR_GERMLINE` site, a clause after the plasma's own elsewhere.
+fn normal_note(note: String, call: &SiteCall, n: &NormalSite) -> String {
+    let in_words = |v| percent(v, Digits::Rounded, Gap::Space);
+    let seen = format!(
+        "{} of {}, VAF {}",
+        n.alt,
+        n.depth,
+        n.vaf.map(in_words).unwrap_or_else(|| "–".into())
+    );
+    let plasma_vaf = call.vaf.map(in_words).unwrap_or_else(|| "–".into());
+    match (call.status, n.label) {
+        (SiteStatus::ChipOrGermline, label) => {
+            let looks = if label == NormalLabel::Germline {
+                "germline-like VAF"
+            } else {
+                "CHIP-like VAF"
+            };
+            let excess = if n.excess {
+                format!(
+                    "; plasma far above the normal (one-sided Fisher p {:.1e}): tumour on top of CHIP is possible, check the tumour tissue",
+                    n.excess_p
+                )
+            } else {
+                String::new()
+            };
+            format!("alt also in the matched normal ({seen}, p {:.1e}; {looks}): CHIP or germline, not tumour, kept out of the tumour fraction; plasma VAF {plasma_vaf}{excess}", n.p_value)
+        }
+        (_, NormalLabel::Uninformative) => {
+            format!("{note}; the matched normal is too thin to tell CHIP ({seen})")
+        }
+        (_, NormalLabel::Absent) => format!("{note}; not in the matched normal ({seen})"),
+        // A carried alt at a FILTERED site: the plasma's artefact stands.
+        (_, _) => format!("{note}; alt also in the matched normal ({seen})"),
     }
 }
 
@@ -181,8 +278,24 @@ fn vcf_float(v: f64) -> String {
 /// Write the VCF: one record per hotspot, in panel order. FILTER carries the
 /// status (`PASS` for DETECTED), INFO the test, FORMAT `GT:AD:DP:AF`.
 pub fn write_vcf<W: Write>(
+    out: W,
+    sample: &str,
+    panel: &Panel,
+    rows: &[CallRow],
+) -> std::io::Result<()> {
+    write_vcf_with_normal(out, sample, None, panel, rows)
+}
+
+/// [`write_vcf`], with the matched normal's column after the plasma's
+/// when `normal` names it, as somatic callers write a tumour/normal pair
+/// (Mutect2's `##normal_sample`/`##tumor_sample` header lines, Strelka's
+/// NORMAL and TUMOR columns): the normal's GT (`0/1` where it carries the
+/// alt), AD, DP and AF, with what its test says in INFO (`NORMAL`, `NP`,
+/// `NEXCESSP`) and FILTER `CHIP_OR_GERMLINE` where the label holds.
+pub fn write_vcf_with_normal<W: Write>(
     mut out: W,
     sample: &str,
+    normal: Option<&str>,
     panel: &Panel,
     rows: &[CallRow],
 ) -> std::io::Result<()> {
@@ -221,6 +334,18 @@ pub fn write_vcf<W: Write>(
         ),
     ] {
         writeln!(out, "##FILTER=<ID={id},Description=\"{desc}\">")?;
+    }
+    if let Some(name) = normal {
+        writeln!(out, "##FILTER=<ID=CHIP_OR_GERMLINE,Description=\"The matched normal carries the alt (its alt count above its own background, one-sided p < alpha): clonal haematopoiesis or germline, not tumour; kept out of the tumour fraction\">")?;
+        for (id, num, ty, desc) in [
+            ("NORMAL", "1", "String", "What the matched normal says: absent, chip, germline or normal_uninformative (too thin to tell)"),
+            ("NP", "1", "Float", "One-sided p-value of the normal's alt count under the normal's own background"),
+            ("NEXCESSP", "1", "Float", "One-sided Fisher p that the plasma's alt share is above the normal's"),
+        ] {
+            writeln!(out, "##INFO=<ID={id},Number={num},Type={ty},Description=\"{desc}\">")?;
+        }
+        writeln!(out, "##tumor_sample={sample}")?;
+        writeln!(out, "##normal_sample={name}")?;
     }
     for (id, num, ty, desc) in [
         ("GENE", "1", "String", "Gene symbol"),
@@ -289,9 +414,10 @@ pub fn write_vcf<W: Write>(
             "##FORMAT=<ID={id},Number={num},Type={ty},Description=\"{desc}\">"
         )?;
     }
+    let normal_column = normal.map(|n| format!("\t{n}")).unwrap_or_default();
     writeln!(
         out,
-        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t{sample}"
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t{sample}{normal_column}"
     )?;
     for r in rows {
         let filter = match r.status.as_str() {
@@ -299,6 +425,7 @@ pub fn write_vcf<W: Write>(
             "FILTERED" if r.filter == "strand_bias" => "STRAND_BIAS",
             s => s,
         };
+        let mut normal_cell = String::new();
         let mut info = Vec::new();
         if !r.gene.is_empty() {
             info.push(format!("GENE={}", vcf_escape(&r.gene)));
@@ -315,6 +442,18 @@ pub fn write_vcf<W: Write>(
         }
         info.push(format!("VAFLO={}", vcf_float(r.vaf_lo)));
         info.push(format!("VAFHI={}", vcf_float(r.vaf_hi)));
+        if normal.is_some() {
+            if let Some(label) = &r.normal_label {
+                info.push(format!("NORMAL={}", vcf_escape(label)));
+            }
+            if let Some(p) = r.normal_p_value {
+                info.push(format!("NP={}", vcf_float(p)));
+            }
+            if let Some(p) = r.normal_excess_p {
+                info.push(format!("NEXCESSP={}", vcf_float(p)));
+            }
+            normal_cell = normal_sample_cell(r);
+        }
         let gt = if r.status == "DETECTED" { "0/1" } else { "0/0" };
         let af = r
             .vaf
@@ -328,7 +467,7 @@ pub fn write_vcf<W: Write>(
         };
         writeln!(
             out,
-            "{}\t{}\t{}\t{}\t{}\t.\t{}\t{}\tGT:AD:DP:AF\t{}:{}:{}:{}",
+            "{}\t{}\t{}\t{}\t{}\t.\t{}\t{}\tGT:AD:DP:AF\t{}:{}:{}:{}{normal_cell}",
             r.contig,
             r.pos,
             vcf_escape(id),
@@ -343,6 +482,33 @@ pub fn write_vcf<W: Write>(
         )?;
     }
     Ok(())
+}
+
+/// The normal's sample column, with its leading tab: `GT:AD:DP:AF` as the
+/// plasma's (`0/1` where the normal carries the alt, `./.` without depth).
+fn normal_sample_cell(r: &CallRow) -> String {
+    let (Some(depth), Some(reference), Some(alt)) =
+        (r.normal_depth, r.normal_ref_count, r.normal_alt)
+    else {
+        return "\t./.:.:.:.".into();
+    };
+    let carries = matches!(r.normal_label.as_deref(), Some("chip" | "germline"));
+    let gt = match (depth, carries) {
+        (0, _) => "./.",
+        (_, true) => "0/1",
+        _ => "0/0",
+    };
+    let af = r
+        .normal_vaf
+        .flatten()
+        .map(|v| format!("{v:.6}"))
+        .unwrap_or_else(|| ".".into());
+    let ad = if r.alt == "." {
+        format!("{reference}")
+    } else {
+        format!("{reference},{alt}")
+    };
+    format!("\t{gt}:{ad}:{depth}:{af}")
 }
 
 /// `summary.json`.
@@ -369,6 +535,9 @@ pub struct Summary {
     pub qc: Qc,
     pub fragment_lengths: FragmentLengths,
     pub background: BackgroundSummary,
+    /// The matched normal (`call --normal`); absent without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub normal: Option<NormalSummary>,
 }
 
 /// Fragment-length histograms, as `[length, fragments]` pairs in length
@@ -530,5 +699,6 @@ pub fn summary(
         qc,
         fragment_lengths,
         background,
+        normal: None,
     }
 }

@@ -12,6 +12,7 @@ use super::de_novo;
 use super::distributions::{
     benjamini_hochberg, beta_binomial_sf, binomial_sf, clopper_pearson, fisher_exact,
 };
+use super::normal::NormalSite;
 use super::tumour_fraction::{self, SiteEvidence, TfEstimate};
 use crate::count::SiteCounts;
 use serde::Serialize;
@@ -52,6 +53,9 @@ pub enum SiteStatus {
     NotDetected,
     LowDepth,
     Filtered,
+    /// The matched normal carries the alt (`call --normal`): CHIP or
+    /// germline, not tumour; kept out of the tumour fraction.
+    ChipOrGermline,
 }
 
 impl SiteStatus {
@@ -61,6 +65,7 @@ impl SiteStatus {
             SiteStatus::NotDetected => "NOT_DETECTED",
             SiteStatus::LowDepth => "LOW_DEPTH",
             SiteStatus::Filtered => "FILTERED",
+            SiteStatus::ChipOrGermline => "CHIP_OR_GERMLINE",
         }
     }
 }
@@ -83,6 +88,20 @@ pub struct SiteCall {
     pub status: SiteStatus,
     /// Why a site is `FILTERED` (e.g. `strand_bias`), empty otherwise.
     pub filter: String,
+    /// What the matched normal shows here (`call --normal`), if one was given.
+    pub normal: Option<NormalSite>,
+}
+
+impl SiteCall {
+    /// Whether the site may weigh in the tumour fraction and the sample's
+    /// limit of detection: not a strand artefact, and not an alt the
+    /// matched normal carries.
+    pub fn tumour_evidence(&self) -> bool {
+        !matches!(
+            self.status,
+            SiteStatus::Filtered | SiteStatus::ChipOrGermline
+        )
+    }
 }
 
 /// p-value of `alt` of `depth` under a background.
@@ -179,6 +198,7 @@ pub fn call_sites(
                 strand_p,
                 status,
                 filter,
+                normal: None,
             }
         })
         .collect()
@@ -245,6 +265,15 @@ pub fn judge_sample(
         factor: opts.factor,
     };
     let gather = |ids: &[usize]| ids.iter().map(|&i| evidence(i)).collect::<Vec<_>>();
+    // The patient's mutations that the matched normal does not carry: a
+    // tumour-informed list can name a CHIP too (blood in the tumour tissue).
+    let informed: Option<Vec<usize>> = informed.map(|ids| {
+        ids.iter()
+            .copied()
+            .filter(|&i| calls[i].status != SiteStatus::ChipOrGermline)
+            .collect()
+    });
+    let informed = informed.as_deref();
     let (mode, tf, used, fitted, subclonal, share) = match informed {
         Some(ids) => {
             let tf = tumour_fraction::estimate(&gather(ids));
@@ -258,10 +287,11 @@ pub fn judge_sample(
             )
         }
         None => {
-            // Every site that has depth and is not an artefact: the ones
-            // without the mutation are what keeps the estimate honest.
+            // Every site that has depth and is not an artefact (nor an alt
+            // the matched normal carries): the ones without the mutation
+            // are what keeps the estimate honest.
             let fitted: Vec<usize> = (0..calls.len())
-                .filter(|&i| calls[i].depth > 0 && calls[i].status != SiteStatus::Filtered)
+                .filter(|&i| calls[i].depth > 0 && calls[i].tumour_evidence())
                 .collect();
             let fit = de_novo::estimate(&gather(&fitted));
             let used = (0..fitted.len())
@@ -286,6 +316,7 @@ pub fn judge_sample(
     let lod = match informed {
         None => calls
             .iter()
+            .filter(|c| c.status != SiteStatus::ChipOrGermline)
             .filter_map(|c| c.lod95)
             .map(to_tf)
             .min_by(f64::total_cmp),
@@ -323,10 +354,11 @@ pub fn judge_sample(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn bg(rate: f64) -> SiteBackground {
+    /// A fixed background (the matched normal's tests use it too).
+    pub(in crate::stats) fn bg(rate: f64) -> SiteBackground {
         SiteBackground {
             rate,
             rho: 0.0,

@@ -83,11 +83,7 @@ pub fn clopper_pearson(k: u64, n: u64, alpha: f64) -> (f64, f64) {
 /// the one seen.
 pub fn fisher_exact(a: u64, b: u64, c: u64, d: u64) -> f64 {
     let (r1, r2, c1) = (a + b, c + d, a + c);
-    let n = r1 + r2;
-    let ln_p = |x: u64| -> f64 {
-        // Hypergeometric: x of the first row in the first column.
-        ln_choose(r1, x) + ln_choose(r2, c1 - x) - ln_choose(n, c1)
-    };
+    let ln_p = |x: u64| hypergeometric_ln_pmf(r1, r2, c1, x);
     let lo = c1.saturating_sub(r2);
     let hi = c1.min(r1);
     let seen = ln_p(a);
@@ -99,6 +95,26 @@ pub fn fisher_exact(a: u64, b: u64, c: u64, d: u64) -> f64 {
             p += lp.exp();
         }
     }
+    p.min(1.0)
+}
+
+/// The hypergeometric behind Fisher's test: the log-probability, under
+/// fixed margins (rows `r1`, `r2`, first column `c1`), that `x` of the first
+/// row fall in the first column.
+fn hypergeometric_ln_pmf(r1: u64, r2: u64, c1: u64, x: u64) -> f64 {
+    ln_choose(r1, x) + ln_choose(r2, c1 - x) - ln_choose(r1 + r2, c1)
+}
+
+/// One-sided Fisher's exact test of `[[a, b], [c, d]]`: the probability,
+/// under fixed margins, of `a` or more in the first cell, i.e. that the
+/// first row's share in the first column is as far above the second row's
+/// as seen, or further (R's `fisher.test(alternative = "greater")`).
+pub fn fisher_greater(a: u64, b: u64, c: u64, d: u64) -> f64 {
+    let (r1, r2, c1) = (a + b, c + d, a + c);
+    let hi = c1.min(r1);
+    let p: f64 = (a..=hi)
+        .map(|x| hypergeometric_ln_pmf(r1, r2, c1, x).exp())
+        .sum();
     p.min(1.0)
 }
 
@@ -202,6 +218,13 @@ mod tests {
         // [[10, 0], [0, 10]]: 2 / C(20, 10) = 1.0825e-5.
         assert!(close(fisher_exact(10, 0, 0, 10), 2.0 / 184_756.0, 1e-9));
         assert!(close(fisher_exact(5, 5, 5, 5), 1.0, 1e-9));
+        // One-sided, by hand: margins 4/4/4, P(X = 3) = C(4,3)·C(4,1)/C(8,4)
+        // = 16/70 and P(X = 4) = 1/70.
+        assert!(close(fisher_greater(3, 1, 1, 3), 17.0 / 70.0, 1e-9));
+        assert!(close(fisher_greater(10, 0, 0, 10), 1.0 / 184_756.0, 1e-9));
+        assert!(close(fisher_greater(0, 10, 0, 10), 1.0, 1e-12));
+        // The other direction: 1 − P(X = 0) = 1 − 1/70.
+        assert!(close(fisher_greater(1, 3, 3, 1), 69.0 / 70.0, 1e-9));
     }
 
     #[test]

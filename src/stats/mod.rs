@@ -1,8 +1,10 @@
 //! What the counts mean: the background error model, site tests, limits
-//! of detection, the tumour fraction, and the panel of normals.
+//! of detection, the tumour fraction, the panel of normals, and the
+//! matched normal's labels.
 pub mod background;
 pub mod call;
 pub mod de_novo;
 pub mod distributions;
+pub mod normal;
 pub mod pon;
 pub mod tumour_fraction;

@@ -149,6 +149,9 @@ fn page(h: &mut String, s: &Summary, rows: &[CallRow]) -> std::fmt::Result {
         esc(s.note)
     )?;
     verdict::verdict(h, s, rows.len(), whole)?;
+    if let Some(normal) = &s.normal {
+        verdict::matched_normal(h, normal, whole)?;
+    }
 
     // The rows drawn one by one: all, or the top sites.
     let shown: Vec<&CallRow> = if whole {

@@ -3,7 +3,7 @@
 //! scale every site in a compact table collapsed under `<details>`
 //! ([`full_table`]).
 
-use super::svg::{esc, int, nb, pct, GREY, ORANGE, PURPLE, VERMILLION};
+use super::svg::{esc, int, nb, pct, BLUE, GREY, ORANGE, PURPLE, VERMILLION};
 use crate::report::calls::{CallRow, Summary};
 use std::fmt::Write as _;
 
@@ -12,6 +12,7 @@ fn status_colour(status: &str) -> &'static str {
         "DETECTED" => VERMILLION,
         "LOW_DEPTH" => ORANGE,
         "FILTERED" => PURPLE,
+        "CHIP_OR_GERMLINE" => BLUE,
         _ => GREY,
     }
 }

@@ -5,6 +5,7 @@
 
 use super::svg::{esc, f1, int, nice_axis, pct, BLUE, INK, ORANGE, VERMILLION};
 use crate::report::calls::Summary;
+use crate::stats::normal::NormalSummary;
 use std::fmt::Write as _;
 
 /// `sites`: the panel's size; `whole`: the panel is shown whole (the sites
@@ -102,6 +103,51 @@ pub(super) fn verdict(h: &mut String, s: &Summary, sites: usize, whole: bool) ->
         )?;
     }
     writeln!(h, "</div>\n</section>")
+}
+
+/// What the matched normal changed (`call --normal`): the sites labelled
+/// `CHIP_OR_GERMLINE` and kept out of the tumour fraction, and where the
+/// normal was too thin to tell; by name for a panel shown whole.
+pub(super) fn matched_normal(h: &mut String, n: &NormalSummary, whole: bool) -> std::fmt::Result {
+    let list = |ids: &[String]| {
+        if ids.is_empty() {
+            "none".to_string()
+        } else if whole {
+            ids.join(", ")
+        } else {
+            int(ids.len() as u64)
+        }
+    };
+    writeln!(
+        h,
+        "<section id=\"matched-normal\"><h2>Matched normal: {}</h2>",
+        esc(&n.sample)
+    )?;
+    writeln!(
+        h,
+        "<p><span class=\"badge\" style=\"--c:{BLUE}\">CHIP_OR_GERMLINE</span> {} site(s) whose alt the white-cell normal carries: clonal haematopoiesis or germline, not tumour, kept out of the tumour fraction and the sample LoD: {}.</p>",
+        int(n.chip_or_germline.len() as u64),
+        esc(&list(&n.chip_or_germline))
+    )?;
+    writeln!(h, "<ul>")?;
+    for (what, ids) in [
+        ("At a germline VAF (near ½ or 1)", &n.germline),
+        (
+            "Plasma VAF far above the normal's (tumour on top of CHIP is possible; still kept out)",
+            &n.plasma_excess,
+        ),
+        (
+            "The normal too thin to tell (normal_uninformative; the plasma's call stands)",
+            &n.uninformative,
+        ),
+    ] {
+        writeln!(h, "<li>{}: {}</li>", esc(what), esc(&list(ids)))?;
+    }
+    writeln!(
+        h,
+        "</ul>\n<p class=\"muted\">The normal's alt count is tested against its own background at α = {} per site; its median depth is {}.</p>\n</section>",
+        n.level, n.median_depth
+    )
 }
 
 /// The number detected; at scale, of how many.
