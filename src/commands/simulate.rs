@@ -44,6 +44,7 @@ Examples:
   cfspot simulate -o sim --umi --family-size-mean 4 --family-size-dispersion 2
   cfspot simulate -o sim --umi --family-size-mean 6 --pcr-error-rate 1e-4 --damage G>T:0.001
   cfspot simulate -o sim -n wbc -t 0 -m none --chip TP53_R248Q:0.01 --germline EGFR_L858R
+  cfspot simulate -o sim -t 0 -m none --cpg-factor 10
   cfspot simulate -o sim -n pon1 -t 0 -m none --artefact KRAS_G12D:0.005,TP53_R175H:0.01
   cfspot simulate -o sim --panel my.vcf.gz --reference GRCh38.fa --mutations all";
 
@@ -119,6 +120,12 @@ pub struct SimulateArgs {
     /// strand's family and none of the other strand's. Off by default.
     #[arg(long, value_name = "LIST")]
     pub damage: Option<String>,
+    /// CpG deamination: at the C of a CpG, on the strand that carries it, C>T is F
+    /// times the sequencer's C>T (--error-rate / 3), made before sequencing (both
+    /// mates and every copy of that strand show it; G>A at the CpG's G from the
+    /// bottom strand). Off (1) by default.
+    #[arg(long, value_name = "F")]
+    pub cpg_factor: Option<f64>,
     /// A heterozygous germline SNP at a panel ID (comma list or repeated): every
     /// fragment, tumour or not, carries its ALT with chance 0.5.
     #[arg(long, value_name = "IDS")]
@@ -213,6 +220,7 @@ impl SimulateArgs {
                 Some(s) => Damage::parse_list(s).map_err(anyhow::Error::msg)?,
                 None => Vec::new(),
             },
+            cpg_factor: self.cpg_factor,
             germline: sources::parse_ids(&self.germline),
             chip: sources::parse_site_rates("--chip", &self.chip, "VAF", 1.0)?,
             artefacts: sources::parse_site_rates("--artefact", &self.artefact, "RATE", 0.5)?,

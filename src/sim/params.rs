@@ -62,6 +62,11 @@ pub struct SimParams {
     /// in every copy of that strand); none unless set.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub damage: Vec<Damage>,
+    /// CpG deamination (`--cpg-factor F`): C>T at a CpG's C on the strand
+    /// carrying it is F times the sequencer's C>T, made before sequencing
+    /// ([`super::library`]); off (`None`, or 1) unless set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpg_factor: Option<f64>,
     /// Heterozygous germline ALTs (`--germline`), CHIP mutations and their
     /// VAFs (`--chip`), recurrent artefacts and their rates (`--artefact`):
     /// [`super::sources`]. Empty unless asked for.
@@ -105,6 +110,7 @@ impl Default for SimParams {
             pcr_cycles: None,
             pcr_efficiency: None,
             damage: Vec::new(),
+            cpg_factor: None,
             germline: Vec::new(),
             chip: Vec::new(),
             artefacts: Vec::new(),
@@ -233,6 +239,21 @@ impl SimParams {
                 ));
             }
         }
+        if let Some(f) = self.cpg_factor {
+            let rate = super::library::cpg_rate(f, self.error_rate);
+            if !(1.0..=1000.0).contains(&f) {
+                p.push(format!(
+                    "--cpg-factor must be in [1, 1000] (got {f}): it adds deamination to the sequencer's C>T at CpG, it cannot take it away"
+                ));
+            } else if f > 1.0 && self.error_rate == 0.0 {
+                p.push("--cpg-factor multiplies the sequencer's C>T at CpG: it needs a non-zero --error-rate".to_string());
+            } else if rate > 0.1 {
+                p.push(format!(
+                    "--cpg-factor {f} at --error-rate {}: the CpG C>T rate (F - 1) x e / 3 = {rate} must be at most 0.1 per base",
+                    self.error_rate
+                ));
+            }
+        }
         if self.umi && !(1..=32).contains(&self.umi_length) {
             p.push(format!(
                 "--umi-length must be in 1..=32 (got {})",
@@ -322,6 +343,9 @@ impl SimParams {
         if !self.damage.is_empty() {
             let d: Vec<String> = self.damage.iter().map(|d| d.to_string()).collect();
             cl.push_str(&format!(" --damage {}", d.join(",")));
+        }
+        if let Some(f) = self.cpg_factor {
+            cl.push_str(&format!(" --cpg-factor {f}"));
         }
         let rates = |v: &[SiteRate]| {
             v.iter()

@@ -25,7 +25,8 @@
 //! families covering the site. A molecule's allele is its true one, before
 //! PCR errors and damage ([`super::library`]). These columns appear only
 //! when a library setting is on (`--umi`, `--family-size-mean`,
-//! `--pcr-error-rate`, `--damage`), so other runs write what they always did.
+//! `--pcr-error-rate`, `--damage`, `--cpg-factor`), so other runs write
+//! what they always did.
 
 use super::mutations::Mutations;
 use super::reads::Event;
