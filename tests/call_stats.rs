@@ -143,6 +143,111 @@ fn null_samples_are_calibrated() {
     assert!(below <= 40, "{below} of 496 null p-values ≤ 0.05");
 }
 
+/// The demo panel's sites at a CpG: C>T at its C or G>A at its G.
+const CPG_SITES: [&str; 7] = [
+    "EGFR_T790M",
+    "TP53_R175H",
+    "TP53_R248Q",
+    "TP53_R248W",
+    "TP53_G245S",
+    "TP53_R273H",
+    "TP53_R273C",
+];
+
+/// `--cpg-factor 10` (deamination at a CpG's C, 3e-3 per strand at the
+/// default error rate) in a tumour-free sample: the context model finds
+/// that C>T on the deaminated strand differs by context (and nothing
+/// else), judges each CpG site against CpG errors (several times its
+/// class rate) and each other C>T site below its class rate (which CpG
+/// inflates). Its CpG contexts' pooled rate is the deamination rate plus
+/// the sequencer's share of the other contexts' (merged mates keep a
+/// deaminated base, both carry it): within 5 binomial sd. Without the
+/// factor, the context model's calls are the class model's, byte for byte.
+#[test]
+fn cpg_sites_are_judged_against_cpg_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = ["-t", "0", "-m", "none", "-d", "1000", "-s", "31"];
+    let mut with_factor = sim.to_vec();
+    with_factor.extend(["--cpg-factor", "10"]);
+    let context = simulate_and_call(dir.path(), "cpg", &with_factor, &[]);
+    let bam = format!("{}.bam", context.display());
+    let class = dir.path().join("class");
+    cfspot_ok(&[
+        "call",
+        "--background",
+        "class",
+        "-o",
+        class.to_str().unwrap(),
+        &bam,
+    ]);
+    let groups = summary(&context)["background"]["contexts"].clone();
+    let groups = groups.as_array().expect("context groups");
+    assert_eq!(groups.len(), 1, "{groups:?}");
+    assert_eq!(
+        (
+            groups[0]["substitution"].as_str(),
+            groups[0]["strand"].as_str()
+        ),
+        (Some("C>T"), Some("fwd"))
+    );
+    let (mut cpg, mut other) = ((0.0, 0.0), (0.0, 0.0));
+    for (name, v) in groups[0]["contexts"].as_object().unwrap() {
+        let (m, n) = (v[0].as_f64().unwrap(), v[1].as_f64().unwrap());
+        let t = if name.ends_with("]G") {
+            &mut cpg
+        } else {
+            &mut other
+        };
+        t.0 += m;
+        t.1 += n;
+    }
+    let expected = 3e-3 + other.0 / other.1;
+    let sd = (expected * (1.0 - expected) / cpg.1).sqrt();
+    assert!(
+        (cpg.0 / cpg.1 - expected).abs() < 5.0 * sd,
+        "CpG {} vs {expected} ± {sd}",
+        cpg.0 / cpg.1
+    );
+    let (ctx_rows, class_rows) = (calls(&context), calls(&class));
+    for (c, k) in ctx_rows.iter().zip(&class_rows) {
+        let (e, e_class): (f64, f64) = (
+            c["background"].parse().unwrap(),
+            k["background"].parse().unwrap(),
+        );
+        let id = c["id"].as_str();
+        let source = c["background_source"].as_str();
+        if CPG_SITES.contains(&id) {
+            assert!(
+                source.ends_with("]G") || source.starts_with("C["),
+                "{id}: {source}"
+            );
+            assert!(e > 3.0 * e_class, "{id}: {e} vs class {e_class}");
+        } else if matches!(k["background_source"].as_str(), "C>T" | "G>A") {
+            assert!(source.contains('['), "{id}: {source}");
+            assert!(e < e_class, "{id}: {e} vs class {e_class}");
+        } else {
+            assert_eq!(c, k, "{id}: not C>T, the class model's row");
+        }
+    }
+    // No factor: the same calls either way.
+    let plain = simulate_and_call(dir.path(), "plain", &sim, &[]);
+    let bam = format!("{}.bam", plain.display());
+    let class = dir.path().join("plain_class");
+    cfspot_ok(&[
+        "call",
+        "--background",
+        "class",
+        "-o",
+        class.to_str().unwrap(),
+        &bam,
+    ]);
+    let read = |p: &Path| std::fs::read(format!("{}.calls.tsv", p.display())).unwrap();
+    assert!(
+        read(&plain) == read(&class),
+        "calls differ without a context effect"
+    );
+}
+
 #[test]
 fn power_at_lod95_is_95_percent() {
     // One hotspot, so that the Benjamini–Hochberg cut is the per-site α

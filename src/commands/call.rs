@@ -8,8 +8,9 @@ use cfspot::output::{refuse_same_inputs, Output};
 use cfspot::panel::Panel;
 use cfspot::pipeline;
 use cfspot::report::{calls, count_tsv};
-use cfspot::stats::background::{BackgroundSource, ClassRates, FixedRate};
+use cfspot::stats::background::{BackgroundSource, FixedRate};
 use cfspot::stats::call::CallOptions;
+use cfspot::stats::context::SampleModel;
 use cfspot::stats::pon::{Pon, PonBackground};
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -99,6 +100,12 @@ pub struct CallArgs {
     /// the sample (needed for count-TSV input).
     #[arg(long, value_name = "RATE")]
     pub background_rate: Option<f64>,
+    /// The sample's own background (without --background-rate): context, each
+    /// site's trinucleotide context by strand where the sample's contexts differ
+    /// (shrunk towards its class; a CpG C>T against CpG C>T), else its class; class,
+    /// the 12 substitution classes by strand only.
+    #[arg(long, value_enum, default_value_t = SampleModel::Context, value_name = "MODEL")]
+    pub background: SampleModel,
     /// Panel of normals (`cfspot pon`): each site is judged against its
     /// beta-binomial there, shrunk towards the sample's own background where
     /// the normals are thin. Refused when built with another panel or
@@ -196,7 +203,7 @@ impl CallArgs {
         let counted = count_with_bar(inputs, panel, reference, &count_opts, self.threads)?;
         let background: Box<dyn BackgroundSource> = match self.background_rate {
             Some(rate) => Box::new(FixedRate(rate)),
-            None => Box::new(ClassRates::estimate(&counted.background)?),
+            None => self.background.estimate(&counted.background)?,
         };
         Ok((counted, background))
     }

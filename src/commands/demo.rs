@@ -13,8 +13,8 @@ use cfspot::report::percent::{percent, Digits, Gap};
 use cfspot::sim::mutations::MutationRequest;
 use cfspot::sim::truth::TruthRow;
 use cfspot::sim::{SimParams, Simulation};
-use cfspot::stats::background::ClassRates;
 use cfspot::stats::call::CallOptions;
+use cfspot::stats::context::SampleModel;
 use clap::Args;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -119,12 +119,12 @@ impl DemoArgs {
             count_tsv::write(out, &panel.hotspots, &counted.sites, &counted.settings)
         })?;
         // 3. Call, as `cfspot call -o DIR/demo DIR/demo.bam` would.
-        let background = ClassRates::estimate(&counted.background)?;
+        let background = SampleModel::Context.estimate(&counted.background)?;
         let called = pipeline::call_sample(
             "demo",
             &panel,
             &counted,
-            &background,
+            background.as_ref(),
             None,
             &CallOptions::default(),
         );

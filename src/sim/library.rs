@@ -773,9 +773,8 @@ mod tests {
             let seq = random_seq(&mut rng, 1000);
             let mut mol = lib.molecule(&mut rng, &seq);
             cpgs += cpg_starts(&seq).count();
-            for (strand, (offset, from, to)) in [(0, b'C', b'T'), (1, b'G', b'A')]
-                .into_iter()
-                .enumerate()
+            for (strand, (offset, from, to)) in
+                [(0, b'C', b'T'), (1, b'G', b'A')].into_iter().enumerate()
             {
                 let reads: Vec<Vec<u8>> = (0..4)
                     .map(|_| {

@@ -72,6 +72,9 @@ pub enum SourceKind {
     Fixed,
     /// The sample's substitution class (by strand).
     SampleClass,
+    /// The sample's trinucleotide context, shrunk towards its class
+    /// ([`super::context`]).
+    SampleContext,
     /// A panel of normals' beta-binomial at the site (`call --pon`).
     Pon,
     /// Not one site's: several sites' backgrounds pooled, as the
@@ -84,6 +87,7 @@ impl SourceKind {
         match self {
             SourceKind::Fixed => "fixed",
             SourceKind::SampleClass => "sample_class",
+            SourceKind::SampleContext => "sample_context",
             SourceKind::Pon => "pon",
             SourceKind::Pooled => "pooled",
         }
@@ -183,6 +187,11 @@ pub struct BackgroundSummary {
     /// `"C>T"` → rates.
     pub classes: std::collections::BTreeMap<String, ClassRate>,
     pub germline_excluded: Vec<Excluded>,
+    /// The class groups whose trinucleotide contexts differ, with the
+    /// rates their sites were judged by (the context model only; empty, and
+    /// not written, otherwise).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub contexts: Vec<super::context::ContextGroup>,
 }
 
 /// One rate for every site (`--background-rate`), no over-dispersion.
@@ -205,6 +214,7 @@ impl BackgroundSource for FixedRate {
             positions: 0,
             classes: Default::default(),
             germline_excluded: Vec::new(),
+            contexts: Vec::new(),
         }
     }
 }
@@ -249,29 +259,18 @@ impl ClassRates {
         let mut excluded = Vec::new();
         for w in windows {
             for (i, c) in w.counts.iter().enumerate() {
-                if w.excluded[i] {
-                    continue;
-                }
-                let Some(r) = base_index(w.reference[i]) else {
-                    continue;
-                };
-                let by_base: [u32; 4] = std::array::from_fn(|b| c[0][b] + c[1][b]);
-                let depth: u32 = by_base.iter().sum();
-                if depth == 0 {
-                    continue;
-                }
-                let non_ref = depth - by_base[r];
-                let share = non_ref as f64 / depth as f64;
-                if depth >= GERMLINE_MIN_DEPTH && share > GERMLINE_SHARE {
-                    excluded.push(Excluded {
-                        contig: w.contig.clone(),
-                        pos: w.start + i as i64 + 1,
-                        reference: BASES[r] as char,
+                let (r, by_base, depth) = match position(w, i) {
+                    Position::Skip => continue,
+                    Position::Germline(e) => {
+                        excluded.push(e);
+                        continue;
+                    }
+                    Position::Used {
+                        reference,
+                        by_base,
                         depth,
-                        non_ref_share: share,
-                    });
-                    continue;
-                }
+                    } => (reference, by_base, depth),
+                };
                 positions += 1;
                 for a in (0..4).filter(|&a| a != r) {
                     per_class[r * 4 + a].push((by_base[a] as u64, depth as u64));
@@ -303,6 +302,53 @@ impl ClassRates {
             positions,
             excluded,
         }
+    }
+}
+
+/// What one background position is to a sample-derived model.
+pub(crate) enum Position {
+    /// Near a hotspot, not A/C/G/T, or not covered.
+    Skip,
+    /// Left out as germline (and listed).
+    Germline(Excluded),
+    /// In the model: its reference base (A C G T index), fragments by base
+    /// (both strands), and their sum.
+    Used {
+        reference: usize,
+        by_base: [u32; 4],
+        depth: u32,
+    },
+}
+
+/// Position `i` of window `w`, as every sample-derived model takes it (one
+/// rule for what is germline, shared by the class and context models).
+pub(crate) fn position(w: &BackgroundWindow, i: usize) -> Position {
+    if w.excluded[i] {
+        return Position::Skip;
+    }
+    let Some(r) = base_index(w.reference[i]) else {
+        return Position::Skip;
+    };
+    let c = &w.counts[i];
+    let by_base: [u32; 4] = std::array::from_fn(|b| c[0][b] + c[1][b]);
+    let depth: u32 = by_base.iter().sum();
+    if depth == 0 {
+        return Position::Skip;
+    }
+    let share = (depth - by_base[r]) as f64 / depth as f64;
+    if depth >= GERMLINE_MIN_DEPTH && share > GERMLINE_SHARE {
+        return Position::Germline(Excluded {
+            contig: w.contig.clone(),
+            pos: w.start + i as i64 + 1,
+            reference: BASES[r] as char,
+            depth,
+            non_ref_share: share,
+        });
+    }
+    Position::Used {
+        reference: r,
+        by_base,
+        depth,
     }
 }
 
@@ -360,6 +406,7 @@ impl BackgroundSource for ClassRates {
             positions: self.positions,
             classes,
             germline_excluded: self.excluded.clone(),
+            contexts: Vec::new(),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! matched normal's labels.
 pub mod background;
 pub mod call;
+pub mod context;
 pub mod de_novo;
 pub mod distributions;
 pub mod normal;
