@@ -9,9 +9,11 @@
 # (--background context, the default). Every hotspot of a tumour-free
 # sample is a negative site test; the demo panel's CpG sites (C>T at a
 # CpG's C or G>A at its G: EGFR_T790M, TP53_R175H, R248Q, R248W, G245S,
-# R273H, R273C) are the ones the factor touches. Prints, per model and for
-# CpG and other sites: tests, DETECTED (false calls), FILTERED, and the
-# share of p-values below 0.01 (0.01 if calibrated).
+# R273H, R273C) are the ones the factor touches. Prints, per model, for
+# the CpG sites, the other C>T (and G>A) sites and the rest: tests,
+# DETECTED (false calls) per 1,000 with a one-sided 95 % upper bound,
+# FILTERED, the share of p-values below 0.01 (at most 0.01 if calibrated)
+# and the median LoD95.
 #
 #   scripts/context_cpg.sh [OUT]     # default OUT=/tmp/cfspot-context-cpg
 #
@@ -43,7 +45,7 @@ for i in $(seq 1 "$SAMPLES"); do
     rm -f "$d/s$i.bam" "$d/s$i.bam.bai" "$d/s${i}_R1.fastq.gz" "$d/s${i}_R2.fastq.gz"
 done
 python3 - "$OUT" "$SAMPLES" <<'EOF'
-import csv, json, re, sys
+import csv, json, math, re, sys
 out, n = sys.argv[1], int(sys.argv[2])
 def rows(path):
     with open(path) as f:
@@ -72,18 +74,37 @@ for i in range(1, n + 1):
 if cg[1] and cg[3]:
     a, b = cg[0] / cg[1], cg[2] / cg[3]
     print(f"fragments' C>T on the deaminated strand: CpG {a:.3e}, other {b:.3e} ({a / b:.0f}x)")
-print("model\tsites\ttests\tDETECTED\tper_1000\tFILTERED\tp<0.01")
+def upper95(k, n):
+    # Clopper-Pearson one-sided 95 % upper bound of k events in n tests.
+    if n == 0:
+        return float("nan")
+    cdf = lambda p: sum(math.comb(n, j) * p**j * (1 - p) ** (n - j) for j in range(k + 1))
+    lo, hi = k / n, 1.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if cdf(mid) > 0.05 else (lo, mid)
+    return hi
+first = rows(f"{out}/s1/class.calls.tsv")
+ct = {r["id"] for r in first if r["background_source"] in ("C>T", "G>A")} - cpg
+print("model\tsites\ttests\tDETECTED\tper_1000\tupper95_per_1000\tFILTERED\tp<0.01\tmedian_lod95")
 for model in ("class", "context"):
-    for kind in ("CpG", "other"):
+    for kind, ids in (("CpG", cpg), ("other_C>T", ct), ("rest", None)):
         tests = detected = filtered = low_p = 0
+        lods = []
         for i in range(1, n + 1):
             for r in rows(f"{out}/s{i}/{model}.calls.tsv"):
-                if (r["id"] in cpg) != (kind == "CpG") or r["status"] == "LOW_DEPTH":
+                inside = r["id"] not in cpg | ct if ids is None else r["id"] in ids
+                if not inside or r["status"] == "LOW_DEPTH":
                     continue
                 tests += 1
                 detected += r["status"] == "DETECTED"
                 filtered += r["status"] == "FILTERED"
                 low_p += float(r["p_value"]) < 0.01
+                if r["lod95"]:
+                    lods.append(float(r["lod95"]))
+        lods.sort()
+        median = lods[len(lods) // 2] if lods else float("nan")
         print(f"{model}\t{kind}\t{tests}\t{detected}\t{1000 * detected / max(tests, 1):.2f}"
-              f"\t{filtered}\t{low_p / max(tests, 1):.4f}")
+              f"\t{1000 * upper95(detected, tests):.2f}\t{filtered}\t{low_p / max(tests, 1):.4f}"
+              f"\t{100 * median:.3f} %")
 EOF

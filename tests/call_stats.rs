@@ -170,16 +170,21 @@ fn cpg_sites_are_judged_against_cpg_errors() {
     let mut with_factor = sim.to_vec();
     with_factor.extend(["--cpg-factor", "10"]);
     let context = simulate_and_call(dir.path(), "cpg", &with_factor, &[]);
-    let bam = format!("{}.bam", context.display());
-    let class = dir.path().join("class");
-    cfspot_ok(&[
-        "call",
-        "--background",
-        "class",
-        "-o",
-        class.to_str().unwrap(),
-        &bam,
-    ]);
+    // The same BAM called with the 12 classes alone.
+    let call_class = |prefix: &Path| {
+        let class = PathBuf::from(format!("{}_class", prefix.display()));
+        let bam = format!("{}.bam", prefix.display());
+        cfspot_ok(&[
+            "call",
+            "--background",
+            "class",
+            "-o",
+            class.to_str().unwrap(),
+            &bam,
+        ]);
+        class
+    };
+    let class = call_class(&context);
     let groups = summary(&context)["background"]["contexts"].clone();
     let groups = groups.as_array().expect("context groups");
     assert_eq!(groups.len(), 1, "{groups:?}");
@@ -231,16 +236,7 @@ fn cpg_sites_are_judged_against_cpg_errors() {
     }
     // No factor: the same calls either way.
     let plain = simulate_and_call(dir.path(), "plain", &sim, &[]);
-    let bam = format!("{}.bam", plain.display());
-    let class = dir.path().join("plain_class");
-    cfspot_ok(&[
-        "call",
-        "--background",
-        "class",
-        "-o",
-        class.to_str().unwrap(),
-        &bam,
-    ]);
+    let class = call_class(&plain);
     let read = |p: &Path| std::fs::read(format!("{}.calls.tsv", p.display())).unwrap();
     assert!(
         read(&plain) == read(&class),

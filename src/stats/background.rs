@@ -450,7 +450,7 @@ pub fn moment_rho(obs: &[(u64, u64)]) -> f64 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// `rates`' background for a `r` → `a` site read on `strands`.
@@ -460,9 +460,20 @@ mod tests {
         a: &str,
         strands: (u64, u64),
     ) -> SiteBackground {
+        judge_at(rates, 1, r, a, strands)
+    }
+
+    /// … at 1-based `pos` of `chrT`.
+    pub(crate) fn judge_at(
+        rates: &dyn BackgroundSource,
+        pos: u64,
+        r: &str,
+        a: &str,
+        strands: (u64, u64),
+    ) -> SiteBackground {
         let hotspot = Hotspot {
             contig: "chrT".into(),
-            pos: 1,
+            pos,
             ref_allele: r.into(),
             alt_allele: a.into(),
             id: "t".into(),

@@ -391,34 +391,7 @@ impl SampleModel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::panel::Hotspot;
-
-    /// The background of a `r` → `a` site at 1-based `pos` of `chrT`,
-    /// read on `strands`.
-    fn judge(
-        rates: &dyn BackgroundSource,
-        pos: u64,
-        r: &str,
-        a: &str,
-        strands: (u64, u64),
-    ) -> SiteBackground {
-        let hotspot = Hotspot {
-            contig: "chrT".into(),
-            pos,
-            ref_allele: r.into(),
-            alt_allele: a.into(),
-            id: "t".into(),
-            gene: String::new(),
-            label: String::new(),
-            origin: "test:1".into(),
-        };
-        rates.for_site(&SiteContext {
-            index: 0,
-            hotspot: &hotspot,
-            kind: SiteKind::of(r, a),
-            strands,
-        })
-    }
+    use crate::stats::background::tests::judge_at as judge;
 
     /// A window over `reference` read by `depth` fragments a strand at
     /// every position, of which `errors(i, strand)` show each of the three
