@@ -343,7 +343,12 @@ impl BackgroundSource for ContextRates {
             (0.5, 0.5)
         };
         let ((rf, ef), (rv, ev)) = (per_strand(0), per_strand(1));
-        let evidence = wf * ef + wv * ev;
+        // The class's ρ is pooled over strands and contexts, so where one
+        // strand's contexts differ it holds that spread (CpG against the
+        // rest), which is not this context's: the context's own ρ over its
+        // positions (both strands, as the site's test pools them) replaces
+        // it as far as the evidence of the strand that differs goes.
+        let evidence = ef.max(ev);
         let rho = evidence * moment_rho(&self.pooled[k]) + (1.0 - evidence) * class.rho;
         let l = BASES[left] as char;
         let rt = BASES[right] as char;
@@ -527,6 +532,15 @@ mod tests {
         assert_eq!(at_c.judged_by, SourceKind::SampleContext);
         assert!((at_c.rate - 0.01).abs() < 5e-4, "{}", at_c.rate);
         assert!(at_c.source.ends_with("[C>T]G"), "{}", at_c.source);
+        // Every CpG position errs alike: the context's ρ is 0, and the
+        // class's (the CpG/non-CpG spread) is not used, whichever strands
+        // read the site.
+        let class_rho = class.classes[1][3].rho;
+        assert!(class_rho > 1e-4, "{class_rho}");
+        for strands in [(100, 0), (50, 50), (0, 100)] {
+            let rho = judge(&ctx, c, "C", "T", strands).rho;
+            assert!(rho < 0.01 * class_rho, "{strands:?}: {rho} vs {class_rho}");
+        }
         let at_g = judge(&ctx, c + 1, "G", "A", (0, 100));
         assert!((at_g.rate - 0.01).abs() < 5e-4, "{}", at_g.rate);
         assert!(at_g.source.starts_with("C[G>A]"), "{}", at_g.source);
