@@ -57,6 +57,7 @@ fn bench(c: &mut Criterion) {
         plan: &plan,
         layout: &layout,
         backgrounds: &[],
+        molecules: None,
     };
     g.bench_function("place_and_count", |b| {
         let mut placer = Placer::default();

@@ -44,7 +44,7 @@ fn sample(tf: f64, error_rate: f64, seed: u64) -> Sample {
 fn count_fq(inputs: &[PathBuf], opts: &CountOptions) -> Vec<SiteCounts> {
     let (panel, r) = demo();
     let plan = CountPlan::new(&panel, Some(r.as_ref()), opts);
-    count_fastq(inputs, &plan, &Progress::new()).unwrap().0
+    count_fastq(inputs, &plan, &Progress::new()).unwrap().sites
 }
 
 fn count_b(bam: &Path, opts: &CountOptions) -> Vec<SiteCounts> {
@@ -307,7 +307,7 @@ fn progress_reaches_the_whole_input_and_changes_nothing() {
     std::fs::write(&inter, &text).unwrap();
     let progress = Progress::new();
     let inputs = std::slice::from_ref(&inter);
-    let (sites, _) = count_fastq(inputs, &plan, &progress).unwrap();
+    let sites = count_fastq(inputs, &plan, &progress).unwrap().sites;
     let s = progress.snapshot();
     assert_eq!(
         (s.done, s.total),

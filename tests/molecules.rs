@@ -134,20 +134,4 @@ fn molecule_flags_are_checked() {
         &["count", "--duplex", "--min-strand-size", "0", bam],
         &["--min-strand-size"],
     );
-    // FASTQ: refused for now, saying what to do.
-    let (r1, r2) = (
-        dir.path().join("sim_R1.fastq.gz"),
-        dir.path().join("sim_R2.fastq.gz"),
-    );
-    cfspot_fails(
-        &[
-            "count",
-            "--duplex",
-            "-r",
-            "demo",
-            r1.to_str().unwrap(),
-            r2.to_str().unwrap(),
-        ],
-        &["not implemented yet for FASTQ input", "MI tag"],
-    );
 }

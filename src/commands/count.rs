@@ -2,6 +2,7 @@
 
 use super::shared::{count_with_bar, read_inputs, PanelArgs, ReadFilterArgs};
 use anyhow::{bail, Context, Result};
+use cfspot::count::molecule::ReadStructure;
 use cfspot::count::{flag, CountOptions, Unit};
 use cfspot::output::Output;
 use cfspot::report::count_tsv;
@@ -24,6 +25,8 @@ Examples:
   cfspot count --panel my.vcf.gz --reference GRCh38.fa sample.cram
   cfspot count --count-reads -Q 13 sample.bam  # read-level, like samtools mpileup
   cfspot count --duplex --min-strand-size 2 grouped.bam  # duplex molecules (MI tags)
+  cfspot count --molecules R1.fq.gz R2.fq.gz    # molecules, UMIs in the read names
+  cfspot count --duplex --read-structure 8M2S+T 8M2S+T R1.fq.gz R2.fq.gz  # inline UMIs
   samtools view -u -F 0x400 sample.bam | cfspot count -   # a stream, no index
   samtools fastq sample.unaligned.bam | cfspot count -    # interleaved FASTQ";
 
@@ -53,8 +56,8 @@ pub struct CountArgs {
     pub molecules: MoleculeArgs,
 }
 
-/// Counting in molecules (UMI families), from a BAM whose reads carry their
-/// family in the `MI` tag.
+/// Counting in molecules (UMI families): from a BAM whose reads carry their
+/// family in the `MI` tag, or from FASTQ with UMIs (grouped by cfspot).
 #[derive(clap::Args, Debug, Clone)]
 pub struct MoleculeArgs {
     /// Count molecules: the fragments of one family (the MI tag, both
@@ -75,6 +78,27 @@ pub struct MoleculeArgs {
     /// preset: 2).
     #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub min_strand_size: u32,
+    /// FASTQ with UMIs in the reads: one fgbio read structure per read of
+    /// a fragment (`8M2S+T 8M2S+T`: 8 UMI bases, 2 skipped, the rest
+    /// template), the UMI cut off before placing. Without it, FASTQ UMIs
+    /// are read from the headers (an `RX:Z:` field, or the name's end after
+    /// ':' or '_') when every read has one, else molecules are grouped by
+    /// position only; the note says which.
+    #[arg(long, value_name = "RS", num_args = 1..=2, value_parser = parse_read_structure)]
+    pub read_structure: Vec<ReadStructure>,
+}
+
+/// A read structure; a file given where one was expected (clap takes up
+/// to two values, so one structure before the inputs takes the first
+/// input too) is named as such.
+fn parse_read_structure(s: &str) -> std::result::Result<ReadStructure, String> {
+    ReadStructure::parse(s).map_err(|e| {
+        if std::path::Path::new(s).exists() {
+            format!("{s} is a file, not a read structure: with one structure, put the inputs before --read-structure")
+        } else {
+            e.to_string()
+        }
+    })
 }
 
 impl MoleculeArgs {
@@ -96,8 +120,12 @@ impl MoleculeArgs {
             if self.min_family_size != 1 || self.min_strand_size != 1 {
                 bail!("--min-family-size and --min-strand-size need --molecules or --duplex");
             }
+            if !self.read_structure.is_empty() {
+                bail!("--read-structure needs --molecules or --duplex: without them UMIs are not used");
+            }
             return Ok(());
         };
+        opts.read_structures = self.read_structure.clone();
         opts.unit = unit;
         if !explicit_exclude {
             opts.exclude_flags &= !flag::DUPLICATE;

@@ -79,6 +79,10 @@ pub struct CountOptions {
     /// How a family's fragments make one molecule (molecule and duplex
     /// units).
     pub consensus: molecule::consensus::ConsensusOptions,
+    /// FASTQ in molecules: where each read's UMI bases are (fgbio read
+    /// structures, one per read of a fragment); empty: UMIs in the headers,
+    /// or none.
+    pub read_structures: Vec<molecule::ReadStructure>,
 }
 
 impl Default for CountOptions {
@@ -92,6 +96,7 @@ impl Default for CountOptions {
             group_gap: 1000,
             background: false,
             consensus: Default::default(),
+            read_structures: Vec::new(),
         }
     }
 }
@@ -115,8 +120,6 @@ pub enum CountError {
     Fastq(#[from] fastq::FastqError),
     #[error(transparent)]
     Stream(#[from] stream::StreamError),
-    #[error(transparent)]
-    NotYet(#[from] unit::NotYet),
     #[error("counting in molecules needs each read's family in an MI tag (as fgbio/fgumi GroupReadsByUmi and `cfspot simulate --umi` write it): read {read} in {path}: {problem}", path = path.display())]
     NoMoleculeTag {
         path: PathBuf,
@@ -284,8 +287,9 @@ pub fn count_inputs(
                 });
             }
         }
-        let (sites, background) = fastq::count_fastq(inputs, plan, progress)?;
-        (sites, background, ReadTally::default())
+        let counted = fastq::count_fastq(inputs, plan, progress)?;
+        notes.extend(counted.notes);
+        (counted.sites, counted.background, ReadTally::default())
     } else {
         let [path] = inputs else {
             // What the first file is not, if it is neither BAM nor CRAM.

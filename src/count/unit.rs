@@ -4,8 +4,8 @@
 //! A read alone; a fragment (its two mates merged into one observation,
 //! the default); a molecule (the fragments sharing a UMI, collapsed into
 //! one); a duplex molecule (both strands of one). The BAM engines count
-//! molecules by their reads' `MI` families (`super::molecule`); the FASTQ
-//! engine refuses them with [`NotYet`] for now.
+//! molecules by their reads' `MI` families, the FASTQ engine by the UMIs
+//! it groups (`super::molecule`, `super::fastq::molecules`).
 
 /// What one count stands for.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -21,11 +21,6 @@ pub enum Unit {
     /// Both strands of one molecule (a duplex family) give one.
     Duplex,
 }
-
-/// A unit the engines cannot count yet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("counting by {} is not implemented yet for FASTQ input: align the reads and give the BAM, each read's family in its MI tag (as fgbio/fgumi GroupReadsByUmi writes it), or count by fragment (the default)", .0.singular())]
-pub struct NotYet(pub Unit);
 
 impl Unit {
     /// Every unit, in order of size.
@@ -93,14 +88,6 @@ impl Unit {
     pub fn molecules(self) -> bool {
         matches!(self, Unit::Molecule | Unit::Duplex)
     }
-
-    /// `Ok` for a unit the FASTQ engine counts today.
-    pub fn supported_from_fastq(self) -> Result<(), NotYet> {
-        match self.molecules() {
-            false => Ok(()),
-            true => Err(NotYet(self)),
-        }
-    }
 }
 
 impl std::fmt::Display for Unit {
@@ -138,16 +125,9 @@ mod tests {
     }
 
     #[test]
-    fn molecules_are_refused_from_fastq_for_now() {
-        assert!(Unit::Read.supported_from_fastq().is_ok());
-        assert!(Unit::Fragment.supported_from_fastq().is_ok());
-        let e = Unit::Duplex.supported_from_fastq().unwrap_err();
-        assert_eq!(e, NotYet(Unit::Duplex));
-        assert!(e
-            .to_string()
-            .contains("by duplex molecule is not implemented yet for FASTQ"));
-        assert!(Unit::Molecule.supported_from_fastq().is_err());
-        assert!(Unit::Duplex.molecules() && !Unit::Fragment.molecules());
+    fn molecule_units() {
+        assert!(Unit::Duplex.molecules() && Unit::Molecule.molecules());
+        assert!(!Unit::Fragment.molecules() && !Unit::Read.molecules());
         assert!(!Unit::Read.pairs_mates() && Unit::Molecule.pairs_mates());
     }
 

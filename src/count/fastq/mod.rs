@@ -14,8 +14,10 @@
 //! read by the batches counted so far.
 
 pub mod index;
+pub mod molecules;
 pub mod place;
 pub mod reader;
+pub mod umis;
 
 use super::background::BackgroundWindow;
 use super::fragment::{collapse_mates, FragmentCall, Observation};
@@ -23,9 +25,10 @@ use super::site::SiteCounts;
 use super::{CountPlan, SiteGroup};
 use crate::progress::{Measure, Progress};
 use index::PanelIndex;
+use molecules::{MoleculeSetup, Pending};
 use place::{fragment_length, Placement, Placer};
 use rayon::prelude::*;
-use reader::{pair_name, Batch, FastqReader, BATCH_RECORDS};
+use reader::{pair_name, Batch, FastqReader, Record, BATCH_RECORDS};
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{sync_channel, Receiver};
@@ -72,8 +75,6 @@ pub enum FastqError {
     },
     #[error("{path} is interleaved (records 1 and 2 are mates) but holds an odd number of records ({records}): the last read has no mate", path = path.display())]
     InterleavedOdd { path: PathBuf, records: u64 },
-    #[error(transparent)]
-    NotYet(#[from] super::unit::NotYet),
     #[error(
         "FASTQ input needs --reference: reads are placed on the reference around each hotspot"
     )]
@@ -158,22 +159,46 @@ struct Work {
     interleaved: bool,
 }
 
+/// What the FASTQ engine counted.
+#[derive(Debug)]
+pub struct FastqCounts {
+    /// One per hotspot, in panel order.
+    pub sites: Vec<SiteCounts>,
+    /// One window per group of sites (empty unless tallied).
+    pub background: Vec<BackgroundWindow>,
+    /// What the user should know (in molecules: where the UMIs were).
+    pub notes: Vec<String>,
+}
+
 /// Count every hotspot of the plan from FASTQ `inputs` (paired R1 R2,
 /// interleaved, or single-end), in panel order, on the plan's reference
 /// (which FASTQ needs: reads are placed on it); with `opts.background`
 /// also the background tallies: one window per group of sites, as the BAM
 /// engine makes them, filled by the placed fragments that reach the
-/// group's sites. Runs on the current rayon pool; the result does not
-/// depend on its size. `progress` counts [`Measure::Bytes`] of the inputs
-/// as stored.
+/// group's sites. In molecules, the UMIs are found as [`umis`] says and
+/// the families grouped as [`molecules`] does. Runs on the current rayon
+/// pool; the result does not depend on its size. `progress` counts
+/// [`Measure::Bytes`] of the inputs as stored.
 pub fn count_fastq(
     inputs: &[PathBuf],
     plan: &CountPlan,
     progress: &Progress,
-) -> Result<(Vec<SiteCounts>, Vec<BackgroundWindow>), FastqError> {
+) -> Result<FastqCounts, FastqError> {
     let reference = plan.reference().ok_or(FastqError::NeedsReference)?;
     let layout = detect_layout(inputs)?;
     let index = PanelIndex::build(plan)?;
+    let molecules =
+        match plan.opts().unit.molecules() {
+            true => {
+                let umis = umis::FastqUmis::detect(&layout, &plan.opts().read_structures)?;
+                Some(MoleculeSetup::new(umis, plan.opts().unit, &index)?)
+            }
+            false if !plan.opts().read_structures.is_empty() => return Err(FastqError::Invalid(
+                "--read-structure needs --molecules or --duplex: without them UMIs are not used"
+                    .into(),
+            )),
+            false => None,
+        };
     let backgrounds: Vec<BackgroundWindow> = if plan.opts().background {
         (0..plan.groups().len())
             .map(|g| plan.background_window(g, reference))
@@ -186,6 +211,7 @@ pub fn count_fastq(
         plan,
         layout: &layout,
         backgrounds: &backgrounds,
+        molecules: molecules.as_ref(),
     };
     engine.run_with_progress(progress)
 }
@@ -198,12 +224,16 @@ pub struct Engine<'a> {
     /// Empty background windows, one per group of the plan (none unless
     /// tallied).
     pub backgrounds: &'a [BackgroundWindow],
+    /// Counting in molecules: the UMIs and grouping.
+    pub molecules: Option<&'a MoleculeSetup>,
 }
 
-/// What one batch yields: site counts and background tallies.
+/// What one batch yields: site counts and background tallies, and in
+/// molecules the fragments' calls still to be grouped.
 struct Part {
     sites: Vec<SiteCounts>,
     background: Vec<BackgroundWindow>,
+    pending: Pending,
 }
 
 /// Send batches of `n` records of `path` down a channel until the end,
@@ -236,17 +266,13 @@ fn spawn_reader<'s>(
 }
 
 impl Engine<'_> {
-    pub fn run(&self) -> Result<(Vec<SiteCounts>, Vec<BackgroundWindow>), FastqError> {
+    pub fn run(&self) -> Result<FastqCounts, FastqError> {
         self.run_with_progress(&Progress::new())
     }
 
     /// [`Engine::run`], adding to `progress` the file bytes behind each
     /// chunk of batches once it is counted.
-    pub fn run_with_progress(
-        &self,
-        progress: &Progress,
-    ) -> Result<(Vec<SiteCounts>, Vec<BackgroundWindow>), FastqError> {
-        self.plan.opts().unit.supported_from_fastq()?;
+    pub fn run_with_progress(&self, progress: &Progress) -> Result<FastqCounts, FastqError> {
         progress.begin(self.layout.stored_size(), Measure::Bytes);
         // File bytes behind every batch received so far, the final empty
         // ones included (they hold the gzip trailer); reported after the
@@ -256,6 +282,7 @@ impl Engine<'_> {
         let chunk = (2 * rayon::current_num_threads()).max(2);
         let mut total: Vec<SiteCounts> = self.plan.empty_counts();
         let mut background: Vec<BackgroundWindow> = self.backgrounds.to_vec();
+        let mut pending = self.empty_pending();
         std::thread::scope(|scope| -> Result<(), FastqError> {
             let mut next: Box<dyn FnMut() -> Result<Option<Work>, FastqError>> = match self.layout {
                 Layout::Paired(p1, p2) => {
@@ -334,18 +361,38 @@ impl Engine<'_> {
                     for (t, p) in background.iter_mut().zip(part.background) {
                         t.merge(&p);
                     }
+                    pending.merge(part.pending);
                 }
                 progress.add(received.get().saturating_sub(reported));
                 reported = received.get();
             }
             Ok(())
         })?;
-        Ok((total, background))
+        let mut notes = Vec::new();
+        if let Some(setup) = self.molecules {
+            notes = molecules::notes(setup, &pending);
+            pending.finish(setup, self.plan, &mut total)?;
+        }
+        Ok(FastqCounts {
+            sites: total,
+            background,
+            notes,
+        })
+    }
+
+    fn empty_pending(&self) -> Pending {
+        match self.molecules {
+            Some(_) => Pending::new(self.plan.models().len()),
+            None => Pending::default(),
+        }
     }
 
     fn count_work(&self, placer: &mut Placer, w: &Work) -> Result<Part, FastqError> {
-        let mut counts: Vec<SiteCounts> = self.plan.empty_counts();
-        let mut background: Vec<BackgroundWindow> = self.backgrounds.to_vec();
+        let mut part = Part {
+            sites: self.plan.empty_counts(),
+            background: self.backgrounds.to_vec(),
+            pending: self.empty_pending(),
+        };
         match (&w.r2, w.interleaved) {
             (Some(r2), _) => {
                 let Layout::Paired(p1, p2) = self.layout else {
@@ -353,19 +400,17 @@ impl Engine<'_> {
                 };
                 for k in 0..w.r1.len() {
                     let (a, b) = (w.r1.get(k), r2.get(k));
+                    let record = w.r1.first_record + k as u64;
                     if a.name() != b.name() {
                         return Err(FastqError::PairNames {
                             r1: p1.clone(),
                             r2: p2.clone(),
-                            record: w.r1.first_record + k as u64,
+                            record,
                             name1: String::from_utf8_lossy(a.name()).into_owned(),
                             name2: String::from_utf8_lossy(b.name()).into_owned(),
                         });
                     }
-                    let pa = placer.place(self.index, a.seq, a.qual);
-                    let pb = placer.place(self.index, b.seq, b.qual);
-                    self.add_fragment(&mut counts, pa.as_ref(), pb.as_ref(), true);
-                    self.add_background(&mut background, pa.as_ref(), pb.as_ref(), true);
+                    self.add_reads(placer, &mut part, (a, p1), Some((b, p2)), record)?;
                 }
             }
             (None, true) => {
@@ -374,33 +419,70 @@ impl Engine<'_> {
                 };
                 for k in (0..w.r1.len()).step_by(2) {
                     let (a, b) = (w.r1.get(k), w.r1.get(k + 1));
+                    let record = w.r1.first_record + k as u64;
                     if a.name() != b.name() {
                         return Err(FastqError::InterleavedNames {
                             path: p.clone(),
-                            record: w.r1.first_record + k as u64,
+                            record,
                             name1: String::from_utf8_lossy(pair_name(a.header)).into_owned(),
                             name2: String::from_utf8_lossy(pair_name(b.header)).into_owned(),
                         });
                     }
-                    let pa = placer.place(self.index, a.seq, a.qual);
-                    let pb = placer.place(self.index, b.seq, b.qual);
-                    self.add_fragment(&mut counts, pa.as_ref(), pb.as_ref(), true);
-                    self.add_background(&mut background, pa.as_ref(), pb.as_ref(), true);
+                    self.add_reads(placer, &mut part, (a, p), Some((b, p)), record)?;
                 }
             }
             (None, false) => {
+                let Layout::Single(p) = self.layout else {
+                    unreachable!("single-end work comes from a single-end file")
+                };
                 for k in 0..w.r1.len() {
-                    let a = w.r1.get(k);
-                    let pa = placer.place(self.index, a.seq, a.qual);
-                    self.add_fragment(&mut counts, pa.as_ref(), None, false);
-                    self.add_background(&mut background, pa.as_ref(), None, false);
+                    let record = w.r1.first_record + k as u64;
+                    self.add_reads(placer, &mut part, (w.r1.get(k), p), None, record)?;
                 }
             }
         }
-        Ok(Part {
-            sites: counts,
-            background,
-        })
+        Ok(part)
+    }
+
+    /// Place one fragment's reads (read 1, and read 2 when paired; record
+    /// `record` of their files) and add them to `part`: counted, or in
+    /// molecules their templates placed and their calls kept with the
+    /// fragment's ends and UMI.
+    fn add_reads(
+        &self,
+        placer: &mut Placer,
+        part: &mut Part,
+        r1: (Record<'_>, &PathBuf),
+        r2: Option<(Record<'_>, &PathBuf)>,
+        record: u64,
+    ) -> Result<(), FastqError> {
+        let paired = r2.is_some();
+        let Some(setup) = self.molecules else {
+            let pa = placer.place(self.index, r1.0.seq, r1.0.qual);
+            let pb = r2.and_then(|(b, _)| placer.place(self.index, b.seq, b.qual));
+            self.add_fragment(&mut part.sites, pa.as_ref(), pb.as_ref(), paired);
+            self.add_background(&mut part.background, pa.as_ref(), pb.as_ref(), paired);
+            return Ok(());
+        };
+        let (t1, t2, tag) =
+            setup
+                .umis
+                .split((r1.0, r1.1), r2.map(|(b, p)| (b, p.as_path())), record)?;
+        let pa = placer.place(self.index, t1.seq(), t1.qual());
+        let pb = t2.and_then(|t| placer.place(self.index, t.seq(), t.qual()));
+        let (pa, pb) = (pa.as_ref(), pb.as_ref());
+        self.add_background(&mut part.background, pa, pb, paired);
+        let Some(ends) = setup.ends(pa, pb) else {
+            part.pending.one_end += u64::from(pa.is_some() || pb.is_some());
+            return Ok(());
+        };
+        let fragment = crate::count::molecule::Fragment { ends, tag };
+        let (sites, pending) = (&mut part.sites, &mut part.pending);
+        self.fragment_calls(pa, pb, paired, |i, call, merged| {
+            sites[i].overlaps_merged += u64::from(merged);
+            pending.add(i, &fragment, call);
+        });
+        Ok(())
     }
 
     /// The strand a fragment counts on, by its unit's rule: read 1's, or
@@ -490,16 +572,33 @@ impl Engine<'_> {
         }
     }
 
-    /// Add one fragment (or single read) to `counts`, with the BAM engine's
-    /// rules: the unit's strand; mates that both read a site merged (the
-    /// earlier by position first, as the BAM engine meets them); |TLEN|
-    /// only for a proper pair.
+    /// Add one fragment (or single read) to `counts`, by
+    /// [`Engine::fragment_calls`].
     pub fn add_fragment(
         &self,
         counts: &mut [SiteCounts],
         r1: Option<&Placement>,
         r2: Option<&Placement>,
         paired: bool,
+    ) {
+        let models = self.plan.models();
+        self.fragment_calls(r1, r2, paired, |i, call, merged| {
+            counts[i].overlaps_merged += u64::from(merged);
+            counts[i].add(&models[i], call);
+        });
+    }
+
+    /// One fragment's (or single read's) call at each site it reads, given
+    /// to `sink(site, call, overlap_merged)`, with the BAM engine's rules:
+    /// the unit's strand; mates that both read a site merged (the earlier
+    /// by position first, as the BAM engine meets them); |TLEN| only for a
+    /// proper pair.
+    fn fragment_calls(
+        &self,
+        r1: Option<&Placement>,
+        r2: Option<&Placement>,
+        paired: bool,
+        mut sink: impl FnMut(usize, FragmentCall, bool),
     ) {
         let Some(reverse) = self.fragment_strand(r1, r2, paired) else {
             return;
@@ -519,10 +618,9 @@ impl Engine<'_> {
         if let Some(b) = r2 {
             self.observe(b, strand(b), flen, &mut o2);
         }
-        let models = self.plan.models();
         if !pairs {
             for &(i, o) in o1.iter().chain(&o2) {
-                counts[i].add(&models[i], FragmentCall::Observed(o));
+                sink(i, FragmentCall::Observed(o), false);
             }
             return;
         }
@@ -531,32 +629,33 @@ impl Engine<'_> {
             _ => true,
         };
         let (first, second) = if r1_first { (&o1, &o2) } else { (&o2, &o1) };
-        collapse_mates(first, second, |i, call, merged| {
-            counts[i].overlaps_merged += u64::from(merged);
-            counts[i].add(&models[i], call);
-        });
+        collapse_mates(first, second, sink);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::count::{CountOptions, Unit};
+    use crate::count::molecule::ReadStructure;
+    use crate::count::CountOptions;
     use crate::panel::Panel;
 
     #[test]
-    fn molecules_are_refused_until_umis_are_grouped() {
+    fn read_structures_need_molecules() {
         let dir = tempfile::tempdir().unwrap();
         let fq = dir.path().join("r.fq");
         std::fs::write(&fq, "@r1\nACGTACGTAC\n+\nIIIIIIIIII\n").unwrap();
         let panel = Panel::demo();
         let reference = crate::reference::open("demo").unwrap();
         let opts = CountOptions {
-            unit: Unit::Molecule,
+            read_structures: vec![ReadStructure::parse("4M+T").unwrap()],
             ..CountOptions::default()
         };
         let plan = CountPlan::new(&panel, Some(reference.as_ref()), &opts);
         let e = count_fastq(&[fq], &plan, &Progress::new()).unwrap_err();
-        assert!(matches!(e, FastqError::NotYet(_)), "{e}");
+        assert!(
+            e.to_string().contains("needs --molecules or --duplex"),
+            "{e}"
+        );
     }
 }

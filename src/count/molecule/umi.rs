@@ -450,7 +450,7 @@ impl UmiReader {
 }
 
 /// `8` or `8+8`.
-pub(super) fn shape_text((a, b): (usize, Option<usize>)) -> String {
+pub(crate) fn shape_text((a, b): (usize, Option<usize>)) -> String {
     match b {
         Some(b) => format!("{a}+{b}"),
         None => a.to_string(),
