@@ -8,7 +8,12 @@
 #          CFSPOT; its DEPTH is FASTQ_DEPTH, default 9300: 671,397 pairs)
 #   sim    `cfspot simulate` vs dwgsim (benches/sim_vs_dwgsim.sh, with this
 #          CFSPOT; its DEPTH is SIM_DEPTH, default 9510; REPS its own, 3)
-# Each section prints its own markdown; the fastq and sim sections run after
+#   umi    duplex molecules: cfspot's one pass (from BAM and from FASTQ) vs
+#          fgumi's consensus pipeline (benches/umi_vs_fgumi.sh, with this
+#          WORK, RUNS and CFSPOT; its DEPTH is UMI_DEPTH, default 2000).
+#          Not in the default SECTIONS: it installs fgumi with cargo when
+#          it is not on PATH (FGUMI=/path/to/fgumi), which takes a while.
+# Each section prints its own markdown; the fastq, sim and umi sections run after
 # the count section, and the driver fails at the end if any section failed.
 # TF, SEED and DEPTH apply to the count section only: the other scripts keep
 # their own defaults (run them directly to change those).
@@ -47,7 +52,8 @@
 # Usage: benches/compare.sh            (from anywhere; runs in the repo root)
 # Env:   CFSPOT   cfspot binary (default target/release/cfspot)
 #        PERBASE  perbase binary, or the bin folder that holds it (default: PATH)
-#        SECTIONS ("count fastq sim")  FASTQ_DEPTH (9300)  SIM_DEPTH (9510)
+#        SECTIONS ("count fastq sim"; also: umi)  FASTQ_DEPTH (9300)
+#        SIM_DEPTH (9510)  UMI_DEPTH (2000)
 #        WORK (bench-work)  RUNS (5)  DEEP (20000)  SHALLOW (2000)  TF (0.02)
 #        SEED (1)  PANELS ("deep shallow")  SIM_THREADS (2)
 #        CHECK_ONLY=1 stops after the checks (the count and fastq sections'
@@ -76,7 +82,7 @@ FF=UNMAP,SECONDARY,QCFAIL,DUP,SUPPLEMENTARY # cfspot's default -F (0xf04)
 
 [[ -x "$CFSPOT" ]] || die "no cfspot binary at '$CFSPOT': run 'cargo build --release' or set CFSPOT=/path/to/cfspot"
 for sec in $SECTIONS; do
-  [[ $sec == count || $sec == fastq || $sec == sim ]] || die "unknown section '$sec' in SECTIONS (count, fastq, sim)"
+  [[ $sec == count || $sec == fastq || $sec == sim || $sec == umi ]] || die "unknown section '$sec' in SECTIONS (count, fastq, sim, umi)"
 done
 section() { [[ " $SECTIONS " == *" $1 "* ]]; }
 
@@ -93,6 +99,11 @@ other_sections() {
   if section sim && [[ $CHECK_ONLY != 1 ]]; then
     echo
     CFSPOT="$CFSPOT" benches/sim_vs_dwgsim.sh ${SIM_DEPTH:+"$SIM_DEPTH"} || failed+=(sim)
+  fi
+  if section umi; then
+    echo
+    env -u TF -u SEED -u DEPTH CFSPOT="$CFSPOT" WORK="$WORK" RUNS="$RUNS" CHECK_ONLY="$CHECK_ONLY" \
+      ${UMI_DEPTH:+DEPTH="$UMI_DEPTH"} benches/umi_vs_fgumi.sh || failed+=(umi)
   fi
   (( ${#failed[@]} == 0 )) || die "section(s) failed: ${failed[*]}"
 }

@@ -14,7 +14,7 @@
 #    chr12:25244847-25245851; against a whole genome bwa mem is far slower).
 #    `bwa index` is timed on its own row and is not part of the pipeline.
 #    bwa's SAM is lifted back to genome coordinates so cfspot can count it
-#    (LIFT below, one awk pass): contig chrN:S-E -> chrN and POS += S - 1;
+#    (LIFT of benches/lib.sh, one awk pass): contig chrN:S-E -> chrN and POS += S - 1;
 #    RNEXT/PNEXT alike (RNEXT `=` stays `=`, and its PNEXT moves by the read's
 #    own window); the window @SQ lines become one per chromosome. SA/XA tags
 #    keep window names (cfspot reads neither).
@@ -81,36 +81,7 @@ log=$WORK/logs; mkdir -p "$log"
 dir=$WORK/fq
 r1=$dir/big_R1.fastq.gz r2=$dir/big_R2.fastq.gz
 
-# The lift (step 2). LN of each chromosome is the largest window end on it:
-# enough for every lifted read, not the chromosome's true length (cfspot
-# checks neither; samtools sort and index only need POS <= LN).
-# shellcheck disable=SC2016 # awk's $ fields, not the shell's
-LIFT='
-BEGIN { FS = OFS = "\t" }
-/^@SQ/ {
-  n = substr($2, 4)
-  if (match(n, /:[0-9]+-[0-9]+$/)) {
-    c = substr(n, 1, RSTART - 1); split(substr(n, RSTART + 1), r, "-")
-    chrom[n] = c; off[n] = r[1] - 1
-    if (!(c in len)) order[++nc] = c
-    if (r[2] + 0 > len[c] + 0) len[c] = r[2]
-    next
-  }
-}
-/^@/ { sq(); print; next }
-{
-  sq()
-  o = 0
-  if ($3 in chrom) { o = off[$3]; $4 += o; $3 = chrom[$3] }
-  if ($7 == "=") $8 += o
-  else if ($7 in chrom) { $8 += off[$7]; $7 = chrom[$7]; if ($7 == $3) $7 = "=" }
-  print
-}
-function sq(  i) {
-  if (sq_done) return
-  for (i = 1; i <= nc; i++) print "@SQ", "SN:" order[i], "LN:" len[order[i]]
-  sq_done = 1
-}'
+# The lift (step 2): LIFT, from benches/lib.sh.
 
 # The aligner pipeline (d), as one command so it can be timed whole.
 # shellcheck disable=SC2016 # expanded by the inner bash

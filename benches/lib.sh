@@ -26,6 +26,10 @@
 #   goal PANEL TEXT KEY-A KEY-B OP TARGET
 #                         "- PANEL: TEXT = a/b (CPU ratio), goal OP TARGET: met"
 #
+#   LIFT                  an awk program: SAM aligned to the demo windows
+#                         (contigs named chr12:25244847-25245851, as
+#                         assets/demo/regions.fa) lifted to genome coordinates
+#
 # Globals the caller sets: CFSPOT, RUNS, SIM_THREADS (simulate_once), log (a
 # folder for logs and timing scratch files), TIMEV (find_timev sets it).
 
@@ -118,3 +122,36 @@ goal() { # panel text key-a key-b op target: the ratio a/b judged against the ta
   ok=$(awk -v v="$v" -v t="$6" -v op="$5" 'BEGIN { print ((op == "<=" ? v <= t : v >= t) ? "met" : "NOT met") }')
   echo "- $1: $2 = $v ($c CPU), goal $5 $6: $ok"
 }
+
+# The lift of SAM on window contigs to genome coordinates. LN of each
+# chromosome is the largest window end on it: enough for every lifted read,
+# not the chromosome's true length (cfspot checks neither; samtools sort and
+# index only need POS <= LN).
+# shellcheck disable=SC2016 # awk's $ fields, not the shell's
+LIFT='
+BEGIN { FS = OFS = "\t" }
+/^@SQ/ {
+  n = substr($2, 4)
+  if (match(n, /:[0-9]+-[0-9]+$/)) {
+    c = substr(n, 1, RSTART - 1); split(substr(n, RSTART + 1), r, "-")
+    chrom[n] = c; off[n] = r[1] - 1
+    if (!(c in len)) order[++nc] = c
+    if (r[2] + 0 > len[c] + 0) len[c] = r[2]
+    next
+  }
+}
+/^@HD/ { print; next }
+/^@/ { sq(); print; next }
+{
+  sq()
+  o = 0
+  if ($3 in chrom) { o = off[$3]; $4 += o; $3 = chrom[$3] }
+  if ($7 == "=") $8 += o
+  else if ($7 in chrom) { $8 += off[$7]; $7 = chrom[$7]; if ($7 == $3) $7 = "=" }
+  print
+}
+function sq(  i) {
+  if (sq_done) return
+  for (i = 1; i <= nc; i++) print "@SQ", "SN:" order[i], "LN:" len[order[i]]
+  sq_done = 1
+}'
