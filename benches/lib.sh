@@ -47,6 +47,20 @@ find_timev() {
   [[ -x $TIMEV ]] || { TIMEV=; note "/usr/bin/time missing: no peak RSS (apt-get install -y time)"; }
 }
 
+# The checks every bench makes before it starts: the cfspot binary, each
+# tool named (apt-get), awk (mawk when present: faster) into AWK, TIMEV,
+# and RUNS a positive integer.
+need_tools() { # tool...
+  [[ -x "$CFSPOT" ]] || die "no cfspot binary at '$CFSPOT': run 'cargo build --release' or set CFSPOT=/path/to/cfspot"
+  local t
+  for t in "$@"; do
+    command -v "$t" >/dev/null || die "$t is needed: apt-get install -y $t"
+  done
+  AWK=$(command -v mawk || command -v awk) || die "awk is needed"
+  find_timev
+  [[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer, got '$RUNS'"
+}
+
 simulate_once() { # dir name settings...
   local dir=$1 name=$2 f; shift 2
   local stamp

@@ -58,13 +58,7 @@ TF=${TF:-0.02}
 SIM_THREADS=${SIM_THREADS:-2}
 CHECK_ONLY=${CHECK_ONLY:-0}
 
-[[ -x "$CFSPOT" ]] || die "no cfspot binary at '$CFSPOT': run 'cargo build --release' or set CFSPOT=/path/to/cfspot"
-for t in gzip bwa samtools; do
-  command -v "$t" >/dev/null || die "$t is needed: apt-get install -y $t"
-done
-AWK=$(command -v mawk || command -v awk) || die "awk is needed"
-find_timev
-[[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer, got '$RUNS'"
+need_tools gzip bwa samtools
 mkdir -p "$WORK"
 WORK=$(cd "$WORK" && pwd)
 log=$WORK/logs; mkdir -p "$log"
