@@ -562,6 +562,24 @@ mod tests {
         (0..len).map(|_| b"ACGT"[rng.below(4) as usize]).collect()
     }
 
+    /// `n` reads' templates of `strand` (0 top, 1 bottom) of `mol`.
+    fn templates(
+        lib: &Library,
+        rng: &mut SimRng,
+        mol: &mut Molecule,
+        strand: usize,
+        seq: &[u8],
+        n: usize,
+    ) -> Vec<Vec<u8>> {
+        let mut buf = Vec::new();
+        (0..n)
+            .map(|_| {
+                lib.template(rng, mol, &copy_of(strand), seq, &mut buf)
+                    .to_vec()
+            })
+            .collect()
+    }
+
     /// A copy of `strand` (0 top, 1 bottom) for [`Library::template`].
     fn copy_of(strand: usize) -> Copy {
         Copy {
@@ -600,16 +618,10 @@ mod tests {
         let lib = Library::new(&p);
         let mut rng = SimRng::stream(14, &[]);
         let (mut per_read, mut shared) = (Vec::new(), Vec::new());
-        let mut buf = Vec::new();
         for _ in 0..molecules {
             let seq = random_seq(&mut rng, len);
             let mut mol = lib.molecule(&mut rng, &seq);
-            let reads: Vec<Vec<u8>> = (0..n)
-                .map(|_| {
-                    lib.template(&mut rng, &mut mol, &copy_of(0), &seq, &mut buf)
-                        .to_vec()
-                })
-                .collect();
+            let reads = templates(&lib, &mut rng, &mut mol, 0, &seq, n);
             let changed =
                 |t: &[u8]| -> Vec<usize> { (0..len).filter(|&i| t[i] != seq[i]).collect() };
             let total: usize = reads.iter().map(|t| changed(t).len()).sum();
@@ -668,12 +680,7 @@ mod tests {
         for _ in 0..400 {
             let seq = random_seq(&mut rng, 1000);
             let mut mol = lib.molecule(&mut rng, &seq);
-            let reads: Vec<Vec<u8>> = (0..50)
-                .map(|_| {
-                    lib.template(&mut rng, &mut mol, &copy_of(0), &seq, &mut buf)
-                        .to_vec()
-                })
-                .collect();
+            let reads = templates(&lib, &mut rng, &mut mol, 0, &seq, 50);
             let pre = mol.pre.as_ref().unwrap();
             let Some(first) = pre.trees[0].get(&(0, 1)) else {
                 continue; // no read went through it: chance 2^-50
@@ -716,7 +723,6 @@ mod tests {
         };
         let lib = Library::new(&p);
         let mut rng = SimRng::stream(16, &[]);
-        let mut buf = Vec::new();
         let (mut g, mut c, mut top, mut bottom) = (0, 0, 0, 0);
         for _ in 0..200 {
             let seq = random_seq(&mut rng, 1000);
@@ -724,12 +730,7 @@ mod tests {
             g += seq.iter().filter(|&&b| b == b'G').count();
             c += seq.iter().filter(|&&b| b == b'C').count();
             for (strand, (from, to)) in [(b'G', b'T'), (b'C', b'A')].into_iter().enumerate() {
-                let reads: Vec<Vec<u8>> = (0..6)
-                    .map(|_| {
-                        lib.template(&mut rng, &mut mol, &copy_of(strand), &seq, &mut buf)
-                            .to_vec()
-                    })
-                    .collect();
+                let reads = templates(&lib, &mut rng, &mut mol, strand, &seq, 6);
                 assert!(reads.iter().all(|t| *t == reads[0]));
                 for (i, (&t, &s)) in reads[0].iter().zip(&seq).enumerate() {
                     if t != s {
@@ -767,7 +768,6 @@ mod tests {
         let rate = cpg_rate(31.0, 0.01);
         assert!((rate - 0.1).abs() < 1e-15);
         let mut rng = SimRng::stream(19, &[]);
-        let mut buf = Vec::new();
         let (mut cpgs, mut changed) = (0usize, [0usize; 2]);
         for _ in 0..300 {
             let seq = random_seq(&mut rng, 1000);
@@ -776,12 +776,7 @@ mod tests {
             for (strand, (offset, from, to)) in
                 [(0, b'C', b'T'), (1, b'G', b'A')].into_iter().enumerate()
             {
-                let reads: Vec<Vec<u8>> = (0..4)
-                    .map(|_| {
-                        lib.template(&mut rng, &mut mol, &copy_of(strand), &seq, &mut buf)
-                            .to_vec()
-                    })
-                    .collect();
+                let reads = templates(&lib, &mut rng, &mut mol, strand, &seq, 4);
                 assert!(reads.iter().all(|t| *t == reads[0]));
                 for (i, (&t, &s)) in reads[0].iter().zip(&seq).enumerate() {
                     if t != s {
