@@ -865,4 +865,76 @@ mod tests {
             assert!(msg.contains(want), "{want} in {msg}");
         }
     }
+
+    /// `--pcr-cycles 6 --pcr-efficiency 0.5`: a read's lineage is the new
+    /// copy with chance q = 0.5 / 1.5 = 1/3 at each of 6 cycles, so a base
+    /// differs with chance 3/4 (1 − (1 − q · 4R/3)^6) = 1.9956e-3 at R =
+    /// 1e-3 (C q R = 2e-3; at full efficiency and 10 cycles it would be
+    /// 5e-3). 2,000 molecules of 1,000 bases, 10 reads each; 5 standard
+    /// errors of the mean over the independent molecules.
+    #[test]
+    fn cycles_and_efficiency_set_the_share() {
+        let r = 1e-3;
+        let p = SimParams {
+            pcr_error_rate: Some(r),
+            pcr_cycles: Some(6),
+            pcr_efficiency: Some(0.5),
+            ..SimParams::default()
+        };
+        let lib = Library::new(&p);
+        let mut rng = SimRng::stream(18, &[]);
+        let mut buf = Vec::new();
+        let mut per_read = Vec::new();
+        for _ in 0..2000 {
+            let seq = random_seq(&mut rng, 1000);
+            let mut mol = lib.molecule(&mut rng, &seq);
+            let mut changed = 0;
+            for _ in 0..10 {
+                let t = lib.template(&mut rng, &mut mol, &copy_of(0), &seq, &mut buf);
+                changed += t.iter().zip(&seq).filter(|(a, b)| a != b).count();
+            }
+            per_read.push(changed as f64 / 10_000.0);
+        }
+        let n = per_read.len() as f64;
+        let m = per_read.iter().sum::<f64>() / n;
+        let v = per_read.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0);
+        let se = (v / n).sqrt();
+        let q = 0.5 / 1.5;
+        let expected = 0.75 * (1.0 - (1.0 - q * 4.0 * r / 3.0).powi(6));
+        assert!((m - expected).abs() < 5.0 * se, "{m} ± {se} vs {expected}");
+        assert!(lib.describe().unwrap().contains("6 cycles"));
+    }
+
+    /// The library settings are checked with the others, all together.
+    #[test]
+    fn library_settings_are_validated() {
+        let bad = SimParams {
+            pcr_cycles: Some(0),
+            pcr_efficiency: Some(1.5),
+            damage: vec![Damage {
+                from: 'G',
+                to: 'T',
+                rate: 0.5,
+            }],
+            ..SimParams::default()
+        };
+        let e = bad.validate().unwrap_err().to_string();
+        for want in [
+            "--pcr-cycles and --pcr-efficiency need --pcr-error-rate",
+            "--pcr-cycles must be in 1..=40",
+            "--pcr-efficiency must be in (0, 1]",
+            "--damage G>T:0.5",
+        ] {
+            assert!(e.contains(want), "{want} in {e}");
+        }
+        let bad = SimParams {
+            pcr_error_rate: Some(0.2),
+            ..SimParams::default()
+        };
+        assert!(bad
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("--pcr-error-rate must be"));
+    }
 }
