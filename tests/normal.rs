@@ -212,6 +212,8 @@ fn the_normal_as_fastq_or_count_tsv() {
     let (r1, r2) = (file("wbc_R1.fastq.gz"), file("wbc_R2.fastq.gz"));
     let rows = call("fq", &["--normal", &r1, "--normal", &r2]);
     assert_eq!(rows["NRAS_Q61K"]["status"], "CHIP_OR_GERMLINE");
+    // Named by the pair's common stem, not by R1's.
+    assert_eq!(json(file("fq.summary.json"))["normal"]["sample"], "wbc");
     assert_eq!(rows["KRAS_G12D"]["status"], "DETECTED");
     // A count TSV has no flanks: the fixed rate judges both samples.
     let tsv = file("wbc.counts.tsv");

@@ -373,3 +373,64 @@ fn normals_from_bams_and_from_their_count_tsvs_give_one_pon() {
         .all(|r| r["background_source"].starts_with("pon")));
     assert_eq!(rows["KRAS_G12D"]["status"], "DETECTED");
 }
+
+/// `call --pon --normal`: the white-cell normal is judged against the PoN
+/// too. ART errs at 0.5 % in every sample of the assay, the WBC normal
+/// included (12 of 2,000), and the plasma carries a real mutation there at
+/// 5 × that rate (50 of 2,000). Against its own background (1e-4: expected
+/// 0.2 alt) the normal's 12 would be a CHIP and take the tumour call away;
+/// against the PoN (≈ 0.5 %, expected 10: P(X ≥ 12) ≈ 0.3) it is the
+/// artefact, and the call stands. A real CHIP at S01 (1 % in both; the PoN
+/// rate there 1e-4) is still CHIP_OR_GERMLINE.
+#[test]
+fn the_matched_normal_is_judged_against_the_pon_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (panel, hotspots) = panel(d, "panel.tsv", 10);
+    let art = |i: usize| if i == 0 { 0.005 } else { 1e-4 };
+    let ns = normals(d, "n", 20, 21, &hotspots, art);
+    let pon = d.join("pon.tsv").display().to_string();
+    build_pon(&panel, &pon, &ns);
+    let sample = |name: &str, art_alt: u64, chip_alt: u64| {
+        let mut counts = vec![fixed(0, 2000); hotspots.len()];
+        counts[0] = fixed(art_alt, 2000);
+        counts[2] = fixed(chip_alt, 2000);
+        let path = d.join(name);
+        write_counts(&path, &hotspots, &counts);
+        path.display().to_string()
+    };
+    let plasma = sample("plasma.tsv", 50, 20);
+    let wbc = sample("wbc.tsv", 12, 20);
+    let prefix = d.join("p").display().to_string();
+    let args = [
+        "call",
+        "-p",
+        &panel,
+        "--background-rate",
+        "1e-4",
+        "--pon",
+        &pon,
+        "--normal",
+        &wbc,
+        "-o",
+        &prefix,
+        &plasma,
+    ];
+    cfspot_ok(&args);
+    let rows = calls(&prefix);
+    let art_row = &rows["ART"];
+    assert_eq!(art_row["status"], "DETECTED", "{art_row:?}");
+    assert_eq!(art_row["normal_label"], "absent", "{art_row:?}");
+    let np: f64 = art_row["normal_p_value"].parse().unwrap();
+    assert!(np > 0.05, "{np}");
+    assert_eq!(
+        rows["S01"]["status"], "CHIP_OR_GERMLINE",
+        "{:?}",
+        rows["S01"]
+    );
+    assert_eq!(rows["S01"]["normal_label"], "chip");
+    // The summary says what judged the normal.
+    let summary = json(d.join("p.summary.json"));
+    let source = summary["normal"]["background"]["source"].as_str().unwrap();
+    assert!(source.starts_with("panel of normals "), "{source}");
+}

@@ -1,6 +1,8 @@
 //! `cfspot call`: site calls, limits of detection and the sample verdict.
 
-use super::shared::{count_with_bar, input_stem, read_inputs, PanelArgs, ReadFilterArgs};
+use super::shared::{
+    count_with_bar, input_stem, read_inputs, sample_stem, PanelArgs, ReadFilterArgs,
+};
 use anyhow::{bail, Context, Result};
 use cfspot::calling::{output_paths, verdict, write_outputs};
 use cfspot::count::Unit;
@@ -115,12 +117,14 @@ pub struct CallArgs {
     /// Matched normal (the patient's white blood cells, buffy coat): a
     /// BAM/CRAM, FASTQ (give --normal twice: R1, then R2) or a count TSV,
     /// counted at the same sites with the same filters and judged against
-    /// its own background. A site whose alt the normal carries is
-    /// CHIP_OR_GERMLINE, kept out of the tumour fraction.
+    /// its own background (and --pon, when given). A site whose alt both the
+    /// normal and the plasma show is CHIP_OR_GERMLINE, kept out of the
+    /// tumour fraction.
     #[arg(long, value_name = "WBC", action = clap::ArgAction::Append)]
     pub normal: Vec<PathBuf>,
     /// The matched normal's name in the VCF and summary [default: its file
-    /// name without the extension].
+    /// name without the extension; of a FASTQ pair, the two names' common
+    /// stem: wbc_R1.fq.gz, wbc_R2.fq.gz → wbc].
     #[arg(long, value_name = "NAME", requires = "normal")]
     pub normal_sample: Option<String>,
     #[command(flatten)]
@@ -323,26 +327,35 @@ impl CallArgs {
 
         // Counts, and the background they are judged against.
         let (counted, background) = self.count(&self.inputs, &panel, reference.as_deref())?;
-        let background: Box<dyn BackgroundSource> = match pon {
-            Some((pon, path)) => Box::new(PonBackground::new(pon, path, background)),
-            None => background,
+        // With a PoN, both samples are judged against it, each shrunk towards
+        // its own background: a site-specific artefact of the assay is in
+        // the white-cell normal too, and must no more make a CHIP label
+        // there than a call in the plasma.
+        let against_pon = |background: Box<dyn BackgroundSource>| -> Box<dyn BackgroundSource> {
+            match &pon {
+                Some((pon, path)) => Box::new(PonBackground::new(pon.clone(), path, background)),
+                None => background,
+            }
         };
-        // The matched normal: the same counting, and its own background (a
-        // PoN judges the plasma; the normal's question is only whether it
-        // carries the alt above its own errors).
-        let normal_name = self.normal.first().map(|n| {
+        let background = against_pon(background);
+        // The matched normal: the same counting, and its own background
+        // (against the PoN when given): the normal's question is whether
+        // it carries the alt above its own errors.
+        let normal_name = self.normal.first().map(|_| {
             self.normal_sample
                 .clone()
-                .unwrap_or_else(|| match input_stem(n) {
+                .unwrap_or_else(|| match sample_stem(&self.normal) {
                     s if s.is_empty() || s == "-" => "normal".to_string(),
                     s => s,
                 })
         });
         let normal = match &normal_name {
-            Some(_) => Some(
-                self.count(&self.normal, &panel, reference.as_deref())
-                    .context("the matched normal (--normal)")?,
-            ),
+            Some(_) => {
+                let (counted, background) = self
+                    .count(&self.normal, &panel, reference.as_deref())
+                    .context("the matched normal (--normal)")?;
+                Some((counted, against_pon(background)))
+            }
             None => None,
         };
         if let Some((n, _)) = &normal {

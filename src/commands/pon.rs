@@ -2,7 +2,7 @@
 //! `pipeline::count_sample`'s (or a count TSV's), the fit and the file
 //! `stats::pon`'s; this is the arguments and the order of the steps.
 
-use super::shared::{input_stem, read_inputs, thread_pool, PanelArgs, ReadFilterArgs};
+use super::shared::{read_inputs, sample_stem, thread_pool, PanelArgs, ReadFilterArgs};
 use anyhow::{bail, Context, Result};
 use cfspot::count::Unit;
 use cfspot::output::Output;
@@ -147,7 +147,7 @@ impl PonArgs {
             // Commas separate the names in the header.
             samples: normals
                 .iter()
-                .map(|n| input_stem(&n[0]).replace(',', "_"))
+                .map(|n| sample_stem(n).replace(',', "_"))
                 .collect(),
         };
         let pon = Pon::build(header, &panel, &sites, &backgrounds)?;

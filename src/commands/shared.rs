@@ -66,8 +66,7 @@ pub fn read_inputs(reads: &[PathBuf], panel: &PanelArgs) -> Result<Inputs> {
 }
 
 /// A reads or counts file's name without its extensions (`s1.bam` →
-/// `s1`, `n1_R1.fq.gz` → `n1_R1`): the prefix `call` writes to, and the
-/// sample name `pon` gives a normal.
+/// `s1`, `n1_R1.fq.gz` → `n1_R1`): the prefix `call` writes to.
 pub fn input_stem(path: &std::path::Path) -> String {
     let name = path
         .file_name()
@@ -80,6 +79,38 @@ pub fn input_stem(path: &std::path::Path) -> String {
         .trim_end_matches(".fastq")
         .trim_end_matches(".fq")
         .to_string()
+}
+
+/// One sample's name from its files: [`input_stem`] of a single file; of a
+/// FASTQ pair, the two stems' common start without the mate tag left at
+/// its end (`n1_R1.fq.gz`, `n1_R2.fq.gz` → `n1`; `s_S1_L001_R1_001`,
+/// `s_S1_L001_R2_001` → `s_S1_L001`; `a_1`, `a_2` → `a`), or R1's stem
+/// when they share nothing.
+pub fn sample_stem(paths: &[PathBuf]) -> String {
+    let stems: Vec<String> = paths.iter().map(|p| input_stem(p)).collect();
+    let [r1, r2] = stems.as_slice() else {
+        return stems.into_iter().next().unwrap_or_default();
+    };
+    let common: String = r1
+        .chars()
+        .zip(r2.chars())
+        .take_while(|(a, b)| a == b)
+        .map(|(a, _)| a)
+        .collect();
+    let sep = |c: char| matches!(c, '_' | '.' | '-');
+    let mut stem = common.trim_end_matches(sep);
+    // The mate tag's letter (`_R1`/`_R2` share `_R`), when a separator
+    // stands before it.
+    if let Some(rest) = stem.strip_suffix(['R', 'r']) {
+        if rest.ends_with(sep) {
+            stem = rest.trim_end_matches(sep);
+        }
+    }
+    if stem.is_empty() {
+        r1.clone()
+    } else {
+        stem.to_string()
+    }
 }
 
 /// Worker threads for rayon; the output never depends on it.
@@ -338,6 +369,25 @@ impl Drop for Activity {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pair_is_named_by_its_common_stem() {
+        let stem =
+            |names: &[&str]| sample_stem(&names.iter().map(PathBuf::from).collect::<Vec<_>>());
+        assert_eq!(stem(&["d/n1_R1.fq.gz", "d/n1_R2.fq.gz"]), "n1");
+        assert_eq!(stem(&["wbc_R1.fastq.gz", "wbc_R2.fastq.gz"]), "wbc");
+        assert_eq!(
+            stem(&["s_S1_L001_R1_001.fastq.gz", "s_S1_L001_R2_001.fastq.gz"]),
+            "s_S1_L001"
+        );
+        assert_eq!(stem(&["a_1.fq", "a_2.fq"]), "a");
+        assert_eq!(stem(&["a.r1.fq", "a.r2.fq"]), "a");
+        // An R that is the name's own, not a mate tag, stays.
+        assert_eq!(stem(&["oR1.fq", "oR2.fq"]), "oR");
+        // Nothing in common: R1's stem.
+        assert_eq!(stem(&["x.fq", "y.fq"]), "x");
+        assert_eq!(stem(&["n1.bam"]), "n1");
+    }
 
     #[test]
     fn flag_syntax() {

@@ -113,7 +113,7 @@ pub struct CallRow {
         serialize_with = "sci4_opt"
     )]
     pub normal_excess_p: Option<f64>,
-    /// `absent`, `chip`, `germline` or `normal_uninformative`.
+    /// `absent`, `chip`, `germline`, `normal_uninformative` or `normal_only`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub normal_label: Option<String>,
     /// Which source judged the site (`None` for a row read back from a
@@ -225,6 +225,10 @@ fn normal_note(note: String, call: &SiteCall, n: &NormalSite) -> String {
             format!("{note}; the matched normal is too thin to tell CHIP ({seen})")
         }
         (_, NormalLabel::Absent) => format!("{note}; not in the matched normal ({seen})"),
+        (_, NormalLabel::NormalOnly) => format!(
+            "{note}; alt in the matched normal ({seen}, p {:.1e}) but not above background in the plasma: not CHIP or germline evidence here",
+            n.p_value
+        ),
         // A carried alt at a FILTERED site: the plasma's artefact stands.
         (_, _) => format!("{note}; alt also in the matched normal ({seen})"),
     }
@@ -338,7 +342,7 @@ pub fn write_vcf_with_normal<W: Write>(
     if let Some(name) = normal {
         writeln!(out, "##FILTER=<ID=CHIP_OR_GERMLINE,Description=\"The matched normal carries the alt (its alt count above its own background, one-sided p < alpha): clonal haematopoiesis or germline, not tumour; kept out of the tumour fraction\">")?;
         for (id, num, ty, desc) in [
-            ("NORMAL", "1", "String", "What the matched normal says: absent, chip, germline or normal_uninformative (too thin to tell)"),
+            ("NORMAL", "1", "String", "What the matched normal says: absent, chip, germline, normal_uninformative (too thin to tell) or normal_only (not above background in the plasma)"),
             ("NP", "1", "Float", "One-sided p-value of the normal's alt count under the normal's own background"),
             ("NEXCESSP", "1", "Float", "One-sided Fisher p that the plasma's alt share is above the normal's"),
         ] {

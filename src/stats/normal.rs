@@ -9,6 +9,13 @@
 //! (or NOT_DETECTED, LOW_DEPTH), and it is kept out of the tumour fraction
 //! and the sample's limit of detection. Per site:
 //!
+//! - **Do both samples show the alt?** A label needs the plasma's
+//!   evidence too: its alt above its own background by the same test at
+//!   the same per-site level (its `p_value` below `--alpha`). Blood cells
+//!   are most of cfDNA, so a CHIP or germline variant the normal carries
+//!   is in the plasma as well; a normal's alt the plasma does not show
+//!   (one stray read in a deep, clean normal can clear the normal's test)
+//!   is `normal_only`, and the plasma's status stands.
 //! - **Does the normal carry the alt?** The normal's alt count is tested
 //!   against the normal's own background (from its own flanks, or the
 //!   fixed rate) by the same one-sided test `call` uses
@@ -67,6 +74,9 @@ pub enum NormalLabel {
     /// The normal is too thin to say either way.
     #[serde(rename = "normal_uninformative")]
     Uninformative,
+    /// The normal's alt is above its background but the plasma's is not
+    /// above its own: the plasma's status stands.
+    NormalOnly,
 }
 
 impl NormalLabel {
@@ -76,6 +86,7 @@ impl NormalLabel {
             NormalLabel::Chip => "chip",
             NormalLabel::Germline => "germline",
             NormalLabel::Uninformative => "normal_uninformative",
+            NormalLabel::NormalOnly => "normal_only",
         }
     }
 
@@ -136,7 +147,15 @@ fn judge_site(
     // The normal's LoD95 with no minimum count beyond the test's own.
     let lod = lod95(depth, bg, level, 1);
     let vaf = counts.vaf();
-    let label = if alt > 0 && p_value < level {
+    // Both samples must show the alt above their own backgrounds: a CHIP or
+    // germline variant is in the plasma too (blood cells are most of
+    // cfDNA), so a normal's alt the plasma does not show is not a reason
+    // to relabel the plasma's site.
+    let normal_shows = alt > 0 && p_value < level;
+    let plasma_shows = call.alt > 0 && call.p_value < level;
+    let label = if normal_shows && !plasma_shows {
+        NormalLabel::NormalOnly
+    } else if normal_shows {
         if looks_germline(alt, depth) {
             NormalLabel::Germline
         } else {
@@ -204,6 +223,9 @@ pub struct NormalSummary {
     pub plasma_excess: Vec<String>,
     /// Sites where the normal is too thin to say.
     pub uninformative: Vec<String>,
+    /// Sites whose alt the normal shows above its background but the
+    /// plasma does not above its own: not labelled.
+    pub normal_only: Vec<String>,
     /// The per-site level of the normal's test (`--alpha`).
     pub level: f64,
     pub median_depth: f64,
@@ -241,9 +263,10 @@ impl NormalSummary {
             germline: pick(&|_, n| n.label == NormalLabel::Germline),
             plasma_excess: pick(&|_, n| n.label.carries_alt() && n.excess),
             uninformative: pick(&|_, n| n.label == NormalLabel::Uninformative),
+            normal_only: pick(&|_, n| n.label == NormalLabel::NormalOnly),
             level: opts.alpha,
             median_depth,
-            method: "the normal's alt count against the normal's own background, one-sided, at alpha per site; germline when its VAF is above 0.2 with 0.5 in its Clopper-Pearson 95% interval, or at least 0.9; uninformative below --min-depth, or where the normal's LoD95 is above the plasma's VAF at a detected site; plasma excess: one-sided Fisher p below alpha/m",
+            method: "the normal's alt count against the normal's own background, one-sided, at alpha per site, and the plasma's against its own, at alpha: a site is labelled when both show the alt (normal_only when only the normal does); germline when its VAF is above 0.2 with 0.5 in its Clopper-Pearson 95% interval, or at least 0.9; uninformative below --min-depth, or where the normal's LoD95 is above the plasma's VAF at a detected site; plasma excess: one-sided Fisher p below alpha/m",
             background,
         }
     }
@@ -299,7 +322,8 @@ mod tests {
             counts(1199, 1),
             // Thin: 0 of 60, below --min-depth 100.
             counts(60, 0),
-            // Alt in the normal, plasma not detected: CHIP all the same.
+            // Alt in the normal, but the plasma's 1 of 2,000 is not above its
+            // background (P(X ≥ 1) = 0.86): the normal's alone, no label.
             counts(1188, 12),
             // Germline het: 590 of 1,200.
             counts(610, 590),
@@ -319,7 +343,7 @@ mod tests {
                 NormalLabel::Chip,
                 NormalLabel::Absent,
                 NormalLabel::Uninformative,
-                NormalLabel::Chip,
+                NormalLabel::NormalOnly,
                 NormalLabel::Germline,
                 NormalLabel::Chip,
                 NormalLabel::Uninformative,
@@ -340,13 +364,45 @@ mod tests {
                 ChipOrGermline,
                 Detected,
                 Detected,
-                ChipOrGermline,
+                NotDetected,
                 ChipOrGermline,
                 ChipOrGermline,
                 Detected
             ]
         );
         assert!(calls.iter().all(|c| c.normal.is_some()));
+    }
+
+    /// One stray read in a deep normal whose background is low is "above
+    /// background" (1 of 1,200 at 1e-5: P(X ≥ 1) = 1 − (1 − 1e-5)^1200 =
+    /// 0.0119 < α), but a plasma with 0 alt of 2,000 shows nothing a CHIP
+    /// or germline variant would put there: no label, the plasma's
+    /// NOT_DETECTED stands (and the site still counts towards the tumour
+    /// fraction). With the plasma at 20 of 2,000 the same normal labels it.
+    #[test]
+    fn a_normal_alt_the_plasma_does_not_show_labels_nothing() {
+        let plasma = vec![counts(2000, 0), counts(1980, 20)];
+        let mut calls = call_sites(&plasma, &[bg(1e-5), bg(1e-5)], &CallOptions::default());
+        assert_eq!(calls[0].status, SiteStatus::NotDetected);
+        assert_eq!(calls[1].status, SiteStatus::Detected);
+        let normal = [counts(1199, 1), counts(1199, 1)];
+        let sites = judge(
+            &calls,
+            &normal,
+            &[bg(1e-5), bg(1e-5)],
+            &CallOptions::default(),
+        );
+        assert!(
+            (sites[0].p_value - 0.0119).abs() < 1e-4,
+            "{}",
+            sites[0].p_value
+        );
+        assert_eq!(sites[0].label, NormalLabel::NormalOnly);
+        assert_eq!(sites[1].label, NormalLabel::Chip);
+        apply(&mut calls, sites);
+        assert_eq!(calls[0].status, SiteStatus::NotDetected);
+        assert!(calls[0].tumour_evidence());
+        assert_eq!(calls[1].status, SiteStatus::ChipOrGermline);
     }
 
     #[test]

@@ -140,12 +140,16 @@ pub(super) fn matched_normal(h: &mut String, n: &NormalSummary, whole: bool) -> 
             "The normal too thin to tell (normal_uninformative; the plasma's call stands)",
             &n.uninformative,
         ),
+        (
+            "In the normal but not above background in the plasma (normal_only; the plasma's call stands)",
+            &n.normal_only,
+        ),
     ] {
         writeln!(h, "<li>{}: {}</li>", esc(what), esc(&list(ids)))?;
     }
     writeln!(
         h,
-        "</ul>\n<p class=\"muted\">The normal's alt count is tested against its own background at α = {} per site; its median depth is {}.</p>\n</section>",
+        "</ul>\n<p class=\"muted\">The normal's alt count is tested against its own background at α = {} per site, and a site is labelled only when the plasma's alt is above its own background too; the normal's median depth is {}.</p>\n</section>",
         n.level, n.median_depth
     )
 }
