@@ -43,6 +43,7 @@ fn bench(c: &mut Criterion) {
             alt: (i % 5) * 7,
             background: 3e-5,
             factor: 1.0,
+            lengths: &[],
         })
         .collect();
     g.bench_function("tumour_fraction/31_sites", |b| {

@@ -74,6 +74,13 @@ pub fn add_outputs(
 
 /// The sample's verdict in one line.
 pub fn verdict(summary: &Summary) -> String {
+    match summary.settings.length_note() {
+        n if n.is_empty() => verdict_words(summary),
+        n => format!("{} ({n})", verdict_words(summary)),
+    }
+}
+
+fn verdict_words(summary: &Summary) -> String {
     let tf = &summary.tumour_fraction;
     if summary.sites_used.is_empty() {
         format!(

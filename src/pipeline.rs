@@ -19,6 +19,7 @@ use crate::report::calls::{self, CallRow, FragmentLengths};
 use crate::report::count_tsv::{self, CountTsvError};
 use crate::stats::background::{BackgroundSource, SiteBackground, SiteContext};
 use crate::stats::call::{self as test, CallOptions};
+use crate::stats::length;
 use crate::stats::normal::{self, NormalSummary};
 use std::path::{Path, PathBuf};
 
@@ -104,16 +105,29 @@ pub fn call_sample_with_normal(
     informed: Option<&[usize]>,
     opts: &CallOptions,
 ) -> CalledSample {
-    let counts = &counted.sites;
+    let selected: Vec<count::SiteCounts>;
+    let counts = match opts.size_select {
+        Some((lo, hi)) => {
+            selected = counted
+                .sites
+                .iter()
+                .map(|c| length::size_select(c, lo, hi))
+                .collect();
+            &selected
+        }
+        None => &counted.sites,
+    };
     let backgrounds = site_backgrounds(panel, counts, background);
-    let mut site_calls = test::call_sites(counts, &backgrounds, opts);
+    let lengths = test::length_model(counts, &backgrounds, opts);
+    let mut site_calls = test::call_sites_with(counts, &backgrounds, opts, lengths.as_ref());
     if let Some(n) = normal {
         let normal_counts = &n.counted.sites;
         let normal_backgrounds = site_backgrounds(panel, normal_counts, n.background);
         let judged = normal::judge(&site_calls, normal_counts, &normal_backgrounds, opts);
         normal::apply(&mut site_calls, judged);
     }
-    let sample_call = test::judge_sample(counts, &site_calls, informed, opts);
+    let sample_call =
+        test::judge_sample_with(counts, &site_calls, informed, opts, lengths.as_ref());
     let rows: Vec<CallRow> = panel
         .hotspots
         .iter()
@@ -133,6 +147,7 @@ pub fn call_sample_with_normal(
         FragmentLengths::new(counts, &site_calls),
         background.summary(),
     );
+    summary.settings.length_evidence = lengths.map(|l| l.summary);
     summary.normal = normal.map(|n| {
         let ids: Vec<&str> = panel.hotspots.iter().map(|h| h.id.as_str()).collect();
         NormalSummary::new(

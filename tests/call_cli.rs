@@ -230,3 +230,77 @@ fn demo_needs_no_input_and_gives_a_verdict() {
         assert!(dir.path().join(f).exists(), "{f} missing");
     }
 }
+
+#[test]
+fn length_evidence_and_size_selection_say_so() {
+    // A sample with two mutations at TF 8 %: both flags keep the calls and
+    // the summary and verdict say what was weighed or kept.
+    let dir = tempfile::tempdir().unwrap();
+    let s = simulate(dir.path(), "s", "0.08", "5");
+    let bam = format!("{s}.bam");
+    cfspot_ok(&["call", "--length-evidence", "-o", &format!("{s}_len"), &bam]);
+    let sum = json(format!("{s}_len.summary.json"));
+    let l = &sum["settings"]["length_evidence"];
+    assert!(l["sample_fragments"].as_u64().unwrap() > 1000, "{l}");
+    // The simulator's healthy mode is 167 bp, its tumour default's median
+    // below 150.
+    assert!(
+        (160..=170).contains(&l["sample_median"].as_u64().unwrap()),
+        "{l}"
+    );
+    assert!(l["tumour_median"].as_u64().unwrap() < 150, "{l}");
+    assert_eq!(
+        sum["detected"],
+        serde_json::json!(["KRAS_G12D", "TP53_R175H"])
+    );
+    let html = std::fs::read_to_string(format!("{s}_len.report.html")).unwrap();
+    assert!(html.contains("fragment lengths weighed as evidence"));
+    // --no-length-evidence after it wins; the summary has no such field.
+    cfspot_ok(&[
+        "call",
+        "--length-evidence",
+        "--no-length-evidence",
+        "-o",
+        &format!("{s}_off"),
+        &bam,
+    ]);
+    let off = json(format!("{s}_off.summary.json"));
+    assert!(off["settings"].get("length_evidence").is_none());
+    cfspot_ok(&[
+        "call",
+        "--size-select",
+        "90-150",
+        "-o",
+        &format!("{s}_sel"),
+        &bam,
+    ]);
+    let sel = json(format!("{s}_sel.summary.json"));
+    assert_eq!(sel["settings"]["size_select"], serde_json::json!([90, 150]));
+    // Fewer fragments count: every site's depth is at most the unselected.
+    let depth = |p: &str| -> Vec<u64> {
+        let text = std::fs::read_to_string(format!("{p}.calls.tsv")).unwrap();
+        common::tsv_rows(&text)
+            .iter()
+            .map(|r| r["depth"].parse().unwrap())
+            .collect()
+    };
+    let (all, kept) = (depth(&format!("{s}_off")), depth(&format!("{s}_sel")));
+    assert!(
+        all.iter().zip(&kept).all(|(a, k)| k < a),
+        "{all:?} {kept:?}"
+    );
+    for bad in ["150-90", "90", "a-b"] {
+        cfspot_fails(
+            &[
+                "call",
+                "--size-select",
+                bad,
+                "-o",
+                &format!("{s}_bad"),
+                &bam,
+            ],
+            &["--size-select", "MIN"],
+        );
+    }
+    assert!(!Path::new(&format!("{s}_bad.calls.tsv")).exists());
+}

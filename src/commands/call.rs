@@ -48,7 +48,9 @@ Examples:
   cfspot call --pon pon.tsv sample.bam            # against a panel of normals
   cfspot call -o out/p1 --normal p1_wbc.bam p1_plasma.bam   # matched normal
   samtools view -u -q 20 sample.bam | cfspot call -o out/s1 -
-  cfspot call -o - sample.bam | grep -w DETECTED   # the detected sites";
+  cfspot call -o - sample.bam | grep -w DETECTED   # the detected sites
+  cfspot call --length-evidence --min-alt 1 sample.bam   # lengths as evidence
+  cfspot call --size-select 90-150 sample.bam      # short fragments only";
 
 /// Call variants at each hotspot against its background, with each site's
 /// limit of detection, and judge the sample's tumour fraction.
@@ -127,8 +129,34 @@ pub struct CallArgs {
     /// stem: wbc_R1.fq.gz, wbc_R2.fq.gz → wbc].
     #[arg(long, value_name = "NAME", requires = "normal")]
     pub normal_sample: Option<String>,
+    /// Weigh each alt fragment's length in the site test, the LoD95 and the
+    /// tumour fraction: tumour-born fragments follow a tumour length model
+    /// (cfspot's simulator default, refined by the detected sites' alt
+    /// fragments when there are 200), error-born ones the sample's own ref
+    /// lengths (see the README's "Fragment length as evidence").
+    #[arg(long, overrides_with = "no_length_evidence")]
+    pub length_evidence: bool,
+    /// Counts alone (the default).
+    #[arg(long, overrides_with = "length_evidence")]
+    pub no_length_evidence: bool,
+    /// In-silico size selection (Mouliere 2018): only fragments of MIN-MAX bp
+    /// count (fragments without a length, i.e. not proper pairs, leave).
+    #[arg(long, value_name = "MIN-MAX", value_parser = parse_size_range)]
+    pub size_select: Option<(u32, u32)>,
     #[command(flatten)]
     pub filters: ReadFilterArgs,
+}
+
+/// `--size-select MIN-MAX`: two lengths in bp, MIN ≤ MAX.
+fn parse_size_range(s: &str) -> std::result::Result<(u32, u32), String> {
+    let bad = || format!("{s:?} is not MIN-MAX in bp (e.g. 90-150)");
+    let (lo, hi) = s.split_once('-').ok_or_else(bad)?;
+    let lo: u32 = lo.trim().parse().map_err(|_| bad())?;
+    let hi: u32 = hi.trim().parse().map_err(|_| bad())?;
+    if lo > hi || hi == 0 {
+        return Err(format!("{s:?}: MIN must be at most MAX, and MAX above 0"));
+    }
+    Ok((lo, hi))
 }
 
 /// Panel indices of the patient's mutations: IDs, or a VCF matched by
@@ -260,6 +288,8 @@ impl CallArgs {
             strand_p: self.strand_p,
             factor: self.factor,
             tf_threshold: self.tf_threshold,
+            length_evidence: self.length_evidence && !self.no_length_evidence,
+            size_select: self.size_select,
         })
     }
 

@@ -161,6 +161,11 @@ pub struct SimulateArgs {
     /// Share of tumour fragments in the 10 bp ladder below the mode.
     #[arg(long, default_value_t = LengthParams::tumour().ladder, value_name = "SHARE")]
     pub tumour_ladder: f64,
+    /// The tumour length model is the healthy one (its --tumour-* settings are
+    /// ignored): a check that length evidence gains nothing when lengths carry
+    /// no signal.
+    #[arg(long)]
+    pub tumour_lengths_healthy: bool,
     /// Share of (healthy) fragments in the di-nucleosome peak (tumour: 0.4 × this).
     #[arg(long, default_value_t = LengthParams::healthy().dinucleosome, value_name = "SHARE")]
     pub dinucleosome: f64,
@@ -188,12 +193,16 @@ impl SimulateArgs {
             dinucleosome: self.dinucleosome,
             ..LengthParams::healthy()
         };
-        let tumour = LengthParams {
-            mode: self.tumour_mode,
-            sd: self.tumour_sd,
-            ladder: self.tumour_ladder,
-            dinucleosome: self.dinucleosome * 0.4,
-            ..LengthParams::tumour()
+        let tumour = if self.tumour_lengths_healthy {
+            healthy
+        } else {
+            LengthParams {
+                mode: self.tumour_mode,
+                sd: self.tumour_sd,
+                ladder: self.tumour_ladder,
+                dinucleosome: self.dinucleosome * 0.4,
+                ..LengthParams::tumour()
+            }
         };
         Ok(SimParams {
             name: self.name.clone(),

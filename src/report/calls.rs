@@ -10,6 +10,7 @@ use crate::panel::{Hotspot, Panel};
 pub use crate::stats::background::BackgroundSummary;
 use crate::stats::background::SourceKind;
 use crate::stats::call::{CallOptions, SampleCall, SiteCall, SiteStatus};
+use crate::stats::length::LengthSummary;
 use crate::stats::normal::{NormalLabel, NormalSite, NormalSummary};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
@@ -600,6 +601,39 @@ pub struct Settings {
     pub strand_p: f64,
     pub factor: f64,
     pub vaf_interval: &'static str,
+    /// `call --length-evidence`: the length models the tests weighed
+    /// (absent when off, or when no fragment had a length).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub length_evidence: Option<LengthSummary>,
+    /// `call --size-select MIN-MAX`: the fragment lengths (bp) that counted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size_select: Option<[u32; 2]>,
+}
+
+impl Settings {
+    /// What the outputs say about length evidence and size selection, in
+    /// words (empty when neither was used).
+    pub fn length_note(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some([lo, hi]) = self.size_select {
+            parts.push(format!("size-selected to {lo}-{hi} bp fragments"));
+        }
+        if let Some(l) = &self.length_evidence {
+            let tumour = if l.tumour_refined_from > 0 {
+                format!(
+                    "refined by {} detected alt fragments",
+                    l.tumour_refined_from
+                )
+            } else {
+                "cfspot's simulator default".to_string()
+            };
+            parts.push(format!(
+                "fragment lengths weighed as evidence (sample's median {} bp from {} ref fragments; tumour's median {} bp, {tumour})",
+                l.sample_median, l.sample_fragments, l.tumour_median
+            ));
+        }
+        parts.join("; ")
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -699,6 +733,8 @@ pub fn summary(
             strand_p: opts.strand_p,
             factor: opts.factor,
             vaf_interval: "Clopper-Pearson 95%",
+            length_evidence: None,
+            size_select: opts.size_select.map(|(lo, hi)| [lo, hi]),
         },
         qc,
         fragment_lengths,

@@ -12,6 +12,7 @@ use super::de_novo;
 use super::distributions::{
     benjamini_hochberg, beta_binomial_sf, binomial_sf, clopper_pearson, fisher_exact,
 };
+use super::length::LengthEvidence;
 use super::normal::NormalSite;
 use super::tumour_fraction::{self, SiteEvidence, TfEstimate};
 use crate::count::SiteCounts;
@@ -31,6 +32,13 @@ pub struct CallOptions {
     pub factor: f64,
     /// The tumour fraction the sample is judged against.
     pub tf_threshold: f64,
+    /// Weigh each alt fragment's length in the site test, the LoD95 and
+    /// the tumour fraction (see `stats::length`).
+    pub length_evidence: bool,
+    /// In-silico size selection: only fragments of these lengths (bp,
+    /// inclusive) count (applied to the counts before calling; see
+    /// `stats::length::size_select`).
+    pub size_select: Option<(u32, u32)>,
 }
 
 impl Default for CallOptions {
@@ -42,6 +50,8 @@ impl Default for CallOptions {
             strand_p: 1e-3,
             factor: 1.0,
             tf_threshold: 0.01,
+            length_evidence: false,
+            size_select: None,
         }
     }
 }
@@ -151,22 +161,91 @@ pub fn lod95(depth: u64, bg: &SiteBackground, level: f64, min_alt: u64) -> Optio
     Some(hi)
 }
 
-/// Call every site. `backgrounds[i]` is site `i`'s background.
-pub fn call_sites(
+/// The count test's calls (BH q < α and at least `min_alt` alt): the sites
+/// whose alt fragments refine the tumour length model.
+fn count_detected(
     counts: &[SiteCounts],
     backgrounds: &[SiteBackground],
     opts: &CallOptions,
-) -> Vec<SiteCall> {
-    let m = counts.len().max(1);
+) -> Vec<usize> {
     let p: Vec<f64> = counts
         .iter()
         .zip(backgrounds)
         .map(|(c, bg)| site_p_value(c.alt_count(), c.depth(), bg))
         .collect();
     let q = benjamini_hochberg(&p);
+    (0..counts.len())
+        .filter(|&i| q[i] < opts.alpha && counts[i].alt_count() >= opts.min_alt)
+        .collect()
+}
+
+/// The sample's length models when `opts.length_evidence` is on (and its
+/// fragments have lengths): `None` otherwise.
+pub fn length_model(
+    counts: &[SiteCounts],
+    backgrounds: &[SiteBackground],
+    opts: &CallOptions,
+) -> Option<LengthEvidence> {
+    if !opts.length_evidence {
+        return None;
+    }
+    LengthEvidence::from_sample(counts, &count_detected(counts, backgrounds, opts))
+}
+
+/// Call every site. `backgrounds[i]` is site `i`'s background.
+pub fn call_sites(
+    counts: &[SiteCounts],
+    backgrounds: &[SiteBackground],
+    opts: &CallOptions,
+) -> Vec<SiteCall> {
+    let lengths = length_model(counts, backgrounds, opts);
+    call_sites_with(counts, backgrounds, opts, lengths.as_ref())
+}
+
+/// [`call_sites`] with the length models given (`None`: counts alone).
+pub fn call_sites_with(
+    counts: &[SiteCounts],
+    backgrounds: &[SiteBackground],
+    opts: &CallOptions,
+    lengths: Option<&LengthEvidence>,
+) -> Vec<SiteCall> {
+    let m = counts.len().max(1);
     // α/m: a safe stand-in for the Benjamini–Hochberg cut when asking what
     // a site alone would need.
     let level = opts.alpha / m as f64;
+    let count_lod: Vec<Option<f64>> = counts
+        .iter()
+        .zip(backgrounds)
+        .map(|(c, bg)| lod95(c.depth(), bg, level, opts.min_alt))
+        .collect();
+    let p: Vec<f64> = counts
+        .iter()
+        .zip(backgrounds)
+        .zip(&count_lod)
+        .map(|((c, bg), lod)| match (lengths, lod) {
+            (Some(l), Some(v)) => l.p_value(c, bg, LengthEvidence::alternative(*v, bg)),
+            _ => site_p_value(c.alt_count(), c.depth(), bg),
+        })
+        .collect();
+    // Sites of one depth and background share a LoD (the random-genome
+    // panels have thousands of sites and far fewer distinct pairs).
+    let mut lod_cache = std::collections::HashMap::new();
+    let lods: Vec<Option<f64>> = counts
+        .iter()
+        .zip(backgrounds)
+        .zip(&count_lod)
+        .map(|((c, bg), lod)| match (lengths, lod) {
+            (Some(l), Some(v)) => {
+                let key = (c.depth(), bg.rate.to_bits(), bg.rho.to_bits());
+                *lod_cache.entry(key).or_insert_with(|| {
+                    let v1 = LengthEvidence::alternative(*v, bg);
+                    l.lod95(c.depth(), bg, v1, level, opts.min_alt)
+                })
+            }
+            _ => *lod,
+        })
+        .collect();
+    let q = benjamini_hochberg(&p);
     counts
         .iter()
         .zip(backgrounds)
@@ -194,7 +273,7 @@ pub fn call_sites(
                 background: bg.clone(),
                 p_value: p[i],
                 q_value: q[i],
-                lod95: lod95(depth, bg, level, opts.min_alt),
+                lod95: lods[i],
                 strand_p,
                 status,
                 filter,
@@ -258,11 +337,30 @@ pub fn judge_sample(
     informed: Option<&[usize]>,
     opts: &CallOptions,
 ) -> SampleCall {
+    let backgrounds: Vec<SiteBackground> = calls.iter().map(|c| c.background.clone()).collect();
+    let lengths = length_model(counts, &backgrounds, opts);
+    judge_sample_with(counts, calls, informed, opts, lengths.as_ref())
+}
+
+/// [`judge_sample`] with the length models given (`None`: counts alone).
+/// The tumour-informed LoD pools the patient's sites by counts alone.
+pub fn judge_sample_with(
+    counts: &[SiteCounts],
+    calls: &[SiteCall],
+    informed: Option<&[usize]>,
+    opts: &CallOptions,
+    lengths: Option<&LengthEvidence>,
+) -> SampleCall {
+    let weights: Vec<Vec<(f64, u64)>> = counts
+        .iter()
+        .map(|c| lengths.map(|l| l.weights(c)).unwrap_or_default())
+        .collect();
     let evidence = |i: usize| SiteEvidence {
         depth: calls[i].depth,
         alt: calls[i].alt,
         background: calls[i].background.rate,
         factor: opts.factor,
+        lengths: &weights[i],
     };
     let gather = |ids: &[usize]| ids.iter().map(|&i| evidence(i)).collect::<Vec<_>>();
     // The patient's mutations that the matched normal does not carry: a

@@ -76,7 +76,12 @@ fn log_ratio(s: &SiteEvidence, tf: f64) -> f64 {
     }
     let (p, e) = (mutant_share(s, tf), mutant_share(s, 0.0));
     let (a, b) = (s.alt as f64, (s.depth - s.alt) as f64);
-    a * (p / e).ln() + b * ((1.0 - p) / (1.0 - e)).ln()
+    let alt = if s.lengths.is_empty() {
+        a * (p / e).ln()
+    } else {
+        s.alt_log(tf) - s.alt_log(0.0)
+    };
+    alt + b * ((1.0 - p) / (1.0 - e)).ln()
 }
 
 /// `log(1 − π + π·e^d)`, without overflow for large `d`.
@@ -354,12 +359,13 @@ mod tests {
         }
     }
 
-    fn draw(r: &mut Rng, n: u64, vaf: f64, e: f64) -> SiteEvidence {
+    fn draw(r: &mut Rng, n: u64, vaf: f64, e: f64) -> SiteEvidence<'static> {
         SiteEvidence {
             depth: n,
             alt: r.binom(n, vaf * (1.0 - e) + (1.0 - vaf) * e),
             background: e,
             factor: 1.0,
+            lengths: &[],
         }
     }
 
@@ -414,6 +420,7 @@ mod tests {
                 alt: 2,
                 background: 1e-3,
                 factor: 1.0,
+                lengths: &[],
             })
             .collect();
         let f = estimate(&sites);

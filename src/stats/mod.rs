@@ -6,6 +6,7 @@ pub mod call;
 pub mod context;
 pub mod de_novo;
 pub mod distributions;
+pub mod length;
 pub mod normal;
 pub mod pon;
 pub mod tumour_fraction;

@@ -13,12 +13,44 @@ use statrs::function::erf::erfc;
 
 /// One site's evidence.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SiteEvidence {
+pub struct SiteEvidence<'a> {
     pub depth: u64,
     pub alt: u64,
     pub background: f64,
     /// Clonality × copy factor (1 for clonal heterozygous diploid).
     pub factor: f64,
+    /// With length evidence: the alt fragments as `(r, fragments)`, `r` the
+    /// ratio of the tumour's to the sample's length density (see
+    /// `stats::length`); empty: counts alone.
+    pub lengths: &'a [(f64, u64)],
+}
+
+impl SiteEvidence<'_> {
+    /// The alt fragments' log-likelihood at `tf`, up to a constant:
+    /// `a·log p` from counts alone, `Σ log(m(1−e)r_j + (1−m)e)` with lengths.
+    pub(super) fn alt_log(&self, tf: f64) -> f64 {
+        if self.lengths.is_empty() {
+            return self.alt as f64 * mutant_share(self, tf).ln();
+        }
+        let (m, e) = ((self.factor * tf / 2.0).clamp(0.0, 1.0), self.background);
+        self.lengths
+            .iter()
+            .map(|&(r, n)| n as f64 * (m * (1.0 - e) * r + (1.0 - m) * e).max(1e-300).ln())
+            .sum()
+    }
+
+    /// `∂/∂tf` of [`Self::alt_log`] with lengths.
+    fn alt_slope(&self, tf: f64) -> f64 {
+        let e = self.background;
+        let m = (self.factor * tf / 2.0).clamp(0.0, 1.0);
+        self.lengths
+            .iter()
+            .map(|&(r, n)| {
+                let x = (m * (1.0 - e) * r + (1.0 - m) * e).max(1e-300);
+                n as f64 * self.factor / 2.0 * ((1.0 - e) * r - e) / x
+            })
+            .sum()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -49,7 +81,7 @@ pub fn log_likelihood(sites: &[SiteEvidence], tf: f64) -> f64 {
         .iter()
         .map(|s| {
             let p = mutant_share(s, tf);
-            s.alt as f64 * p.ln() + (s.depth - s.alt) as f64 * (1.0 - p).ln()
+            s.alt_log(tf) + (s.depth - s.alt) as f64 * (1.0 - p).ln()
         })
         .sum()
 }
@@ -60,7 +92,12 @@ fn derivative(sites: &[SiteEvidence], tf: f64) -> f64 {
         .map(|s| {
             let p = mutant_share(s, tf);
             let dp = s.factor / 2.0 * (1.0 - 2.0 * s.background);
-            (s.alt as f64 / p - (s.depth - s.alt) as f64 / (1.0 - p)) * dp
+            if s.lengths.is_empty() {
+                // Counts alone, as this was before lengths (same rounding).
+                (s.alt as f64 / p - (s.depth - s.alt) as f64 / (1.0 - p)) * dp
+            } else {
+                s.alt_slope(tf) - (s.depth - s.alt) as f64 / (1.0 - p) * dp
+            }
         })
         .sum()
 }
@@ -129,12 +166,13 @@ pub fn estimate(sites: &[SiteEvidence]) -> TfEstimate {
 mod tests {
     use super::*;
 
-    fn site(depth: u64, alt: u64) -> SiteEvidence {
+    fn site(depth: u64, alt: u64) -> SiteEvidence<'static> {
         SiteEvidence {
             depth,
             alt,
             background: 0.0,
             factor: 1.0,
+            lengths: &[],
         }
     }
 
@@ -171,12 +209,14 @@ mod tests {
                 alt: 10,
                 background: 1e-3,
                 factor: 1.0,
+                lengths: &[],
             },
             SiteEvidence {
                 depth: 2000,
                 alt: 20,
                 background: 1e-3,
                 factor: 1.0,
+                lengths: &[],
             },
         ];
         let t = estimate(&s);
@@ -192,6 +232,7 @@ mod tests {
             alt: 5,
             background: 1e-3,
             factor: 1.0,
+            lengths: &[],
         }];
         let t = estimate(&s);
         // a/n = 1e-3 equals the background: the MLE is 0.

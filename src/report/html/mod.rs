@@ -186,9 +186,13 @@ fn page(h: &mut String, s: &Summary, rows: &[CallRow]) -> std::fmt::Result {
         table::full_table(h, rows)?;
     }
 
+    let lengths = match s.settings.length_note() {
+        n if n.is_empty() => n,
+        n => format!("Calls {}. ", esc(&n)),
+    };
     writeln!(
         h,
-        "<footer>Made by cfspot {} from <code>{sample}.calls.tsv</code> and <code>{sample}.summary.json</code>; every number here is in those files. VAF intervals: {}. Tumour fraction: {}. {}</footer>",
+        "<footer>Made by cfspot {} from <code>{sample}.calls.tsv</code> and <code>{sample}.summary.json</code>; every number here is in those files. VAF intervals: {}. Tumour fraction: {}. {lengths}{}</footer>",
         esc(s.cfspot_version),
         esc(s.settings.vaf_interval),
         esc(s.tumour_fraction.method),

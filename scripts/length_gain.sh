@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Fragment length as evidence (issue 14 item 2, "How we will know"): the
+# sensitivity that `call --length-evidence` gains over counts alone at the
+# same false-call rate, and that it gains nothing (and stays calibrated)
+# when the simulator's tumour length model is the healthy one.
+#
+# Positives: POS samples, every demo hotspot mutated (clonal heterozygous)
+# at VAF (so -t 2·VAF -m all), DEPTH fragments per site, default length
+# models; and the same samples (same seeds) with --tumour-lengths-healthy.
+# Negatives: NEG tumour-free samples (-t 0 -m none; no tumour fragment, so
+# the tumour length model does not enter): every hotspot is a negative site
+# test. Each sample is called twice from one BAM, --no-length-evidence and
+# --length-evidence, both at --min-alt MIN_ALT. Prints, per length model and
+# call mode: site tests, DETECTED, sensitivity with its Clopper-Pearson 95 %
+# interval, and false calls per negative site test with a one-sided 95 %
+# upper bound.
+#
+#   scripts/length_gain.sh [OUT]     # default OUT=/tmp/cfspot-length-gain
+#
+# CFSPOT (default target/release/cfspot), VAF (default 0.0015, where counts
+# alone detect about half at 2,000 fragments and --min-alt 1), DEPTH
+# (2000), MIN_ALT (1), POS (8: 248 site tests a model), NEG (33: 1,023
+# negative site tests), THREADS (1) change the run. Seeds are fixed
+# (positive i: 7000 + i; negative i: 8000 + i). BAMs are deleted once called.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+OUT=${1:-/tmp/cfspot-length-gain}
+CFSPOT=${CFSPOT:-$here/../target/release/cfspot}
+VAF=${VAF:-0.0015}
+DEPTH=${DEPTH:-2000}
+MIN_ALT=${MIN_ALT:-1}
+POS=${POS:-8}
+NEG=${NEG:-33}
+THREADS=${THREADS:-1}
+[[ -x $CFSPOT ]] || { echo "no cfspot at $CFSPOT (set CFSPOT)" >&2; exit 1; }
+command -v python3 >/dev/null || { echo "python3 is needed" >&2; exit 1; }
+TF=$(python3 -c "print(2 * $VAF)")
+mkdir -p "$OUT"
+one() { # name seed simulate-args...
+    local name=$1 seed=$2
+    shift 2
+    local d=$OUT/$name
+    if [[ -s $d/length.calls.tsv && -s $d/count.calls.tsv ]]; then
+        return # done by an earlier run (same seed, same bytes)
+    fi
+    rm -rf "$d"
+    "$CFSPOT" simulate -o "$d" -n "$name" -s "$seed" -d "$DEPTH" -@ "$THREADS" "$@" 2>/dev/null
+    "$CFSPOT" call -@ "$THREADS" --min-alt "$MIN_ALT" --no-length-evidence -o "$d/count" "$d/$name.bam" 2>/dev/null
+    "$CFSPOT" call -@ "$THREADS" --min-alt "$MIN_ALT" --length-evidence -o "$d/length" "$d/$name.bam" 2>/dev/null
+    rm -f "$d/$name.bam" "$d/$name.bam.bai" "$d/${name}_R1.fastq.gz" "$d/${name}_R2.fastq.gz"
+}
+for i in $(seq 1 "$POS"); do
+    one "tumour$i" $((7000 + i)) -t "$TF" -m all
+    one "healthy$i" $((7000 + i)) -t "$TF" -m all --tumour-lengths-healthy
+done
+for i in $(seq 1 "$NEG"); do
+    one "null$i" $((8000 + i)) -t 0 -m none
+done
+python3 - "$OUT" "$POS" "$NEG" "$VAF" "$DEPTH" "$MIN_ALT" <<'EOF'
+import csv, sys
+from math import comb
+out, pos, neg = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+vaf, depth, min_alt = sys.argv[4], sys.argv[5], sys.argv[6]
+def detected(path):
+    with open(path) as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    return len(rows), sum(r["status"] == "DETECTED" for r in rows)
+def cdf(k, n, p):
+    return sum(comb(n, i) * p**i * (1 - p)**(n - i) for i in range(k + 1))
+def bound(k, n, target):
+    # p with P(X <= k | n, p) = target, by bisection (Clopper-Pearson).
+    lo, hi = 0.0, 1.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        if cdf(k, n, mid) > target:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2
+def cp(k, n):
+    lo = 0.0 if k == 0 else bound(k - 1, n, 0.975)
+    hi = 1.0 if k == n else bound(k, n, 0.025)
+    return lo, hi
+print(f"VAF {float(vaf) * 100:g} %, {depth} fragments per site, --min-alt {min_alt}; "
+      f"{pos} positive samples a length model, {neg} tumour-free samples")
+fp = {}
+for mode in ("count", "length"):
+    n = k = 0
+    for i in range(1, neg + 1):
+        a, b = detected(f"{out}/null{i}/{mode}.calls.tsv")
+        n, k = n + a, k + b
+    fp[mode] = (k, n, bound(k, n, 0.05))
+print("| tumour length model | call | site tests | detected | sensitivity (95 % CI) | false calls / negative tests (95 % upper bound per 1,000) |")
+print("| --- | --- | ---: | ---: | --- | --- |")
+for model, label in (("tumour", "simulator default (mode 145 bp)"), ("healthy", "= healthy (--tumour-lengths-healthy)")):
+    for mode in ("count", "length"):
+        n = k = 0
+        for i in range(1, pos + 1):
+            a, b = detected(f"{out}/{model}{i}/{mode}.calls.tsv")
+            n, k = n + a, k + b
+        lo, hi = cp(k, n)
+        fk, fn, fu = fp[mode]
+        words = "counts alone" if mode == "count" else "--length-evidence"
+        print(f"| {label} | {words} | {n} | {k} | {100 * k / n:.1f} % ({100 * lo:.1f}-{100 * hi:.1f}) | {fk} / {fn} ({1000 * fu:.2f}) |")
+EOF
