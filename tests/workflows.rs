@@ -9,7 +9,8 @@
 //!
 //! - `dilution`: end to end on a tiny grid (2 tumour fractions x 300
 //!   fragments x 1 replicate); the LoD table and its SVG/HTML are checked.
-//! - `cohort`: end to end on the simulated example cohort at 300 fragments,
+//! - `cohort`: end to end on the simulated example cohort at 300 fragments
+//!   (a PoN of its three normals, one plasma with its matched normal),
 //!   merged tables checked, and MultiQC over the outputs when it is
 //!   installed (beside Snakemake, `MULTIQC_PYTHON`, or on PATH).
 //! - `cohort` through `workflows/profiles/slurm` on a real SLURM cluster
@@ -319,10 +320,32 @@ fn cohort_workflow_merges_calls_and_runs_multiqc() {
         assert_eq!(rows.iter().filter(|r| r[0] == s).count(), 31, "{s}");
     }
 
+    // Every plasma judged against the PoN of the sheet's three normals;
+    // patient_a beside its white cells, the others without (their
+    // normal_* cells empty in the merged table).
+    let col = |name: &str| head.iter().position(|h| h == name).unwrap();
+    let (source, label) = (col("background_source"), col("normal_label"));
+    assert!(
+        rows.iter().all(|r| r[source].starts_with("pon")),
+        "every site against the PoN"
+    );
+    for r in &rows {
+        assert_eq!(r[label].is_empty(), r[0] != "patient_a", "{r:?}");
+    }
+    let pon = read(&res.join("pon/pon.tsv"));
+    assert!(
+        pon.lines()
+            .any(|l| l == "##samples=normal_1,normal_2,normal_3"),
+        "the PoN of the sheet's normals (normal_2 from its FASTQ pair):\n{pon}"
+    );
+
     let (head, rows) = tsv(&read(&res.join("cohort.summary.tsv")));
     assert_eq!(&head[..4], ["sample", "status", "mode", "tf_estimate"]);
     let names: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
     assert_eq!(names, samples);
+    let normal = head.iter().position(|h| h == "normal").unwrap();
+    let matched: Vec<&str> = rows.iter().map(|r| r[normal].as_str()).collect();
+    assert_eq!(matched, ["patient_a_wbc", "", ""]);
     for r in &rows {
         assert!(
             ["CTDNA_DETECTED", "BELOW_THRESHOLD", "NOT_DETECTED"].contains(&r[1].as_str()),
@@ -407,7 +430,8 @@ fn files(root: &Path) -> Vec<PathBuf> {
 }
 
 /// The cohort through `workflows/profiles/slurm` on a real SLURM cluster
-/// (`.ci/slurm-up`): every job but the local `merge` is submitted with
+/// (`.ci/slurm-up`): every job but the local ones (`merge`, the example's
+/// simulation) is submitted with
 /// sbatch and recorded by slurmctld as completed, and every output equals a
 /// local run's byte for byte. One CPU per job (threads 1), so that CI's
 /// 2-CPU node runs two at once.
@@ -464,17 +488,13 @@ fn cohort_workflow_runs_on_slurm_as_it_runs_locally() {
 
     // The plugin writes each job's SLURM output to
     // .snakemake/slurm_logs/rule_RULE/WILDCARDS/JOBID.log (sbatch --output):
-    // one per job, none for the local rule.
+    // one per job, none for the local rules (`merge`, and the example's
+    // simulation, which stands in for data already on disk).
     let logs = remote.join(".snakemake/slurm_logs");
     let mut expected: Vec<PathBuf> = Cohort::SAMPLES
         .iter()
-        .flat_map(|s| {
-            [
-                format!("rule_simulate_example/{s}"),
-                format!("rule_call/{s}"),
-            ]
-        })
-        .map(PathBuf::from)
+        .map(|s| PathBuf::from(format!("rule_call/{s}")))
+        .chain([PathBuf::from("rule_pon")])
         .collect();
     if cohort.multiqc {
         expected.push("rule_multiqc".into());
@@ -579,7 +599,7 @@ fn cohort_and_longitudinal_dry_runs() {
     for (workflow, rules) in [
         (
             "cohort",
-            &["simulate_example", "call", "merge", "multiqc"][..],
+            &["simulate_example", "pon", "call", "merge", "multiqc"][..],
         ),
         (
             "longitudinal",

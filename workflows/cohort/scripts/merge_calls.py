@@ -4,10 +4,13 @@
     merge_calls.py OUT_CALLS.tsv OUT_SUMMARY.tsv SAMPLE=PREFIX [SAMPLE=PREFIX ...]
 
 OUT_CALLS.tsv: every sample's PREFIX.calls.tsv, one row per sample and
-hotspot, with a leading `sample` column (headers must agree).
+hotspot, with a leading `sample` column; the columns are every table's
+(empty where a sample has none: the normal_* ones of a plasma called
+without a matched normal).
 OUT_SUMMARY.tsv: one row per sample from PREFIX.summary.json: status,
-tumour fraction with its 95 % interval, sample LoD, detected hotspots and
-median depth.
+tumour fraction with its 95 % interval, sample LoD, detected hotspots,
+median depth, and the matched normal with the sites it labels
+CHIP_OR_GERMLINE (empty without one).
 """
 
 import json
@@ -23,21 +26,26 @@ def cell(v):
 
 
 def main(calls_out, summary_out, pairs):
-    header = None
+    # Columns: the union, in the order first seen (a plasma called with a
+    # matched normal has the normal_* columns, one without has not; its
+    # cells there are empty).
+    tables, header = [], []
+    for sample, prefix in pairs:
+        with open(f"{prefix}.calls.tsv") as f:
+            lines = [l for l in f.read().splitlines() if l]
+        if not lines:
+            sys.exit(f"{prefix}.calls.tsv: empty")
+        head = lines[0].split("\t")
+        header += [c for c in head if c not in header]
+        tables.append((sample, head, [l.split("\t") for l in lines[1:]]))
     with open(calls_out, "w") as out:
-        for sample, prefix in pairs:
-            with open(f"{prefix}.calls.tsv") as f:
-                lines = f.read().splitlines()
-            if header is None:
-                header = lines[0]
-                out.write("sample\t" + header + "\n")
-            elif lines[0] != header:
-                sys.exit(f"{prefix}.calls.tsv: header differs from the first sample's")
-            for line in lines[1:]:
-                if line:
-                    out.write(f"{sample}\t{line}\n")
+        out.write("\t".join(["sample"] + header) + "\n")
+        for sample, head, rows in tables:
+            for row in rows:
+                cells = dict(zip(head, row))
+                out.write("\t".join([sample] + [cells.get(c, "") for c in header]) + "\n")
     cols = ["sample", "status", "mode", "tf_estimate", "tf_lo", "tf_hi", "threshold",
-            "sample_lod", "detected", "median_depth"]
+            "sample_lod", "detected", "median_depth", "normal", "chip_or_germline"]
     with open(summary_out, "w") as out:
         out.write("\t".join(cols) + "\n")
         for sample, prefix in pairs:
@@ -46,7 +54,9 @@ def main(calls_out, summary_out, pairs):
             tf = s.get("tumour_fraction") or {}
             row = [sample, s.get("status"), s.get("mode"), tf.get("estimate"), tf.get("lo"),
                    tf.get("hi"), s.get("threshold"), s.get("sample_lod"), s.get("detected"),
-                   (s.get("qc") or {}).get("median_depth")]
+                   (s.get("qc") or {}).get("median_depth"),
+                   (s.get("normal") or {}).get("sample"),
+                   (s.get("normal") or {}).get("chip_or_germline")]
             out.write("\t".join(cell(v) for v in row) + "\n")
 
 
