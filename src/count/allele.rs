@@ -47,6 +47,20 @@ pub trait AlignedRead {
     fn qual(&self, qpos: usize) -> u8;
     /// Number of query bases (soft clips included).
     fn len(&self) -> usize;
+    /// Every base's 2-bit code ([`crate::bases::code`]: A 0, C 1, G 2,
+    /// T 3; 4 for N and anything else) into `out`, cleared first: one
+    /// decode per read for loops over all of a read's bases (the
+    /// background tally), where `base` may decode per call.
+    fn base_codes_into(&self, out: &mut Vec<u8>) {
+        out.clear();
+        out.extend((0..self.len()).map(|q| crate::bases::code(self.base(q)).unwrap_or(4)));
+    }
+    /// Every quality, as [`qual`](Self::qual) gives them, into `out`
+    /// (cleared first).
+    fn quals_into(&self, out: &mut Vec<u8>) {
+        out.clear();
+        out.extend((0..self.len()).map(|q| self.qual(q)));
+    }
 }
 
 /// An aligned read that owns its CIGAR, bases and qualities, in reference

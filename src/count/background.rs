@@ -60,11 +60,6 @@ impl BackgroundWindow {
         }
     }
 
-    fn slot(&self, pos: i64) -> Option<usize> {
-        let i = usize::try_from(pos - self.start).ok()?;
-        (i < self.reference.len() && !self.excluded[i]).then_some(i)
-    }
-
     /// Add the tallies of another copy of this window.
     pub fn merge(&mut self, other: &BackgroundWindow) {
         for (a, b) in self.counts.iter_mut().zip(&other.counts) {
@@ -78,6 +73,12 @@ impl BackgroundWindow {
 
     /// Add one fragment: a read alone, or two mates. `reverse` is the
     /// fragment's strand (read 1's).
+    ///
+    /// The hot loop of `call`: every aligned base of every fetched read
+    /// passes here. So each read is decoded once (not per base), its
+    /// CIGAR walked once into aligned stretches cut to the window, and the
+    /// bases tallied stretch by stretch; only where the two mates overlap
+    /// is a base held back for [`collapse`].
     pub fn add_fragment<R: AlignedRead + ?Sized>(
         &mut self,
         read: &R,
@@ -86,72 +87,231 @@ impl BackgroundWindow {
         min_baseq: u8,
     ) {
         let strand = usize::from(reverse);
-        let Some(mate) = mate else {
-            for_each_aligned(read, |pos, q| {
-                if let Some(i) = self.slot(pos) {
-                    if read.qual(q) >= min_baseq {
-                        if let Some(b) = base_index(read.base(q)) {
-                            self.counts[i][strand][b] += 1;
-                        }
-                    }
+        SCRATCH.with(|scratch| {
+            let Scratch {
+                first,
+                second,
+                held,
+            } = &mut *scratch.borrow_mut();
+            first.load(read, self.start, self.reference.len());
+            let Some(mate) = mate else {
+                self.tally(first, 0..self.reference.len(), strand, min_baseq);
+                return;
+            };
+            second.load(mate, self.start, self.reference.len());
+            // Window positions both mates' aligned stretches span (either
+            // may still have a deletion there).
+            let both = first.span().start.max(second.span().start)
+                ..first.span().end.min(second.span().end);
+            if both.is_empty() {
+                self.tally(first, 0..self.reference.len(), strand, min_baseq);
+                self.tally(second, 0..self.reference.len(), strand, min_baseq);
+                return;
+            }
+            // Outside the overlap each mate's bases count alone.
+            for read in [&*first, &*second] {
+                self.tally(read, 0..both.start, strand, min_baseq);
+                self.tally(read, both.end..self.reference.len(), strand, min_baseq);
+            }
+            // Inside it, when neither mate has a deletion there (the usual
+            // case): the two mates' bases side by side.
+            if let (Some(a), Some(b)) = (first.slices(both.clone()), second.slices(both.clone())) {
+                let excluded = &self.excluded[both.clone()];
+                let counts = &mut self.counts[both.clone()];
+                for k in 0..both.len() {
+                    // `collapse` without branches: the confident base, the
+                    // first's when both are, and none when two confident
+                    // ones differ (or neither is confident).
+                    let (ok_a, ok_b) = (a.1[k] >= min_baseq, b.1[k] >= min_baseq);
+                    let base = if ok_a { a.0[k] } else { b.0[k] };
+                    let agree = !(ok_a && ok_b) || a.0[k] == b.0[k];
+                    let counted = (ok_a || ok_b) && agree && base < NO_BASE && !excluded[k];
+                    counts[k][strand][usize::from(base & 3)] += u32::from(counted);
+                }
+                return;
+            }
+            // Else: the first mate's bases held by position, the
+            // second's collapsed with them, and the first's that found no
+            // partner (the second has a deletion there) counted alone.
+            held.clear();
+            held.resize(both.len(), Held::Absent);
+            let excluded = &self.excluded;
+            first.each_base(both.clone(), |i, base, qual| {
+                if !excluded[i] {
+                    held[i - both.start] = Held::Base(base, qual >= min_baseq);
                 }
             });
-            return;
-        };
-        // Bases of the first mate by position, then the second merged in.
-        let mut first: Vec<(i64, u8, bool)> = Vec::new(); // (pos, base, confident)
-        for_each_aligned(read, |pos, q| {
-            if self.slot(pos).is_some() {
-                first.push((pos, read.base(q), read.qual(q) >= min_baseq));
-            }
-        });
-        let mut used = vec![false; first.len()];
-        for_each_aligned(mate, |pos, q| {
-            let Some(i) = self.slot(pos) else { return };
-            let (mb, mok) = (mate.base(q), mate.qual(q) >= min_baseq);
-            let base = match first.binary_search_by_key(&pos, |x| x.0) {
-                Ok(k) => {
-                    used[k] = true;
-                    let (fb, fok) = (first[k].1, first[k].2);
-                    match collapse(fok.then_some(fb), mok.then_some(mb)) {
+            let counts = &mut self.counts;
+            second.each_base(both.clone(), |i, base, qual| {
+                if excluded[i] {
+                    return;
+                }
+                let confident = (qual >= min_baseq).then_some(base);
+                let seen = match std::mem::replace(&mut held[i - both.start], Held::Used) {
+                    Held::Base(b, ok) => match collapse(ok.then_some(b), confident) {
                         Collapsed::Read(b) => Some(b),
                         Collapsed::LowQuality | Collapsed::Discordant => None,
+                    },
+                    Held::Absent | Held::Used => confident,
+                };
+                if let Some(b) = seen.filter(|&b| b < NO_BASE) {
+                    counts[i][strand][usize::from(b)] += 1;
+                }
+            });
+            for (k, h) in held.iter().enumerate() {
+                if let Held::Base(b, true) = *h {
+                    if b < NO_BASE {
+                        self.counts[both.start + k][strand][usize::from(b)] += 1;
                     }
                 }
-                Err(_) => mok.then_some(mb),
-            };
-            if let Some(b) = base.and_then(base_index) {
-                self.counts[i][strand][b] += 1;
             }
         });
-        for (k, &(pos, b, ok)) in first.iter().enumerate() {
-            if !used[k] && ok {
-                if let (Some(i), Some(b)) = (self.slot(pos), base_index(b)) {
-                    self.counts[i][strand][b] += 1;
+    }
+
+    /// Count the confident A/C/G/T bases of `read` at the window positions
+    /// in `range` that are not left out: stretch by stretch, each a run of
+    /// adjacent slices.
+    fn tally(
+        &mut self,
+        read: &Decoded,
+        range: std::ops::Range<usize>,
+        strand: usize,
+        min_baseq: u8,
+    ) {
+        for &(i, q, n) in &read.stretches {
+            let (lo, hi) = (i.max(range.start), (i + n).min(range.end));
+            if lo >= hi {
+                continue;
+            }
+            let from = q + (lo - i);
+            let len = hi - lo;
+            let bases = &read.bases[from..from + len];
+            let quals = &read.quals[from..from + len];
+            let excluded = &self.excluded[lo..hi];
+            let counts = &mut self.counts[lo..hi];
+            for k in 0..len {
+                let b = bases[k];
+                if quals[k] >= min_baseq && !excluded[k] && b < NO_BASE {
+                    counts[k][strand][usize::from(b)] += 1;
                 }
             }
         }
     }
 }
 
-/// Call `f(ref_pos, query_pos)` for every aligned base of a read, in order.
-fn for_each_aligned<R: AlignedRead + ?Sized>(read: &R, mut f: impl FnMut(i64, usize)) {
-    let (mut r, mut q) = (read.ref_start(), 0usize);
-    for &c in read.cigar() {
-        let (op, len) = (c & 0xf, (c >> 4) as usize);
-        match op {
-            MATCH | EQUAL | DIFF => {
-                for k in 0..len {
-                    f(r + k as i64, q + k);
+/// A base of the first mate where the two overlap.
+#[derive(Clone, Copy)]
+enum Held {
+    /// The first mate has no aligned base here (a deletion, or left out).
+    Absent,
+    /// Its base, and whether its quality is confident.
+    Base(u8, bool),
+    /// Merged with the second mate's already.
+    Used,
+}
+
+/// The code of a base that is not A, C, G or T.
+const NO_BASE: u8 = 4;
+
+/// One read decoded for the tally: its bases' codes (A 0, C 1, G 2, T 3,
+/// else [`NO_BASE`]; two non-ACGT bases may differ as letters yet both
+/// count for nothing, alone, merged or discordant) and qualities, and its
+/// aligned stretches cut to the window, as (first window index, first
+/// query index, length), in reference order.
+#[derive(Default)]
+struct Decoded {
+    bases: Vec<u8>,
+    quals: Vec<u8>,
+    stretches: Vec<(usize, usize, usize)>,
+}
+
+impl Decoded {
+    fn load<R: AlignedRead + ?Sized>(&mut self, read: &R, start: i64, len: usize) {
+        read.base_codes_into(&mut self.bases);
+        read.quals_into(&mut self.quals);
+        self.stretches.clear();
+        let len = len as i64;
+        let (mut r, mut q) = (read.ref_start() - start, 0usize);
+        for &c in read.cigar() {
+            let (op, n) = (c & 0xf, (c >> 4) as usize);
+            match op {
+                MATCH | EQUAL | DIFF => {
+                    // The part of [r, r + n) inside [0, len).
+                    let (lo, hi) = (r.max(0), (r + n as i64).min(len));
+                    if lo < hi {
+                        let skip = (lo - r) as usize;
+                        self.stretches
+                            .push((lo as usize, q + skip, (hi - lo) as usize));
+                    }
+                    r += n as i64;
+                    q += n;
                 }
-                r += len as i64;
-                q += len;
+                INS | SOFT_CLIP => q += n,
+                DEL | REF_SKIP => r += n as i64,
+                _ => {}
             }
-            INS | SOFT_CLIP => q += len,
-            DEL | REF_SKIP => r += len as i64,
-            _ => {}
+        }
+        // A CIGAR that claims more bases than the read holds (a SEQ `*`
+        // is refused before this) reads past its end as N of quality 0,
+        // as `AlignedRead::base` and `qual` do for a BAM record.
+        let need = self.stretches.last().map_or(0, |&(_, q, n)| q + n);
+        if self.bases.len() < need {
+            self.bases.resize(need, NO_BASE);
+        }
+        if self.quals.len() < need {
+            self.quals.resize(need, 0);
         }
     }
+
+    /// Window positions from the first aligned base to past the last.
+    fn span(&self) -> std::ops::Range<usize> {
+        match (self.stretches.first(), self.stretches.last()) {
+            (Some(&(a, _, _)), Some(&(b, _, n))) => a..b + n,
+            _ => 0..0,
+        }
+    }
+
+    /// The bases and qualities at the window positions `range`, when one
+    /// stretch covers all of it.
+    fn slices(&self, range: std::ops::Range<usize>) -> Option<(&[u8], &[u8])> {
+        let &(i, q, _) = self
+            .stretches
+            .iter()
+            .find(|&&(i, _, n)| i <= range.start && range.end <= i + n)?;
+        let from = q + (range.start - i);
+        let to = from + range.len();
+        Some((&self.bases[from..to], &self.quals[from..to]))
+    }
+
+    /// `f(window index, base code, quality)` for every aligned base at the
+    /// window positions in `range`, in order.
+    #[inline(always)]
+    fn each_base(&self, range: std::ops::Range<usize>, mut f: impl FnMut(usize, u8, u8)) {
+        for &(i, q, n) in &self.stretches {
+            let (lo, hi) = (i.max(range.start), (i + n).min(range.end));
+            if lo >= hi {
+                continue;
+            }
+            let from = q + (lo - i);
+            let bases = &self.bases[from..from + (hi - lo)];
+            let quals = &self.quals[from..from + (hi - lo)];
+            for k in 0..hi - lo {
+                f(lo + k, bases[k], quals[k]);
+            }
+        }
+    }
+}
+
+/// Per-thread buffers, so no read allocates.
+#[derive(Default)]
+struct Scratch {
+    first: Decoded,
+    second: Decoded,
+    held: Vec<Held>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
 }
 
 #[cfg(test)]
@@ -208,5 +368,36 @@ mod tests {
         let r = test_read(1, "2M1I2M2D2M", "ACGGTCG");
         w.add_fragment(&r, None, false, 20);
         assert_eq!(total(&w), [1, 2, 2, 1]);
+    }
+
+    #[test]
+    fn a_deletion_inside_the_overlap_leaves_the_other_mate_alone() {
+        let mut w = BackgroundWindow::new("c", 0, REF.to_vec(), &[]);
+        // Read 1: 0..6, deleted 6..8, 8..12. Read 2: 4..14, its base at
+        // 6 low quality, at 9 a confident T where read 1 shows the
+        // reference's C.
+        let r1 = test_read(1, "6M2D4M", "ACGTACACGT");
+        let r2 = test_read(5, "10M", "ACGTATGTAC").with_qual_at(2, 5);
+        w.add_fragment(&r1, Some(&r2), false, 20);
+        // 0..14 once each, less 6 (only a low-quality base) and 9
+        // (discordant).
+        assert_eq!(total(&w).iter().sum::<u32>(), 12);
+        assert_eq!(w.counts[6], [[0; 4]; 2]);
+        assert_eq!(w.counts[7][0], [0, 0, 0, 1]); // read 2's T alone
+        assert_eq!(w.counts[9], [[0; 4]; 2]);
+        assert_eq!(w.counts[13][0], [0, 1, 0, 0]); // read 2's last base, C
+    }
+
+    #[test]
+    fn reads_are_cut_to_the_window() {
+        // Window 5..15; the read spans 0..13 with 2 inserted bases.
+        let mut w = BackgroundWindow::new("c", 5, REF[5..15].to_vec(), &[]);
+        let r = test_read(1, "3M2I10M", "ACGTTTACGTACGTA");
+        w.add_fragment(&r, None, true, 20);
+        // Positions 5..13 of its 10M part (reference 3..13): eight bases.
+        assert_eq!(total(&w).iter().sum::<u32>(), 8);
+        assert_eq!(w.counts[0][1], [0, 1, 0, 0]); // reference 5: C
+        assert_eq!(w.counts[7][1], [1, 0, 0, 0]); // reference 12: A
+        assert_eq!(w.counts[8], [[0; 4]; 2]);
     }
 }

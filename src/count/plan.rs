@@ -8,7 +8,7 @@
 //! same models and the same groups.
 
 use super::allele::{self, SiteModel};
-use super::background::BackgroundWindow;
+use super::background::{BackgroundWindow, HOTSPOT_MARGIN};
 use super::site::SiteCounts;
 use super::CountOptions;
 use crate::panel::{Hotspot, Panel};
@@ -105,6 +105,18 @@ impl<'a> CountPlan<'a> {
         reference: &dyn Reference,
     ) -> BackgroundWindow {
         let group = &self.groups[g];
+        let (start, seq) = fetch_around(
+            reference,
+            &group.contig,
+            group.start,
+            group.end,
+            BACKGROUND_PAD,
+        )
+        .unwrap_or((group.start, Vec::new()));
+        // Only the sites whose margins reach into the window: the window
+        // checks each position against each one it is given (a 10,000-site
+        // panel would be 10,000 windows times 2,500 sites a contig).
+        let end = start + seq.len() as i64;
         let hotspots: Vec<(i64, i64)> = self
             .panel
             .hotspots
@@ -112,17 +124,9 @@ impl<'a> CountPlan<'a> {
             .zip(&self.models)
             .filter(|(h, _)| h.contig == group.contig)
             .map(|(_, m)| m.footprint())
+            .filter(|&(s, e)| s - HOTSPOT_MARGIN < end && e + HOTSPOT_MARGIN > start)
             .collect();
-        match fetch_around(
-            reference,
-            &group.contig,
-            group.start,
-            group.end,
-            BACKGROUND_PAD,
-        ) {
-            Some((start, seq)) => BackgroundWindow::new(&group.contig, start, seq, &hotspots),
-            None => BackgroundWindow::new(&group.contig, group.start, Vec::new(), &hotspots),
-        }
+        BackgroundWindow::new(&group.contig, start, seq, &hotspots)
     }
 }
 

@@ -58,6 +58,25 @@ impl AlignedRead for bam::Record {
     fn len(&self) -> usize {
         self.seq_len()
     }
+    fn base_codes_into(&self, out: &mut Vec<u8>) {
+        // Two 4-bit codes a byte, high nibble first (SAM spec §4.2.3:
+        // A 1, C 2, G 4, T 8); everything else (N, IUPAC) is 4, as `base`'s
+        // letters would be, without building a `Seq` per base.
+        const CODES: [u8; 16] = [4, 0, 1, 4, 2, 4, 4, 4, 3, 4, 4, 4, 4, 4, 4, 4];
+        let n = self.seq_len();
+        let encoded = self.seq().encoded;
+        out.clear();
+        out.resize(2 * encoded.len(), 4);
+        for (pair, &byte) in out.chunks_exact_mut(2).zip(encoded) {
+            pair[0] = CODES[usize::from(byte >> 4)];
+            pair[1] = CODES[usize::from(byte & 0xf)];
+        }
+        out.truncate(n);
+    }
+    fn quals_into(&self, out: &mut Vec<u8>) {
+        out.clear();
+        out.extend_from_slice(self.qual());
+    }
 }
 
 /// What an alignment engine (indexed or streamed) counted, in panel order.

@@ -844,3 +844,18 @@ fn mates_without_rnext_merge_by_name() {
     let g12d = site(&panel, &counts, "KRAS_G12D");
     assert_eq!((g12d.alt_count(), g12d.overlaps_merged), (2, 1));
 }
+
+#[test]
+fn base_codes_are_the_bases_codes() {
+    // An odd length (the last byte's low nibble is padding) and IUPAC
+    // letters, which have no code.
+    let seq = b"ACGTNMRAC";
+    let mut r = bam::Record::new();
+    r.set(b"r", None, seq, &[30; 9]);
+    let mut codes = Vec::new();
+    r.base_codes_into(&mut codes);
+    assert_eq!(codes, [0, 1, 2, 3, 4, 4, 4, 0, 1]);
+    let mut quals = Vec::new();
+    r.quals_into(&mut quals);
+    assert_eq!(quals, [30; 9]);
+}
