@@ -53,6 +53,7 @@ pub fn read_counts(
         reads: ReadTally::default(),
         notes: Vec::new(),
         settings,
+        molecules: None,
     })
 }
 

@@ -130,7 +130,7 @@ fn fastq_molecules_agree_with_the_bam_and_the_truth() {
         let (bm, _) = count(&["count", unit, &bam]);
         assert!(
             note.contains("UMIs (8+8 bases) from read 1's header")
-                && note.contains("grouped by paired UMIs"),
+                && note.contains("grouped by the paired rule"),
             "{note}"
         );
         assert_eq!((fq.len(), bm.len(), s.truth.len()), (31, 31, 31));

@@ -106,6 +106,43 @@ fn molecules_are_the_unique_fragments_and_duplexes_both_strands() {
     }
 }
 
+/// Without UMI errors, the families grouped from the simulator's `RX`
+/// UMIs (and from the same UMIs at the end of the read names) are exactly
+/// its `MI` families: every count, at every hotspot, is the same bytes.
+/// The simulator's fragments have distinct ends or UMIs (8+8 random bases:
+/// two molecules at one pair of ends share a UMI within one mismatch with
+/// chance 49 / 4^16 a pair), and its reads are not clipped, so grouping by
+/// ends and UMI finds the true molecules.
+#[test]
+fn rx_and_name_umis_group_into_the_mi_families() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    cfspot_ok(&["simulate", "-s", "9", "--umi", "-d", "300", "-o", out]);
+    let bam = dir.path().join("sim.bam");
+    let bam = bam.to_str().unwrap();
+    for unit in ["--molecules", "--duplex"] {
+        let by = |source: &str| cfspot_ok(&["count", unit, "--umi-source", source, bam]);
+        let mi = by("mi");
+        assert_eq!(tsv_rows(&mi).len(), 31);
+        assert_eq!(by("rx"), mi, "{unit}: RX families differ from MI's");
+        assert_eq!(
+            by("name"),
+            mi,
+            "{unit}: read-name families differ from MI's"
+        );
+        // Auto-detection takes MI, and says what it used.
+        let auto = common::cfspot(&["count", unit, bam]);
+        assert!(auto.status.success());
+        assert_eq!(String::from_utf8_lossy(&auto.stdout), mi);
+        let note = String::from_utf8_lossy(&auto.stderr);
+        assert!(
+            note.contains("families as assigned in the MI tag (found on the first records)")
+                && note.contains("fragments per molecule"),
+            "{note}"
+        );
+    }
+}
+
 #[test]
 fn molecule_flags_are_checked() {
     let dir = tempfile::tempdir().unwrap();
@@ -113,14 +150,19 @@ fn molecule_flags_are_checked() {
     cfspot_ok(&["simulate", "-s", "3", "-d", "50", "-o", out]);
     let bam = dir.path().join("sim.bam");
     let bam = bam.to_str().unwrap();
-    // No MI tags: a clear error naming the tag and a read.
+    // MI asked for where there is none: a clear error naming the tag and
+    // a read.
     cfspot_fails(
-        &["count", "--molecules", bam],
-        &[
-            "needs each read's family in an MI tag",
-            "read sim:",
-            "no MI tag",
-        ],
+        &["count", "--molecules", "--umi-source", "mi", bam],
+        &["counting in molecules", "record sim:", "it has no MI tag"],
+    );
+    cfspot_fails(
+        &["count", "--umi-source", "rx", bam],
+        &["need --molecules or --duplex"],
+    );
+    cfspot_fails(
+        &["count", "--molecules", "--umi-source", "umi", bam],
+        &["unknown UMI source \"umi\": auto, or one of mi, rx, name, none"],
     );
     cfspot_fails(
         &["count", "--min-family-size", "3", bam],

@@ -2,7 +2,8 @@
 
 use super::shared::{count_with_bar, read_inputs, PanelArgs, ReadFilterArgs};
 use anyhow::{bail, Context, Result};
-use cfspot::count::molecule::ReadStructure;
+use cfspot::count::molecule::setup::GroupingChoice;
+use cfspot::count::molecule::{ReadStructure, Strategy, UmiSource};
 use cfspot::count::{flag, CountOptions, Unit};
 use cfspot::output::Output;
 use cfspot::report::count_tsv;
@@ -25,6 +26,7 @@ Examples:
   cfspot count --panel my.vcf.gz --reference GRCh38.fa sample.cram
   cfspot count --count-reads -Q 13 sample.bam  # read-level, like samtools mpileup
   cfspot count --duplex --min-strand-size 2 grouped.bam  # duplex molecules (MI tags)
+  cfspot count --molecules --umi-source rx --umi-edits 2 sample.bam  # group RX UMIs
   cfspot count --molecules R1.fq.gz R2.fq.gz    # molecules, UMIs in the read names
   cfspot count --duplex --read-structure 8M2S+T 8M2S+T R1.fq.gz R2.fq.gz  # inline UMIs
   samtools view -u -F 0x400 sample.bam | cfspot count -   # a stream, no index
@@ -57,17 +59,20 @@ pub struct CountArgs {
 }
 
 /// Counting in molecules (UMI families): from a BAM whose reads carry their
-/// family in the `MI` tag, or from FASTQ with UMIs (grouped by cfspot).
+/// family in the `MI` tag or their UMI (`RX`, read name), or from FASTQ
+/// with UMIs.
 #[derive(clap::Args, Debug, Clone)]
 pub struct MoleculeArgs {
-    /// Count molecules: the fragments of one family (the MI tag, both
-    /// strands of a duplex together) give one consensus. Reads flagged as
+    /// Count molecules: the fragments of one family (as the MI tag assigns
+    /// them, or grouped by cfspot from UMIs and fragment ends: see
+    /// --umi-source; both strands of a duplex together) give one consensus. Reads flagged as
     /// duplicates count (they are the family's copies) unless --excl-flags
     /// says otherwise.
     #[arg(long, conflicts_with_all = ["count_reads", "duplex"])]
     pub molecules: bool,
     /// Count duplex molecules: those read on both strands (MI `ID/A` and
-    /// `ID/B`), each strand's consensus showing the same allele.
+    /// `ID/B`, or swapped two-part UMIs), each strand's consensus showing
+    /// the same allele.
     #[arg(long, conflicts_with = "count_reads")]
     pub duplex: bool,
     /// Fewest fragments a molecule needs at a site to count (fgumi's ctDNA
@@ -86,6 +91,40 @@ pub struct MoleculeArgs {
     /// position only; the note says which.
     #[arg(long, value_name = "RS", num_args = 1..=2, value_parser = parse_read_structure)]
     pub read_structure: Vec<ReadStructure>,
+    /// BAM/CRAM: where the reads keep their molecule. `auto` takes, from
+    /// the first 1,000 reads, the first that every one has of: `mi`
+    /// (families already grouped by fgbio/fgumi, used as they are), `rx`
+    /// (UMI bases in the RX tag, `AAAA-CCCC` for duplex), `name` (the UMI
+    /// after the read name's last ':' or '_'); `none` groups fragments by
+    /// their ends only (two molecules with the same ends count once). What
+    /// was used is said on stderr.
+    #[arg(long, default_value = "auto", value_name = "SOURCE", value_parser = parse_umi_source)]
+    pub umi_source: UmiChoice,
+    /// How UMIs are grouped into families: `directional` (umi_tools'
+    /// count-weighted rule, fgbio's adjacency; default for one UMI a
+    /// fragment), `paired` (fgbio's duplex strategy: a molecule's two
+    /// strands, with swapped UMIs, together; default for two-part UMIs),
+    /// `identity` (identical UMIs only).
+    #[arg(long, value_name = "STRATEGY")]
+    pub umi_strategy: Option<Strategy>,
+    /// UMI mismatches tolerated within a family (directional and paired)
+    /// [default: 1].
+    #[arg(long, value_name = "N")]
+    pub umi_edits: Option<u32>,
+}
+
+/// `--umi-source`: `None` for `auto` (found on the reads).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UmiChoice(pub Option<UmiSource>);
+
+fn parse_umi_source(s: &str) -> std::result::Result<UmiChoice, String> {
+    match s {
+        "auto" => Ok(UmiChoice(None)),
+        s => s
+            .parse()
+            .map(|u| UmiChoice(Some(u)))
+            .map_err(|e: String| e.replace("one of mi", "auto, or one of mi")),
+    }
 }
 
 /// A read structure; a file given where one was expected (clap takes up
@@ -123,7 +162,18 @@ impl MoleculeArgs {
             if !self.read_structure.is_empty() {
                 bail!("--read-structure needs --molecules or --duplex: without them UMIs are not used");
             }
+            if self.umi_source.0.is_some()
+                || self.umi_strategy.is_some()
+                || self.umi_edits.is_some()
+            {
+                bail!("--umi-source, --umi-strategy and --umi-edits need --molecules or --duplex: without them UMIs are not used");
+            }
             return Ok(());
+        };
+        opts.umi_source = self.umi_source.0;
+        opts.umi_grouping = GroupingChoice {
+            strategy: self.umi_strategy,
+            edits: self.umi_edits,
         };
         opts.read_structures = self.read_structure.clone();
         opts.unit = unit;

@@ -83,6 +83,11 @@ pub struct CountOptions {
     /// structures, one per read of a fragment); empty: UMIs in the headers,
     /// or none.
     pub read_structures: Vec<molecule::ReadStructure>,
+    /// Where BAM/CRAM records keep their UMIs (`--umi-source`); `None`:
+    /// found on the first records.
+    pub umi_source: Option<molecule::UmiSource>,
+    /// How UMIs are grouped (`--umi-strategy`, `--umi-edits`).
+    pub umi_grouping: molecule::setup::GroupingChoice,
 }
 
 impl Default for CountOptions {
@@ -97,6 +102,8 @@ impl Default for CountOptions {
             background: false,
             consensus: Default::default(),
             read_structures: Vec::new(),
+            umi_source: None,
+            umi_grouping: Default::default(),
         }
     }
 }
@@ -120,11 +127,15 @@ pub enum CountError {
     Fastq(#[from] fastq::FastqError),
     #[error(transparent)]
     Stream(#[from] stream::StreamError),
-    #[error("counting in molecules needs each read's family in an MI tag (as fgbio/fgumi GroupReadsByUmi and `cfspot simulate --umi` write it): read {read} in {path}: {problem}", path = path.display())]
-    NoMoleculeTag {
+    #[error("counting in molecules: {0}")]
+    Molecules(#[from] molecule::setup::SetupError),
+    #[error("counting in molecules: {0}")]
+    Umi(#[from] Box<molecule::umi::UmiSourceError>),
+    #[error("counting in molecules: {path}: grouping the fragments at {site}: {detail}", path = path.display())]
+    Grouping {
         path: PathBuf,
-        read: String,
-        problem: molecule::umi::TagProblem,
+        site: String,
+        detail: String,
     },
     #[error(
         "the background error model needs the reference around the hotspots: give --reference"
@@ -237,6 +248,9 @@ pub struct ReadTally {
     /// Reads that passed the filters but hold no bases to read an allele
     /// from (SEQ `*`, or a CIGAR that does not fit SEQ): skipped.
     pub no_sequence: u64,
+    /// Counting in molecules by paired (duplex) grouping: reads left out
+    /// because their fragment has one end (a mate unmapped, or none).
+    pub one_end_reads: u64,
 }
 
 /// What an engine counted.
@@ -254,6 +268,9 @@ pub struct Counted {
     /// The unit and the filters the counts were made with, for the outputs
     /// to say.
     pub settings: CountSettings,
+    /// In molecules: the UMI source, the grouping, family sizes and duplex
+    /// yield over the hotspots.
+    pub molecules: Option<molecule::setup::MoleculeSummary>,
 }
 
 /// Count `inputs` by `plan` with the engine their content calls for: one
@@ -269,6 +286,7 @@ pub fn count_inputs(
     let mut notes = Vec::new();
     let first = inputs.first().ok_or(CountError::NoInput)?;
     let mut settings = CountSettings::aligned(plan.opts());
+    let mut source = None;
     let (sites, background, reads) = if fastq::looks_like_fastq(first) {
         settings = CountSettings::placed(plan.opts());
         // Every input must be FASTQ: a BAM read as FASTQ would fail on
@@ -289,6 +307,7 @@ pub fn count_inputs(
         }
         let counted = fastq::count_fastq(inputs, plan, progress)?;
         notes.extend(counted.notes);
+        source = counted.molecules;
         (counted.sites, counted.background, ReadTally::default())
     } else {
         let [path] = inputs else {
@@ -317,6 +336,16 @@ pub fn count_inputs(
         if plan.reference().is_none() {
             notes.extend(check_ref_by_md(plan.panel(), &counted.ref_checks, path)?);
         }
+        if let Some(m) = &counted.molecules {
+            notes.push(m.describe());
+            source = Some(m.source());
+        }
+        if counted.reads.one_end_reads > 0 {
+            notes.push(format!(
+                "{} read(s) without a mapped mate were left out of the molecules: paired (duplex) grouping needs both ends of a fragment",
+                counted.reads.one_end_reads
+            ));
+        }
         if counted.reads.no_sequence > 0 {
             notes.push(format!(
                 "{} read(s) of {} passed the filters but have no sequence (SEQ `*`, or a CIGAR that does not fit SEQ); they show no allele and were skipped",
@@ -326,12 +355,17 @@ pub fn count_inputs(
         }
         (counted.sites, counted.background, counted.reads)
     };
+    let molecules = source.map(|s| molecule::setup::MoleculeSummary::new(s, &sites));
+    if let Some(m) = &molecules {
+        notes.push(m.line());
+    }
     Ok(Counted {
         sites,
         background,
         reads,
         notes,
         settings,
+        molecules,
     })
 }
 

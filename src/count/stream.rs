@@ -23,6 +23,7 @@
 //! truncated or disordered stream is reported rather than half counted.
 
 use super::bam::{assemble, count_pass, passes, ref_end, AlignmentCounts, PassReader};
+use super::molecule::setup::{enough_to_detect, AlignedMolecules};
 use super::{flag, CountError, CountPlan};
 use crate::progress::{Measure, Progress};
 use crate::stdin;
@@ -80,12 +81,25 @@ pub fn count_stdin(plan: &CountPlan, progress: &Progress) -> Result<AlignmentCou
     let mut order: Vec<usize> = (0..passes.len()).collect();
     order.sort_by_key(|&u| (passes[u].tid, groups[passes[u].members[0]].start));
     let mut stream = StreamReader::new(reader, &header);
+    // In molecules, the UMI source is found on the stream's first records,
+    // read ahead and held for the passes to replay.
+    let molecules = match plan.opts().unit.molecules() {
+        true => {
+            let first = stream.read_ahead().map_err(|detail| CountError::Read {
+                path: path.to_owned(),
+                region: "its first records".into(),
+                detail,
+            })?;
+            Some(AlignedMolecules::new(path, first, plan.opts())?)
+        }
+        false => None,
+    };
     let mut counted: Vec<Option<_>> = passes.iter().map(|_| None).collect();
     for (k, &u) in order.iter().enumerate() {
         stream.next_pass = order
             .get(k + 1)
             .map(|&v| (passes[v].tid, groups[passes[v].members[0]].start));
-        let result = count_pass(&mut stream, &passes[u], plan, path);
+        let result = count_pass(&mut stream, &passes[u], plan, path, molecules.as_ref());
         stream.fault()?;
         counted[u] = Some(result?);
         progress.add(passes[u].members.len() as u64);
@@ -101,7 +115,9 @@ pub fn count_stdin(plan: &CountPlan, progress: &Progress) -> Result<AlignmentCou
         .into_iter()
         .map(|c| c.expect("every pass was counted"))
         .collect();
-    Ok(assemble(&passes, plan, counted))
+    let mut counts = assemble(&passes, plan, counted);
+    counts.molecules = molecules;
+    Ok(counts)
 }
 
 /// Where a record sorts in a coordinate-sorted file: by header contig,
@@ -245,6 +261,22 @@ impl StreamReader {
         }
         self.last = Some(key);
         Some(Ok(()))
+    }
+
+    /// Read the stream's first records (enough for UMI detection) into the
+    /// held records, for the passes to replay: they are in stream order,
+    /// as held records always are, and each pass drops those that end
+    /// before it, as it drops any held record.
+    fn read_ahead(&mut self) -> Result<&[bam::Record], String> {
+        let mut record = bam::Record::new();
+        while !enough_to_detect(&self.held) {
+            match self.next_from_stream(&mut record) {
+                None => break,
+                Some(r) => r?,
+            }
+            self.held.push(record.clone());
+        }
+        Ok(&self.held)
     }
 
     /// Read the rest of the stream, checking order and integrity.

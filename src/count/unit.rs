@@ -3,9 +3,9 @@
 //!
 //! A read alone; a fragment (its two mates merged into one observation,
 //! the default); a molecule (the fragments sharing a UMI, collapsed into
-//! one); a duplex molecule (both strands of one). The BAM engines count
-//! molecules by their reads' `MI` families, the FASTQ engine by the UMIs
-//! it groups (`super::molecule`, `super::fastq::molecules`).
+//! one); a duplex molecule (both strands of one). Every engine makes a
+//! site's families the same way (`super::molecule::setup`): as `MI`
+//! assigned them, or grouped from UMIs and fragment ends.
 
 /// What one count stands for.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]

@@ -19,6 +19,7 @@ pub(crate) mod tests;
 use super::allele::AlignedRead;
 use super::background::BackgroundWindow;
 pub use super::input::{AlignmentFormat, AlignmentInput};
+use super::molecule::setup::{enough_to_detect, AlignedMolecules};
 use super::reclip::Reclipper;
 use super::refcheck::{GroupRefChecks, RefCheck};
 use super::regions::RegionReader;
@@ -90,6 +91,8 @@ pub struct AlignmentCounts {
     /// Per site, what the reads' MD tags said of its REF; all empty when a
     /// reference was given (it checks REF itself).
     pub ref_checks: Vec<RefCheck>,
+    /// Counting in molecules: the UMI source and grouping used.
+    pub molecules: Option<AlignedMolecules>,
 }
 
 /// Count every hotspot of the plan in `input`, in panel order, and with
@@ -101,8 +104,15 @@ pub fn count_bam(
     plan: &CountPlan,
     progress: &Progress,
 ) -> Result<AlignmentCounts, CountError> {
-    let header_reader = input.open_plain()?;
+    let mut header_reader = input.open_plain()?;
     let header = header_reader.header().to_owned();
+    let molecules = match plan.opts().unit.molecules() {
+        true => {
+            let first = first_records(&mut header_reader, &input.path)?;
+            Some(AlignedMolecules::new(&input.path, &first, plan.opts())?)
+        }
+        false => None,
+    };
     drop(header_reader);
     let passes = passes(&header, &input.path, plan)?;
     progress.begin(
@@ -114,13 +124,39 @@ pub fn count_bam(
         .map(|_| input.open_regions())
         .collect::<Result<_, _>>()?;
     let counted = schedule::largest_first(&passes, readers, |reader, pass| {
-        let result = count_pass(reader, pass, plan, &input.path);
+        let result = count_pass(reader, pass, plan, &input.path, molecules.as_ref());
         progress.add(pass.members.len() as u64);
         result
     })
     .into_iter()
     .collect::<Result<Vec<_>, _>>()?;
-    Ok(assemble(&passes, plan, counted))
+    let mut counts = assemble(&passes, plan, counted);
+    counts.molecules = molecules;
+    Ok(counts)
+}
+
+/// An input's first records from the start of the file, enough for
+/// [`crate::count::molecule::umi::detect`] (fewer when the file has fewer).
+fn first_records(reader: &mut bam::Reader, path: &Path) -> Result<Vec<bam::Record>, CountError> {
+    let mut first = Vec::new();
+    let mut record = bam::Record::new();
+    while !enough_to_detect(&first) {
+        match reader.read(&mut record) {
+            None => break,
+            Some(Err(e)) => {
+                return Err(CountError::Read {
+                    path: path.to_owned(),
+                    region: "its first records".into(),
+                    detail: e.to_string(),
+                })
+            }
+            // A truncated file's last record (rust-htslib reports it read,
+            // with no data): the pass that reaches it says so.
+            Some(Ok(())) if record.inner().l_data == 0 => break,
+            Some(Ok(())) => first.push(record.clone()),
+        }
+    }
+    Ok(first)
 }
 
 /// What both engines (indexed and streamed) do before reading: check the
@@ -227,6 +263,7 @@ pub(super) fn assemble(
         reads.primary += counted.reads.primary;
         reads.duplicates += counted.reads.duplicates;
         reads.no_sequence += counted.reads.no_sequence;
+        reads.one_end_reads += counted.reads.one_end_reads;
         for (&g, group) in pass.members.iter().zip(counted.groups) {
             for (&i, c) in groups[g].sites.iter().zip(group.sites) {
                 out[i] = Some(c);
@@ -248,6 +285,7 @@ pub(super) fn assemble(
         background,
         reads,
         ref_checks,
+        molecules: None,
     }
 }
 

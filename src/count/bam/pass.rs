@@ -7,9 +7,8 @@ use super::{ref_end, Pass};
 use crate::count::allele::SiteModel;
 use crate::count::background::BackgroundWindow;
 use crate::count::fragment::{collapse_mates, FragmentCall, Observation};
-use crate::count::molecule::tally::{FamilyKey, FamilyTally};
-use crate::count::molecule::umi::{TagProblem, UmiSource};
-use crate::count::molecule::MoleculeTag;
+use crate::count::molecule::setup::{AlignedMolecules, SiteFragments};
+use crate::count::molecule::{Fragment, Grouping, Strategy};
 use crate::count::reclip::{soft_clips, ReadSpan, Reclipper};
 use crate::count::refcheck::GroupRefChecks;
 use crate::count::regions::RegionReader;
@@ -29,14 +28,6 @@ fn query_len(cigar: &[u32]) -> usize {
         .sum()
 }
 
-/// A read's family from its `MI` tag (`umi`'s reading of it), or why not.
-fn family_of(record: &bam::Record) -> Result<FamilyKey, TagProblem> {
-    match UmiSource::Mi.tag_of(record)? {
-        MoleculeTag::Family { id, strand } => Ok(FamilyKey::new(id.as_bytes(), strand)),
-        _ => unreachable!("the MI source gives families"),
-    }
-}
-
 /// Observations of one read, keyed by the site's index within its group.
 type ReadObs = Vec<(u16, Observation)>;
 
@@ -45,7 +36,7 @@ type ReadObs = Vec<(u16, Observation)>;
 struct Pending {
     obs: ReadObs,
     record: Option<bam::Record>,
-    family: Option<FamilyKey>,
+    fragment: Option<Fragment>,
 }
 
 /// What one group of sites yields.
@@ -74,8 +65,8 @@ struct ReadFacts {
     mate_may_come: bool,
     paired: bool,
     observation: Observation,
-    /// Its family (`MI`), when counting in molecules.
-    family: Option<FamilyKey>,
+    /// Its fragment's ends and tag, when counting in molecules.
+    fragment: Option<Fragment>,
 }
 
 /// One group's counts while its pass is read.
@@ -92,9 +83,9 @@ struct GroupState<'a> {
     reclipper: Option<Reclipper>,
     /// REF against the reads' MD tags, when no reference was given.
     ref_checks: Option<GroupRefChecks>,
-    /// Counting in molecules: each site's fragment calls by family, counted
-    /// when the group is done.
-    families: Option<FamilyTally>,
+    /// Counting in molecules: each site's fragments and their calls,
+    /// grouped and counted when the group is done.
+    fragments: Option<SiteFragments>,
 }
 
 impl<'a> GroupState<'a> {
@@ -111,7 +102,7 @@ impl<'a> GroupState<'a> {
             start: group.start,
             end: group.end,
             counts: sites.iter().map(|m| SiteCounts::new(m)).collect(),
-            families: molecules.then(|| FamilyTally::new(sites.len())),
+            fragments: molecules.then(|| SiteFragments::new(sites.len())),
             sites,
             pending: FxHashMap::default(),
             background,
@@ -126,17 +117,17 @@ impl<'a> GroupState<'a> {
         read.pos < self.end && read.end.max(read.pos + 1) > self.start
     }
 
-    fn add(&mut self, obs: &[(u16, Observation)], family: Option<&FamilyKey>) {
+    fn add(&mut self, obs: &[(u16, Observation)], fragment: Option<&Fragment>) {
         for &(j, o) in obs {
-            self.count(j as usize, FragmentCall::Observed(o), family);
+            self.count(j as usize, FragmentCall::Observed(o), fragment);
         }
     }
 
-    /// One fragment's call at site `j`: counted, or kept with its family
-    /// when counting in molecules.
-    fn count(&mut self, j: usize, call: FragmentCall, family: Option<&FamilyKey>) {
-        match (self.families.as_mut(), family) {
-            (Some(families), Some(key)) => families.add(j, key, call),
+    /// One fragment's call at site `j`: counted, or kept with its ends and
+    /// tag when counting in molecules.
+    fn count(&mut self, j: usize, call: FragmentCall, fragment: Option<&Fragment>) {
+        match (self.fragments.as_mut(), fragment) {
+            (Some(fragments), Some(f)) => fragments.add(j, f, call),
             _ => self.counts[j].add(self.sites[j], call),
         }
     }
@@ -204,7 +195,7 @@ impl<'a> GroupState<'a> {
             collapse_mates(&mate.obs, obs, |j, call, merged| {
                 let j = j as usize;
                 self.counts[j].overlaps_merged += u64::from(merged);
-                self.count(j, call, read.family.as_ref());
+                self.count(j, call, read.fragment.as_ref());
             });
             if let Some(bg) = self.background.as_mut() {
                 bg.add_fragment(
@@ -221,13 +212,13 @@ impl<'a> GroupState<'a> {
             let waiting = Pending {
                 obs: std::mem::take(obs),
                 record: self.background.is_some().then(|| record.clone()),
-                family: read.family.clone(),
+                fragment: read.fragment.clone(),
             };
             self.pending.insert(record.qname().to_vec(), waiting);
         } else {
             // No mate to wait for (unpaired, read mode, or the mate came
             // earlier and showed nothing here).
-            self.add(obs, read.family.as_ref());
+            self.add(obs, read.fragment.as_ref());
             // The background takes whole fragments only: a read alone when
             // it is one (unpaired, or read mode), never half a pair whose
             // other half was not fetched.
@@ -242,18 +233,27 @@ impl<'a> GroupState<'a> {
     /// Mates that never came (filtered, or outside the fetched regions):
     /// their observations count alone; the background takes whole
     /// fragments only.
-    fn finish(mut self, opts: &CountOptions) -> GroupCounts {
+    /// In molecules, each site's fragments are grouped and counted now;
+    /// a site whose fragments cannot be grouped gives its index in the
+    /// group and why.
+    fn finish(
+        mut self,
+        opts: &CountOptions,
+        grouping: Option<&Grouping>,
+    ) -> Result<GroupCounts, (usize, String)> {
         for (_, w) in std::mem::take(&mut self.pending) {
-            self.add(&w.obs, w.family.as_ref());
+            self.add(&w.obs, w.fragment.as_ref());
         }
-        if let Some(families) = self.families.take() {
-            families.finish(opts.unit, &opts.consensus, &self.sites, &mut self.counts);
+        if let (Some(fragments), Some(grouping)) = (self.fragments.take(), grouping) {
+            fragments
+                .finish(grouping, opts, &self.sites, &mut self.counts)
+                .map_err(|(j, e)| (j, e.to_string()))?;
         }
-        GroupCounts {
+        Ok(GroupCounts {
             sites: self.counts,
             background: self.background,
             ref_checks: self.ref_checks,
-        }
+        })
     }
 }
 
@@ -282,6 +282,7 @@ pub(in crate::count) fn count_pass(
     pass: &Pass,
     plan: &CountPlan,
     path: &Path,
+    molecules: Option<&AlignedMolecules>,
 ) -> Result<PassCounts, CountError> {
     let (models, opts) = (plan.models(), plan.opts());
     let windows = std::mem::take(&mut *pass.windows.lock().expect("no panic holds it"));
@@ -308,6 +309,9 @@ pub(in crate::count) fn count_pass(
     let mut obs: ReadObs = Vec::new();
     let mut last_pos = i64::MIN;
     let mut reads = ReadTally::default();
+    // Each pass reads UMIs of the length the first records set.
+    let mut umis = molecules.map(|m| m.reader.clone());
+    let paired_grouping = molecules.is_some_and(|m| m.grouping.strategy == Strategy::Paired);
     while let Some(r) = reader.read(&mut record) {
         r.map_err(read_error)?;
         let pos = record.pos();
@@ -340,15 +344,18 @@ pub(in crate::count) fn count_pass(
             reads.no_sequence += 1;
             continue;
         }
-        let family = match opts.unit.molecules() {
-            true => Some(
-                family_of(&record).map_err(|problem| CountError::NoMoleculeTag {
-                    path: path.to_owned(),
-                    read: String::from_utf8_lossy(record.qname()).into_owned(),
-                    problem,
-                })?,
-            ),
-            false => None,
+        let fragment = match umis.as_mut() {
+            Some(umis) => {
+                let f = umis.fragment_of(&record)?;
+                // Paired (duplex) grouping needs both ends: a read whose
+                // mate is unmapped, or without one, is left out.
+                if paired_grouping && f.ends.upper.is_none() {
+                    reads.one_end_reads += 1;
+                    continue;
+                }
+                Some(f)
+            }
+            None => None,
         };
         let paired = flags & flag::PAIRED != 0;
         let reverse = flags & flag::REVERSE != 0;
@@ -375,14 +382,26 @@ pub(in crate::count) fn count_pass(
                     0
                 },
             },
-            family,
+            fragment,
         };
         for state in states.iter_mut().filter(|g| g.overlaps(&read)) {
             state.observe(&record, &read, &mut obs, opts);
         }
     }
-    Ok(PassCounts {
-        groups: states.into_iter().map(|g| g.finish(opts)).collect(),
-        reads,
-    })
+    let grouping = molecules.map(|m| &m.grouping);
+    let groups = states
+        .into_iter()
+        .zip(&groups)
+        .map(|(state, group)| {
+            state.finish(opts, grouping).map_err(|(j, detail)| {
+                let site = &plan.panel().hotspots[group.sites[j]];
+                CountError::Grouping {
+                    path: path.to_owned(),
+                    site: site.id.clone(),
+                    detail,
+                }
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(PassCounts { groups, reads })
 }

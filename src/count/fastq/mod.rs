@@ -23,9 +23,10 @@ use super::background::BackgroundWindow;
 use super::fragment::{collapse_mates, FragmentCall, Observation};
 use super::site::SiteCounts;
 use super::{CountPlan, SiteGroup};
+use crate::count::molecule::setup::SiteFragments as Pending;
 use crate::progress::{Measure, Progress};
 use index::PanelIndex;
-use molecules::{MoleculeSetup, Pending};
+use molecules::MoleculeSetup;
 use place::{fragment_length, Placement, Placer};
 use rayon::prelude::*;
 use reader::{pair_name, Batch, FastqReader, Record, BATCH_RECORDS};
@@ -168,6 +169,8 @@ pub struct FastqCounts {
     pub background: Vec<BackgroundWindow>,
     /// What the user should know (in molecules: where the UMIs were).
     pub notes: Vec<String>,
+    /// In molecules: where the UMIs came from and how they were grouped.
+    pub molecules: Option<crate::count::molecule::setup::MoleculeSource>,
 }
 
 /// Count every hotspot of the plan from FASTQ `inputs` (paired R1 R2,
@@ -191,7 +194,7 @@ pub fn count_fastq(
         match plan.opts().unit.molecules() {
             true => {
                 let umis = umis::FastqUmis::detect(&layout, &plan.opts().read_structures)?;
-                Some(MoleculeSetup::new(umis, plan.opts().unit, &index)?)
+                Some(MoleculeSetup::new(umis, plan, &index)?)
             }
             false if !plan.opts().read_structures.is_empty() => return Err(FastqError::Invalid(
                 "--read-structure needs --molecules or --duplex: without them UMIs are not used"
@@ -371,12 +374,13 @@ impl Engine<'_> {
         let mut notes = Vec::new();
         if let Some(setup) = self.molecules {
             notes = molecules::notes(setup, &pending);
-            pending.finish(setup, self.plan, &mut total)?;
+            molecules::finish(pending, setup, self.plan, &mut total)?;
         }
         Ok(FastqCounts {
             sites: total,
             background,
             notes,
+            molecules: self.molecules.map(MoleculeSetup::source),
         })
     }
 

@@ -1,8 +1,8 @@
 //! Molecules straight from FASTQ: each fragment's UMI ([`super::umis`])
-//! and its placed ends, its calls at the sites kept by site, then, once
-//! every read is placed, each site's fragments grouped into families
-//! ([`group_fragments`]) and counted once each by their consensus
-//! ([`FamilyTally`], as the BAM engine counts `MI` families).
+//! and its placed ends, its calls at the sites kept by site
+//! ([`SiteFragments`]), then, once every read is placed, each site's
+//! fragments grouped into families and counted once each by their
+//! consensus, as the BAM engine does for each site group.
 //!
 //! FASTQ is in no order, so a family's copies can be anywhere in the
 //! files: the calls are kept until the end. What is kept is one entry per
@@ -13,21 +13,23 @@
 //! The ends are the placed mates' unclipped 5' ends (as fgbio groups by,
 //! and [`crate::count::molecule::ends_of`] reads them with `MC`), so a
 //! copy whose end was soft-clipped for an error stays in its family.
-//! Grouping: two-part UMIs (one per end, a duplex library's) by fgbio's
-//! `paired` strategy, so a molecule's two strands are one family (as `MI`
-//! `17/A` and `17/B` are one molecule) whichever unit is counted; one-part
-//! UMIs by the directional rule. Both tolerate one mismatch. Paired
-//! grouping needs both ends: a fragment with one mate placed is left out
-//! of the molecules (and said so).
+//! Grouping: as [`choose_grouping`] chooses for the UMIs (two-part UMIs by
+//! fgbio's `paired` strategy, so a molecule's two strands are one family,
+//! as `MI` `17/A` and `17/B` are one molecule, whichever unit is counted;
+//! one-part UMIs by the directional rule; one mismatch tolerated), unless
+//! `--umi-strategy`/`--umi-edits` say otherwise. Paired grouping needs
+//! both ends: a fragment with one mate placed is left out of the molecules
+//! (and said so).
 
 use super::place::Placement;
-use super::umis::FastqUmis;
+use super::umis::{FastqUmiSource, FastqUmis};
 use super::{FastqError, PanelIndex};
-use crate::count::fragment::FragmentCall;
-use crate::count::molecule::tally::{FamilyKey, FamilyTally};
-use crate::count::molecule::{group_fragments, End, Ends, Fragment, Grouping, Strategy};
+use crate::count::molecule::setup::{
+    choose_grouping, describe, MoleculeSource, SiteFragments, UmiKind,
+};
+use crate::count::molecule::{End, Ends, Grouping, Strategy, UmiSource};
 use crate::count::site::SiteCounts;
-use crate::count::{CountPlan, Unit};
+use crate::count::CountPlan;
 
 /// What a molecule count from FASTQ needs besides the plan.
 #[derive(Debug)]
@@ -40,20 +42,23 @@ pub struct MoleculeSetup {
 }
 
 impl MoleculeSetup {
-    /// The grouping for `umis` and `unit` (see the module doc); `--duplex`
-    /// with one-part UMIs is refused: the strands cannot be told apart.
-    pub fn new(umis: FastqUmis, unit: Unit, index: &PanelIndex) -> Result<Self, FastqError> {
-        if unit == Unit::Duplex && umis.tagged() && !umis.paired_umis() {
-            return Err(FastqError::Invalid(format!(
-                "--duplex needs a UMI at each end of the molecule (two-part UMIs: a read structure with M on both reads, or AAAA-CCCC / AAAA+CCCC in the headers), to tell a molecule's two strands apart; {}",
-                umis.describe()
-            )));
-        }
-        let strategy = if umis.paired_umis() || (unit == Unit::Duplex && !umis.tagged()) {
-            Strategy::Paired
-        } else {
-            Strategy::Directional
+    /// The grouping for `umis` and the plan's unit and UMI options (see
+    /// [`choose_grouping`]); `--umi-source` is for BAM/CRAM records, and
+    /// only `none` (position only) applies here.
+    pub fn new(umis: FastqUmis, plan: &CountPlan, index: &PanelIndex) -> Result<Self, FastqError> {
+        let opts = plan.opts();
+        let umis = match opts.umi_source {
+            None => umis,
+            Some(UmiSource::None) => FastqUmis::none(),
+            Some(other) => {
+                return Err(FastqError::Invalid(format!(
+                    "--umi-source {} is for BAM/CRAM records; FASTQ UMIs come from --read-structure or the headers (found by themselves), or give --umi-source none to group by position only",
+                    other.as_str()
+                )))
+            }
         };
+        let grouping = choose_grouping(opts.unit, umis.kind(), &opts.umi_grouping)
+            .map_err(|e| FastqError::Invalid(format!("{e}; {}", umis.describe())))?;
         let tids = index
             .windows
             .iter()
@@ -64,10 +69,7 @@ impl MoleculeSetup {
             .collect();
         Ok(MoleculeSetup {
             umis,
-            grouping: Grouping {
-                strategy,
-                ..Grouping::default()
-            },
+            grouping,
             tids,
         })
     }
@@ -92,82 +94,57 @@ impl MoleculeSetup {
         };
         (self.grouping.strategy != Strategy::Paired || ends.upper.is_some()).then_some(ends)
     }
-}
 
-/// Each site's fragments (ends and tag) and their calls there, in input
-/// order; fragments left out of the molecules for want of an end.
-#[derive(Debug, Default)]
-pub struct Pending {
-    sites: Vec<(Vec<Fragment>, Vec<FragmentCall>)>,
-    pub one_end: u64,
-}
-
-impl Pending {
-    pub fn new(sites: usize) -> Self {
-        Pending {
-            sites: (0..sites).map(|_| Default::default()).collect(),
-            one_end: 0,
-        }
-    }
-
-    pub fn add(&mut self, site: usize, fragment: &Fragment, call: FragmentCall) {
-        let (fragments, calls) = &mut self.sites[site];
-        fragments.push(fragment.clone());
-        calls.push(call);
-    }
-
-    /// `other`'s fragments after this one's (batch order).
-    pub fn merge(&mut self, other: Pending) {
-        for (t, o) in self.sites.iter_mut().zip(other.sites) {
-            t.0.extend(o.0);
-            t.1.extend(o.1);
-        }
-        self.one_end += other.one_end;
-    }
-
-    /// Group each site's fragments and count each molecule once into
-    /// `counts` (panel order), by the plan's unit and consensus options.
-    pub fn finish(
-        self,
-        setup: &MoleculeSetup,
-        plan: &CountPlan,
-        counts: &mut [SiteCounts],
-    ) -> Result<(), FastqError> {
-        let mut tally = FamilyTally::new(self.sites.len());
-        for (i, (fragments, calls)) in self.sites.into_iter().enumerate() {
-            let families = group_fragments(&fragments, &setup.grouping).map_err(|e| {
-                FastqError::Invalid(format!(
-                    "grouping the fragments at {} into molecules: {e}",
-                    plan.panel().hotspots[i].id
-                ))
-            })?;
-            for (id, family) in families.families.iter().enumerate() {
-                let molecule = (id as u32).to_le_bytes();
-                for m in &family.members {
-                    // One-strand grouping: every member on strand A.
-                    let key = FamilyKey::new(&molecule, m.strand);
-                    tally.add(i, &key, calls[m.index as usize]);
-                }
+    /// The summary's words for the source.
+    pub fn source(&self) -> MoleculeSource {
+        let kind = self.umis.kind();
+        MoleculeSource {
+            umi_source: match self.umis.source {
+                FastqUmiSource::Structures(_) => "read-structure",
+                FastqUmiSource::Header => "header",
+                FastqUmiSource::None => "none",
             }
+            .to_string(),
+            detail: self.umis.describe(),
+            detected: !matches!(self.umis.source, FastqUmiSource::Structures(_)),
+            strategy: match kind {
+                UmiKind::None => "position",
+                _ => self.grouping.strategy.as_str(),
+            },
+            edits: (kind != UmiKind::None).then_some(self.grouping.edits),
         }
-        let models: Vec<_> = plan.models().iter().collect();
-        let opts = plan.opts();
-        tally.finish(opts.unit, &opts.consensus, &models, counts);
-        Ok(())
     }
+}
+
+/// Group each site's fragments and count each molecule once into `counts`
+/// (panel order), by the plan's unit and consensus options.
+pub fn finish(
+    pending: SiteFragments,
+    setup: &MoleculeSetup,
+    plan: &CountPlan,
+    counts: &mut [SiteCounts],
+) -> Result<(), FastqError> {
+    let models: Vec<_> = plan.models().iter().collect();
+    pending
+        .finish(&setup.grouping, plan.opts(), &models, counts)
+        .map_err(|(i, e)| {
+            FastqError::Invalid(format!(
+                "grouping the fragments at {} into molecules: {e}",
+                plan.panel().hotspots[i].id
+            ))
+        })
 }
 
 /// The note a run gives: what was used, and what was left out.
-pub fn notes(setup: &MoleculeSetup, pending: &Pending) -> Vec<String> {
-    let mut notes = vec![format!(
-        "molecules from FASTQ: {}; grouped by {} UMIs within {} mismatch(es) and both placed 5' ends",
-        setup.umis.describe(),
-        setup.grouping.strategy.as_str(),
-        setup.grouping.edits
+pub fn notes(setup: &MoleculeSetup, pending: &SiteFragments) -> Vec<String> {
+    let what = format!("from FASTQ, {}", setup.umis.describe());
+    let detected = !matches!(setup.umis.source, FastqUmiSource::Structures(_));
+    let mut notes = vec![describe(
+        &what,
+        detected,
+        setup.umis.kind(),
+        &setup.grouping,
     )];
-    if !setup.umis.tagged() {
-        notes[0] = format!("molecules from FASTQ: {}", setup.umis.describe());
-    }
     if pending.one_end > 0 {
         notes.push(format!(
             "{} fragment(s) with only one mate placed were left out of the molecules: paired (duplex) grouping needs both ends",

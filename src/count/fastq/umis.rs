@@ -21,6 +21,7 @@
 use super::reader::{FastqReader, Record};
 use super::{FastqError, Layout};
 use crate::count::molecule::read_structure::{pair_umi, ReadStructure};
+use crate::count::molecule::setup::UmiKind;
 use crate::count::molecule::umi::{shape_text, umi_in_header, DETECT_RECORDS};
 use crate::count::molecule::{MoleculeTag, Umi};
 use std::path::Path;
@@ -118,11 +119,7 @@ impl FastqUmis {
         let results: Vec<_> = headers.iter().map(|h| umi_in_header(h)).collect();
         let with = results.iter().filter(|r| matches!(r, Some(Ok(_)))).count();
         if with == 0 || with * 2 < headers.len() {
-            return Ok(FastqUmis {
-                source: FastqUmiSource::None,
-                paired: false,
-                shape: None,
-            });
+            return Ok(FastqUmis::none());
         }
         let first = results.iter().find_map(|r| r.as_ref()?.as_ref().ok());
         let mut umis = FastqUmis {
@@ -155,6 +152,24 @@ impl FastqUmis {
             FastqUmiSource::None => "no UMIs in the reads' headers and no --read-structure: \
                  fragments are grouped into molecules by position only (two molecules with the same ends count once)"
                 .to_string(),
+        }
+    }
+
+    /// No UMIs: position-only grouping.
+    pub fn none() -> FastqUmis {
+        FastqUmis {
+            source: FastqUmiSource::None,
+            paired: false,
+            shape: None,
+        }
+    }
+
+    /// What the reads say of their molecules, as grouping sees it.
+    pub fn kind(&self) -> UmiKind {
+        match (self.tagged(), self.paired) {
+            (false, _) => UmiKind::None,
+            (true, true) => UmiKind::Paired,
+            (true, false) => UmiKind::Single,
         }
     }
 

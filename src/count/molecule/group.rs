@@ -111,6 +111,22 @@ pub enum Strategy {
     Paired,
 }
 
+impl std::str::FromStr for Strategy {
+    type Err = String;
+    /// `identity` (also `exact`, umi_tools' `unique`), `directional`
+    /// (also fgbio's `adjacency`), `paired`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "identity" | "exact" | "unique" => Ok(Strategy::Identity),
+            "directional" | "adjacency" => Ok(Strategy::Directional),
+            "paired" => Ok(Strategy::Paired),
+            _ => Err(format!(
+                "unknown UMI strategy {s:?}: one of identity (exact), directional, paired"
+            )),
+        }
+    }
+}
+
 impl Strategy {
     pub fn as_str(self) -> &'static str {
         match self {

@@ -9,11 +9,14 @@
 //! libraries pairs the two strands of each molecule. [`read_structure`]
 //! takes the UMI off FASTQ reads by fgbio's read structures. [`consensus`]
 //! owns what a family shows at a site; [`tally`] keeps a site group's
-//! families while its pass is read and counts each molecule once.
+//! families while its pass is read and counts each molecule once;
+//! [`setup`] holds what every engine shares: the UMI source and grouping
+//! chosen for an input, and each site's fragments until they are grouped.
 
 pub mod consensus;
 pub mod group;
 pub mod read_structure;
+pub mod setup;
 pub mod tally;
 pub mod umi;
 

@@ -411,6 +411,20 @@ impl UmiReader {
         }
     }
 
+    /// What its records say of their molecules, as grouping sees it (the
+    /// UMIs' shape is the first records', once they are read).
+    pub fn kind(&self) -> super::setup::UmiKind {
+        use super::setup::UmiKind;
+        match self.source {
+            UmiSource::Mi => UmiKind::Assigned,
+            UmiSource::None => UmiKind::None,
+            UmiSource::Rx | UmiSource::ReadName => match self.shape {
+                Some((_, Some(_))) => UmiKind::Paired,
+                _ => UmiKind::Single,
+            },
+        }
+    }
+
     /// The fragment `record` stands for, as grouping takes it: its ends
     /// ([`ends_of`]) and its tag ([`UmiReader::tag_of`]).
     pub fn fragment_of(
