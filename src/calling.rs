@@ -57,7 +57,7 @@ pub fn add_outputs(
     files.write(&tsv, |out| calls::write_tsv(out, rows))?;
     files.write(&vcf, |out| {
         let normal = summary.normal.as_ref().map(|n| n.sample.as_str());
-        calls::write_vcf_with_normal(out, &summary.sample, normal, panel, rows)
+        calls::write_vcf(out, &summary.sample, normal, &summary.count, panel, rows)
     })?;
     files.write(&json, |out| {
         serde_json::to_writer_pretty(&mut *out, summary)

@@ -134,7 +134,7 @@ pub fn call_sample_with_normal(
         .iter()
         .zip(counts)
         .zip(&site_calls)
-        .map(|((h, c), s)| CallRow::new(h, c, s))
+        .map(|((h, c), s)| CallRow::new(h, c, s, counted.settings.unit))
         .collect();
     // The duplicate share is known only where reads were seen (BAM/CRAM).
     let reads = (counted.reads.primary > 0).then_some(counted.reads);
@@ -144,6 +144,7 @@ pub fn call_sample_with_normal(
         &site_calls,
         &sample_call,
         opts,
+        counted.settings,
         calls::qc(counts, reads),
         FragmentLengths::new(counts, &site_calls),
         background.summary(),

@@ -304,3 +304,61 @@ fn length_evidence_and_size_selection_say_so() {
     }
     assert!(!Path::new(&format!("{s}_bad.calls.tsv")).exists());
 }
+
+/// Every output of a call says what one count stands for and the read
+/// filters it passed (issue 15 item 3): reads under `--count-reads`, and,
+/// for a call on a count TSV, what the count said, not the default.
+#[test]
+fn every_output_says_its_unit_and_filters() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = simulate(dir.path(), "u", "0.08", "9");
+    let bam = format!("{s}.bam");
+    let counts = format!("{s}.counts.tsv");
+    cfspot_ok(&["count", "--count-reads", "-q", "30", "-o", &counts, &bam]);
+    for (name, input, extra) in [
+        ("bam", &bam, &["--count-reads", "-q", "30"][..]),
+        ("tsv", &counts, &["--background-rate", "1e-4"][..]),
+    ] {
+        let out = format!("{s}_{name}");
+        let mut args = vec!["call", "-o", &out];
+        args.extend_from_slice(extra);
+        args.push(input);
+        cfspot_ok(&args);
+        let read = |ext: &str| std::fs::read_to_string(format!("{out}{ext}")).unwrap();
+        let vcf = read(".vcf");
+        for line in [
+            "##cfspotUnit=read",
+            "##cfspotFilters=\"min_mapq=30, min_baseq=20, incl_flags=0x0, excl_flags=0xf04\"",
+            "##FORMAT=<ID=DP,Number=1,Type=Integer,Description=\"Reads showing any allele (ref + alt + other)\">",
+            "##FILTER=<ID=LOW_DEPTH,Description=\"Fewer reads than --min-depth\">",
+        ] {
+            assert!(vcf.lines().any(|l| l == line), "{name}: VCF lacks {line}");
+        }
+        assert!(
+            !vcf.contains("ragment"),
+            "{name}: the VCF speaks of fragments"
+        );
+        let sum = json(format!("{out}.summary.json"));
+        assert_eq!(
+            sum["count"],
+            serde_json::json!({"unit": "read", "min_mapq": 30, "min_baseq": 20,
+                "incl_flags": "0x0", "excl_flags": "0xf04"}),
+            "{name}"
+        );
+        let html = read(".report.html");
+        assert!(
+            html.contains("Counted in reads with min_mapq=30, min_baseq=20"),
+            "{name}"
+        );
+        assert!(html.contains("Depth (reads)"), "{name}");
+        assert!(
+            read("_mqc.json").contains("median depth over the hotspots, in reads"),
+            "{name}"
+        );
+        // A detected site's note says how many of what.
+        let rows = read(".calls.tsv");
+        let kras = rows.lines().find(|l| l.starts_with("KRAS_G12D\t")).unwrap();
+        assert!(kras.contains("\tDETECTED\t"), "{name}: {kras}");
+        assert!(kras.ends_with(" reads"), "{name}: {kras}");
+    }
+}

@@ -72,6 +72,42 @@ impl CountSettings {
         put("excl_flags", self.excl_flags.map(flags_hex));
         out
     }
+
+    /// The filters as one line, `min_mapq=20, min_baseq=20, …` (empty when
+    /// none is known): what messages, the VCF header and the report say.
+    pub fn filters_text(&self) -> String {
+        let pairs: Vec<String> = self
+            .filters()
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        pairs.join(", ")
+    }
+}
+
+/// `summary.json`'s `count`: the unit and the filters that apply, by the
+/// names [`CountSettings::filters`] gives them (the qualities as numbers,
+/// the flags in `0x` hex as `-f`/`-F` take them).
+impl serde::Serialize for CountSettings {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("unit", self.unit.as_str())?;
+        for (name, q) in [("min_mapq", self.min_mapq), ("min_baseq", self.min_baseq)] {
+            if let Some(q) = q {
+                m.serialize_entry(name, &q)?;
+            }
+        }
+        for (name, f) in [
+            ("incl_flags", self.incl_flags),
+            ("excl_flags", self.excl_flags),
+        ] {
+            if let Some(f) = f {
+                m.serialize_entry(name, &flags_hex(f))?;
+            }
+        }
+        m.end()
+    }
 }
 
 /// A flag set as the outputs write it: `0xf04` (what `-F` takes back).
@@ -114,6 +150,24 @@ mod tests {
         assert!(CountSettings::unit_only(Unit::Fragment)
             .filters()
             .is_empty());
+        assert_eq!(
+            all.filters_text(),
+            "min_mapq=20, min_baseq=20, incl_flags=0x0, excl_flags=0xf04"
+        );
+        assert_eq!(CountSettings::unit_only(Unit::Read).filters_text(), "");
+    }
+
+    #[test]
+    fn summary_json_says_unit_and_filters() {
+        let all = CountSettings::aligned(&CountOptions::default());
+        assert_eq!(
+            serde_json::to_string(&all).unwrap(),
+            r#"{"unit":"fragment","min_mapq":20,"min_baseq":20,"incl_flags":"0x0","excl_flags":"0xf04"}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&CountSettings::unit_only(Unit::Duplex)).unwrap(),
+            r#"{"unit":"duplex"}"#
+        );
     }
 
     #[test]

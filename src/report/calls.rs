@@ -5,7 +5,7 @@
 
 use super::percent::{percent, Digits, Gap};
 use crate::count::site::LengthHistogram;
-use crate::count::{ReadTally, SiteCounts};
+use crate::count::{CountSettings, ReadTally, SiteCounts, Unit};
 use crate::panel::{Hotspot, Panel};
 pub use crate::stats::background::BackgroundSummary;
 use crate::stats::background::SourceKind;
@@ -124,7 +124,9 @@ pub struct CallRow {
 }
 
 impl CallRow {
-    pub fn new(h: &Hotspot, c: &SiteCounts, call: &SiteCall) -> Self {
+    /// The row of one site; `unit` is what its counts count (the notes
+    /// say it).
+    pub fn new(h: &Hotspot, c: &SiteCounts, call: &SiteCall, unit: Unit) -> Self {
         // A VAF or LoD in the note's sentence: `0.0021` → `0.21 %`.
         let in_words = |v| percent(v, Digits::Rounded, Gap::Space);
         let lod = call
@@ -133,14 +135,21 @@ impl CallRow {
             .unwrap_or_else(|| "not reachable".into());
         let note = match call.status {
             SiteStatus::Detected => format!(
-                "detected at VAF {} ({}–{})",
+                "detected at VAF {} ({}–{}), {} of {} {}",
                 in_words(call.vaf.unwrap_or(0.0)),
                 in_words(call.vaf_lo),
-                in_words(call.vaf_hi)
+                in_words(call.vaf_hi),
+                call.alt,
+                call.depth,
+                unit.noun()
             ),
             SiteStatus::NotDetected => format!("not detected; LoD95 here {lod}"),
             SiteStatus::LowDepth => {
-                format!("low depth ({} fragments); LoD95 here {lod}", call.depth)
+                format!(
+                    "low depth ({} {}); LoD95 here {lod}",
+                    call.depth,
+                    unit.noun()
+                )
             }
             SiteStatus::Filtered => format!("filtered ({}); LoD95 here {lod}", call.filter),
             SiteStatus::ChipOrGermline => String::new(),
@@ -281,26 +290,18 @@ fn vcf_float(v: f64) -> String {
 }
 
 /// Write the VCF: one record per hotspot, in panel order. FILTER carries the
-/// status (`PASS` for DETECTED), INFO the test, FORMAT `GT:AD:DP:AF`.
-pub fn write_vcf<W: Write>(
-    out: W,
-    sample: &str,
-    panel: &Panel,
-    rows: &[CallRow],
-) -> std::io::Result<()> {
-    write_vcf_with_normal(out, sample, None, panel, rows)
-}
-
-/// [`write_vcf`], with the matched normal's column after the plasma's
+/// status (`PASS` for DETECTED), INFO the test, FORMAT `GT:AD:DP:AF`, in
+/// the unit `count` says. The matched normal's column follows the plasma's
 /// when `normal` names it, as somatic callers write a tumour/normal pair
 /// (Mutect2's `##normal_sample`/`##tumor_sample` header lines, Strelka's
 /// NORMAL and TUMOR columns): the normal's GT (`0/1` where it carries the
 /// alt), AD, DP and AF, with what its test says in INFO (`NORMAL`, `NP`,
 /// `NEXCESSP`) and FILTER `CHIP_OR_GERMLINE` where the label holds.
-pub fn write_vcf_with_normal<W: Write>(
+pub fn write_vcf<W: Write>(
     mut out: W,
     sample: &str,
     normal: Option<&str>,
+    count: &CountSettings,
     panel: &Panel,
     rows: &[CallRow],
 ) -> std::io::Result<()> {
@@ -310,6 +311,14 @@ pub fn write_vcf_with_normal<W: Write>(
         out,
         "##cfspotNote=\"Not a clinical tool: for teaching and benchmarking.\""
     )?;
+    // What AD and DP count, and the filters the reads passed: a VCF of
+    // molecules must not read as one of reads.
+    writeln!(out, "##cfspotUnit={}", count.unit)?;
+    let filters = count.filters_text();
+    if !filters.is_empty() {
+        writeln!(out, "##cfspotFilters=\"{filters}\"")?;
+    }
+    let (noun, noun_cap) = (count.unit.noun(), capitalised(count.unit.noun()));
     let mut contigs: Vec<(String, Option<u64>)> = panel
         .contigs
         .iter()
@@ -327,15 +336,15 @@ pub fn write_vcf_with_normal<W: Write>(
         }
     }
     for (id, desc) in [
-        ("PASS", "All filters passed: DETECTED"),
+        ("PASS", "All filters passed: DETECTED".to_string()),
         (
             "NOT_DETECTED",
-            "Alt fragments not above background (q >= alpha or alt < min-alt)",
+            format!("Alt {noun} not above background (q >= alpha or alt < min-alt)"),
         ),
-        ("LOW_DEPTH", "Fewer fragments than --min-depth"),
+        ("LOW_DEPTH", format!("Fewer {noun} than --min-depth")),
         (
             "STRAND_BIAS",
-            "Significant, but alt fragments sit on one strand (Fisher p < --strand-p)",
+            format!("Significant, but alt {noun} sit on one strand (Fisher p < --strand-p)"),
         ),
     ] {
         writeln!(out, "##FILTER=<ID={id},Description=\"{desc}\">")?;
@@ -404,15 +413,25 @@ pub fn write_vcf_with_normal<W: Write>(
         )?;
     }
     for (id, num, ty, desc) in [
-        ("GT", "1", "String", "Genotype: 0/1 when DETECTED, else 0/0"),
-        ("AD", "R", "Integer", "Fragments showing REF and ALT"),
+        (
+            "GT",
+            "1",
+            "String",
+            "Genotype: 0/1 when DETECTED, else 0/0".to_string(),
+        ),
+        (
+            "AD",
+            "R",
+            "Integer",
+            format!("{noun_cap} showing REF and ALT"),
+        ),
         (
             "DP",
             "1",
             "Integer",
-            "Fragments showing any allele (ref + alt + other)",
+            format!("{noun_cap} showing any allele (ref + alt + other)"),
         ),
-        ("AF", "A", "Float", "Alt fragments / DP"),
+        ("AF", "A", "Float", format!("Alt {noun} / DP")),
     ] {
         writeln!(
             out,
@@ -489,6 +508,15 @@ pub fn write_vcf_with_normal<W: Write>(
     Ok(())
 }
 
+/// `molecules` → `Molecules`, for the start of a description.
+fn capitalised(word: &str) -> String {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 /// The normal's sample column, with its leading tab: `GT:AD:DP:AF` as the
 /// plasma's (`0/1` where the normal carries the alt, `./.` without depth).
 fn normal_sample_cell(r: &CallRow) -> String {
@@ -537,6 +565,10 @@ pub struct Summary {
     pub mutated_share: Option<f64>,
     pub detected: Vec<String>,
     pub settings: Settings,
+    /// What one count stands for and the read filters it passed (the
+    /// count's own settings, so a call from a count TSV says what the
+    /// count said).
+    pub count: CountSettings,
     pub qc: Qc,
     pub fragment_lengths: FragmentLengths,
     pub background: BackgroundSummary,
@@ -682,6 +714,7 @@ pub fn summary(
     calls: &[SiteCall],
     sample_call: &SampleCall,
     opts: &CallOptions,
+    count: CountSettings,
     qc: Qc,
     fragment_lengths: FragmentLengths,
     background: BackgroundSummary,
@@ -736,6 +769,7 @@ pub fn summary(
             length_evidence: None,
             size_select: opts.size_select.map(|(lo, hi)| [lo, hi]),
         },
+        count,
         qc,
         fragment_lengths,
         background,

@@ -244,17 +244,10 @@ pub fn looks_like(path: &Path) -> bool {
 fn describe(settings: &Option<CountSettings>) -> String {
     match settings {
         None => "with no unit".to_string(),
-        Some(s) => {
-            let filters: Vec<String> = s
-                .filters()
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect();
-            match filters.is_empty() {
-                true => format!("by {}", s.unit.singular()),
-                false => format!("by {} with {}", s.unit.singular(), filters.join(", ")),
-            }
-        }
+        Some(s) => match s.filters_text() {
+            f if f.is_empty() => format!("by {}", s.unit.singular()),
+            f => format!("by {} with {f}", s.unit.singular()),
+        },
     }
 }
 

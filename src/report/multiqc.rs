@@ -58,7 +58,7 @@ pub struct Column {
 pub struct Section<P, H, D> {
     pub id: &'static str,
     pub section_name: &'static str,
-    pub description: &'static str,
+    pub description: String,
     pub plot_type: &'static str,
     pub pconfig: P,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -146,7 +146,7 @@ pub fn general_stats(
                 format: Some("{:,.0f}"),
                 min: Some(0.0),
                 scale: "Blues".into(),
-                ..col("Median depth", "cfspot: median fragment depth over the hotspots")
+                ..col("Median depth", &format!("cfspot: median depth over the hotspots, in {}", summary.count.unit.noun()))
             },
             Some(Cell::Num(summary.qc.median_depth)),
         ),
@@ -175,7 +175,7 @@ pub fn general_stats(
     Section {
         id: "cfspot_general_stats",
         section_name: "cfspot",
-        description: "cfspot tumour fraction and sample status. Not a clinical tool.",
+        description: "cfspot tumour fraction and sample status. Not a clinical tool.".into(),
         plot_type: "generalstats",
         pconfig,
         headers: None,
@@ -227,7 +227,7 @@ pub fn hotspot_table(
     Section {
         id: "cfspot_hotspot_vaf",
         section_name: "cfspot: VAF per hotspot",
-        description: "Variant allele fraction (alt fragments / depth, percent) at each hotspot, from cfspot's calls.tsv. Not a clinical tool.",
+        description: format!("Variant allele fraction (alt {} / depth, percent) at each hotspot, from cfspot's calls.tsv. Not a clinical tool.", summary.count.unit.noun()),
         plot_type: "table",
         pconfig: TableConfig {
             id: "cfspot_hotspot_vaf_table",

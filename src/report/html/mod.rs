@@ -65,6 +65,14 @@ const WHOLE_PANEL: usize = 100;
 /// come first because they are what the page is about (they set the
 /// tumour fraction); a LOW_DEPTH or FILTERED site can have a smaller
 /// p-value than a detected one without being a call.
+/// The footer's "Counted in fragments with min_mapq=20, …".
+fn counted_in(count: &crate::count::CountSettings) -> String {
+    match count.filters_text() {
+        f if f.is_empty() => count.unit.noun().to_string(),
+        f => format!("{} with {f}", count.unit.noun()),
+    }
+}
+
 fn top_sites(rows: &[CallRow]) -> Vec<&CallRow> {
     let mut order: Vec<&CallRow> = rows.iter().collect();
     // A stable sort keeps panel order among ties.
@@ -192,8 +200,9 @@ fn page(h: &mut String, s: &Summary, rows: &[CallRow]) -> std::fmt::Result {
     };
     writeln!(
         h,
-        "<footer>Made by cfspot {} from <code>{sample}.calls.tsv</code> and <code>{sample}.summary.json</code>; every number here is in those files. VAF intervals: {}. Tumour fraction: {}. {lengths}{}</footer>",
+        "<footer>Made by cfspot {} from <code>{sample}.calls.tsv</code> and <code>{sample}.summary.json</code>; every number here is in those files. Counted in {}. VAF intervals: {}. Tumour fraction: {}. {lengths}{}</footer>",
         esc(s.cfspot_version),
+        esc(&counted_in(&s.count)),
         esc(s.settings.vaf_interval),
         esc(s.tumour_fraction.method),
         esc(s.note)

@@ -74,6 +74,7 @@ impl DepthAxis {
 
 /// VAF against depth for every site with fragments, binned.
 pub(super) fn vaf_depth_scatter(h: &mut String, s: &Summary, rows: &[CallRow]) -> std::fmt::Result {
+    let noun = s.count.unit.noun();
     let sites: Vec<&CallRow> = rows.iter().filter(|r| r.depth > 0).collect();
     let empty = rows.len() - sites.len();
     if sites.is_empty() {
@@ -176,7 +177,7 @@ pub(super) fn vaf_depth_scatter(h: &mut String, s: &Summary, rows: &[CallRow]) -
     )?;
     writeln!(
         h,
-        "<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"{INK}\" stroke-width=\"1.5\" stroke-dasharray=\"2 3\"/><text x=\"{3}\" y=\"{4}\">VAF = {5} ÷ depth (--min-alt: fewer alt fragments are never called)</text>",
+        "<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"{INK}\" stroke-width=\"1.5\" stroke-dasharray=\"2 3\"/><text x=\"{3}\" y=\"{4}\">VAF = {5} ÷ depth (--min-alt: fewer alt {noun} are never called)</text>",
         x0 + 250.0,
         ly,
         x0 + 278.0,
@@ -239,7 +240,7 @@ pub(super) fn vaf_depth_scatter(h: &mut String, s: &Summary, rows: &[CallRow]) -
     )?;
     writeln!(
         h,
-        "<text x=\"{}\" y=\"{}\" font-size=\"12.5\" text-anchor=\"middle\">depth (fragments{})</text><text transform=\"translate(18 {}) rotate(-90)\" font-size=\"12.5\" text-anchor=\"middle\">VAF (alt ÷ depth, log scale)</text>",
+        "<text x=\"{}\" y=\"{}\" font-size=\"12.5\" text-anchor=\"middle\">depth ({noun}{})</text><text transform=\"translate(18 {}) rotate(-90)\" font-size=\"12.5\" text-anchor=\"middle\">VAF (alt ÷ depth, log scale)</text>",
         (x0 + x1) / 2.0,
         z1 + 40.0,
         if axis.log { ", log scale" } else { "" },

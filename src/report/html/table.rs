@@ -32,6 +32,7 @@ pub(super) fn hotspot_table(
     rows: &[&CallRow],
     id: &str,
 ) -> std::fmt::Result {
+    let noun = s.count.unit.noun();
     writeln!(h, "<table id=\"{id}\">\n<thead><tr><th>Gene</th><th>Change</th><th>ID</th><th class=\"n\">Depth</th><th class=\"n\">Alt</th><th class=\"n\">VAF (95 % CI)</th><th class=\"n\">LoD95</th><th>Status</th><th>Note</th></tr></thead>\n<tbody>")?;
     for r in rows {
         let vaf = vaf_text(r);
@@ -59,7 +60,7 @@ pub(super) fn hotspot_table(
     writeln!(h, "</tbody>\n</table>")?;
     writeln!(
         h,
-        "<p class=\"muted\">A site is DETECTED when its Benjamini–Hochberg q-value is below {} with at least {} alt fragments and no strand bias; LOW_DEPTH below {} fragments. LoD95: the smallest VAF called with ≥ 95 % probability at that depth and background.</p>",
+        "<p class=\"muted\">A site is DETECTED when its Benjamini–Hochberg q-value is below {} with at least {} alt {noun} and no strand bias; LOW_DEPTH below {} {noun}. LoD95: the smallest VAF called with ≥ 95 % probability at that depth and background.</p>",
         s.settings.alpha, s.settings.min_alt, s.settings.min_depth
     )
 }

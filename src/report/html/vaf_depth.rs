@@ -32,6 +32,7 @@ pub(super) fn vaf_depth_plot(
         return writeln!(h, "<p class=\"muted\">No hotspots.</p>");
     }
     let threshold_vaf = s.settings.factor * s.threshold / 2.0;
+    let noun = s.count.unit.noun();
     // Log axis: decades spanning the VAFs, upper bounds, LoD95s and the
     // threshold. Lower bounds below the axis are clipped at its left end
     // (an arrow), so one alt fragment at 10 000x does not squash the rest.
@@ -121,7 +122,7 @@ pub(super) fn vaf_depth_plot(
     // Panel titles.
     writeln!(
         h,
-        "<text x=\"{}\" y=\"{}\" font-size=\"13\" font-weight=\"600\">VAF (log scale)</text><text x=\"{d0}\" y=\"{}\" font-size=\"13\" font-weight=\"600\">Depth (fragments)</text>",
+        "<text x=\"{}\" y=\"{}\" font-size=\"13\" font-weight=\"600\">VAF (log scale)</text><text x=\"{d0}\" y=\"{}\" font-size=\"13\" font-weight=\"600\">Depth ({noun})</text>",
         z,
         top - 12.0,
         top - 12.0
@@ -205,7 +206,7 @@ pub(super) fn vaf_depth_plot(
     for (i, r) in rows.iter().enumerate() {
         let y = y_of(i);
         let tip = format!(
-            "{}: VAF {} (95 % CI {}–{}), {} alt of {} fragments, LoD95 {}, {}",
+            "{}: VAF {} (95 % CI {}–{}), {} alt of {} {noun}, LoD95 {}, {}",
             r.id,
             r.vaf.map(pct).unwrap_or_else(|| "–".into()),
             pct(r.vaf_lo),
@@ -287,7 +288,7 @@ pub(super) fn vaf_depth_plot(
             None => {
                 writeln!(
                     h,
-                    "<text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"{GREY}\">no fragments</text>",
+                    "<text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"{GREY}\">no {noun}</text>",
                     f1(z + 4.0),
                     f1(y + 4.0)
                 )?;

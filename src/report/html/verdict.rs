@@ -76,7 +76,8 @@ pub(super) fn verdict(h: &mut String, s: &Summary, sites: usize, whole: bool) ->
         s.qc.fragment_length_mode
             .map(|l| format!("{l} bp"))
             .unwrap_or_else(|| "–".into());
-    let items: [(&str, String); 10] = [
+    let items: [(&str, String); 11] = [
+        ("Counted in", s.count.unit.noun().to_string()),
         ("Tumour fraction", pct(tf.estimate)),
         (
             "95 % interval",
