@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmark driver of issue 7. Sections (SECTIONS, default all three):
+# The benchmark driver of issue 7. Sections (SECTIONS, default count fastq sim cost):
 #   count  counting at hotspots: `cfspot count` side by side with samtools,
 #          bcftools and perbase, on the same simulated BAMs and the same sites
 #          (this script; steps 1-4 below)
@@ -8,12 +8,16 @@
 #          CFSPOT; its DEPTH is FASTQ_DEPTH, default 9300: 671,397 pairs)
 #   sim    `cfspot simulate` vs dwgsim (benches/sim_vs_dwgsim.sh, with this
 #          CFSPOT; its DEPTH is SIM_DEPTH, default 9510; REPS its own, 3)
+#   cost   what `call` costs beyond `count` (issue 14 item 4): on the deep
+#          demo BAM (COST_DEEP, default 3000) and at COST_SITES (10,000)
+#          random sites, wall/CPU times and callgrind instruction counts
+#          (benches/call_vs_count.sh, with this WORK, RUNS and CFSPOT)
 #   umi    duplex molecules: cfspot's one pass (from BAM and from FASTQ) vs
 #          fgumi's consensus pipeline (benches/umi_vs_fgumi.sh, with this
 #          WORK, RUNS and CFSPOT; its DEPTH is UMI_DEPTH, default 2000).
 #          Not in the default SECTIONS: it installs fgumi with cargo when
 #          it is not on PATH (FGUMI=/path/to/fgumi), which takes a while.
-# Each section prints its own markdown; the fastq, sim and umi sections run after
+# Each section prints its own markdown; the fastq, sim, cost and umi sections run after
 # the count section, and the driver fails at the end if any section failed.
 # TF, SEED and DEPTH apply to the count section only: the other scripts keep
 # their own defaults (run them directly to change those).
@@ -52,8 +56,8 @@
 # Usage: benches/compare.sh            (from anywhere; runs in the repo root)
 # Env:   CFSPOT   cfspot binary (default target/release/cfspot)
 #        PERBASE  perbase binary, or the bin folder that holds it (default: PATH)
-#        SECTIONS ("count fastq sim"; also: umi)  FASTQ_DEPTH (9300)
-#        SIM_DEPTH (9510)  UMI_DEPTH (2000)
+#        SECTIONS ("count fastq sim cost"; also: umi)  FASTQ_DEPTH (9300)
+#        SIM_DEPTH (9510)  UMI_DEPTH (2000)  COST_DEEP (3000)  COST_SITES (10000)
 #        WORK (bench-work)  RUNS (5)  DEEP (20000)  SHALLOW (2000)  TF (0.02)
 #        SEED (1)  PANELS ("deep shallow")  SIM_THREADS (2)
 #        CHECK_ONLY=1 stops after the checks (the count and fastq sections'
@@ -77,12 +81,12 @@ SEED=${SEED:-1}
 PANELS=${PANELS:-deep shallow}
 SIM_THREADS=${SIM_THREADS:-2}
 CHECK_ONLY=${CHECK_ONLY:-0}
-SECTIONS=${SECTIONS:-count fastq sim}
+SECTIONS=${SECTIONS:-count fastq sim cost}
 FF=UNMAP,SECONDARY,QCFAIL,DUP,SUPPLEMENTARY # cfspot's default -F (0xf04)
 
 [[ -x "$CFSPOT" ]] || die "no cfspot binary at '$CFSPOT': run 'cargo build --release' or set CFSPOT=/path/to/cfspot"
 for sec in $SECTIONS; do
-  [[ $sec == count || $sec == fastq || $sec == sim || $sec == umi ]] || die "unknown section '$sec' in SECTIONS (count, fastq, sim, umi)"
+  [[ $sec == count || $sec == fastq || $sec == sim || $sec == cost || $sec == umi ]] || die "unknown section '$sec' in SECTIONS (count, fastq, sim, cost, umi)"
 done
 section() { [[ " $SECTIONS " == *" $1 "* ]]; }
 
@@ -99,6 +103,11 @@ other_sections() {
   if section sim && [[ $CHECK_ONLY != 1 ]]; then
     echo
     CFSPOT="$CFSPOT" benches/sim_vs_dwgsim.sh ${SIM_DEPTH:+"$SIM_DEPTH"} || failed+=(sim)
+  fi
+  if section cost && [[ $CHECK_ONLY != 1 ]]; then
+    echo
+    env -u DEEP CFSPOT="$CFSPOT" WORK="$WORK" RUNS="$RUNS" \
+      ${COST_DEEP:+DEEP="$COST_DEEP"} ${COST_SITES:+SITES="$COST_SITES"} benches/call_vs_count.sh || failed+=(cost)
   fi
   if section umi; then
     echo
