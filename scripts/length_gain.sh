@@ -4,9 +4,11 @@
 # same false-call rate, and that it gains nothing (and stays calibrated)
 # when the simulator's tumour length model is the healthy one.
 #
-# Positives: POS samples, every demo hotspot mutated (clonal heterozygous)
-# at VAF (so -t 2·VAF -m all; MUTATIONS=ID,ID,... mutates those only, and
-# only they are the positive site tests), DEPTH fragments per site, default length
+# Positives: POS samples with the MUTATIONS sites mutated (clonal
+# heterozygous) at VAF (so -t 2·VAF -m MUTATIONS; only they are the
+# positive site tests; default 4 of the 31 demo sites, so that
+# Benjamini-Hochberg is as strict as in a sample with a few mutations;
+# MUTATIONS=all mutates every site), DEPTH fragments per site, default length
 # models; and the same samples (same seeds) with --tumour-lengths-healthy.
 # Negatives: NEG tumour-free samples (-t 0 -m none; no tumour fragment, so
 # the tumour length model does not enter): every hotspot is a negative site
@@ -23,22 +25,22 @@
 #
 #   scripts/length_gain.sh [OUT]     # default OUT=/tmp/cfspot-length-gain
 #
-# CFSPOT (default target/release/cfspot), VAF (default 0.0015, where counts
-# alone detect about half at 2,000 fragments and --min-alt 1), DEPTH
-# (2000), MIN_ALT (1), POS (8: 248 site tests a model), NEG (33: 1,023
-# negative site tests), THREADS (1) change the run. Seeds are fixed
+# CFSPOT (default target/release/cfspot), VAF (default 0.001, where counts
+# alone detect ~40 % at 2,000 fragments and --min-alt 1), DEPTH (2000),
+# MIN_ALT (1), POS (25: 100 site tests a model), NEG (33: 1,023 negative
+# site tests), THREADS (1) change the run. Seeds are fixed
 # (positive i: 7000 + i; negative i: 8000 + i). BAMs are deleted once called.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 OUT=${1:-/tmp/cfspot-length-gain}
 CFSPOT=${CFSPOT:-$here/../target/release/cfspot}
-VAF=${VAF:-0.0015}
+VAF=${VAF:-0.001}
 DEPTH=${DEPTH:-2000}
 MIN_ALT=${MIN_ALT:-1}
-POS=${POS:-8}
+POS=${POS:-25}
 NEG=${NEG:-33}
 THREADS=${THREADS:-1}
-MUTATIONS=${MUTATIONS:-all}
+MUTATIONS=${MUTATIONS:-NRAS_Q61R,PIK3CA_H1047R,EGFR_L858R,KRAS_G12D}
 [[ -x $CFSPOT ]] || { echo "no cfspot at $CFSPOT (set CFSPOT)" >&2; exit 1; }
 command -v python3 >/dev/null || { echo "python3 is needed" >&2; exit 1; }
 TF=$(python3 -c "print(2 * $VAF)")
