@@ -10,6 +10,8 @@
 # (default: new only); OUT (default /tmp/cfspot-tf-bias) holds the samples.
 # Prints one line per (binary, TF): samples, mean estimate, its error,
 # coverage, and how many samples were CTDNA_DETECTED or BELOW_THRESHOLD.
+# TFS (demo only; default "0.01 0.04 0.1 0") picks the tumour fractions,
+# e.g. TFS=0.1 scripts/tf_bias.sh demo 200 to measure one coverage closely.
 set -euo pipefail
 what=${1:?demo or random}
 seeds=${2:-16}
@@ -36,7 +38,7 @@ run() { # name tf sim-args... -- call-args...
 rm -f "$OUT/$what.list"
 case $what in
   demo)
-    for tf in 0.01 0.04 0.1 0; do
+    for tf in ${TFS:-0.01 0.04 0.1 0}; do
       m="KRAS_G12D,EGFR_E746_A750del,PIK3CA_H1047R,TP53_R175H:0.5"
       [ "$tf" = 0 ] && m=none
       for s in $(seq 1 "$seeds"); do
