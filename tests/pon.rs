@@ -109,6 +109,32 @@ fn call_tsv(
     calls(prefix)
 }
 
+/// `normals(dir, "n", k, seed, …)` built into `dir/pon.tsv` over `panel`:
+/// the normals' count TSVs and the PoN's path.
+fn pon_of_normals(
+    dir: &Path,
+    panel: &str,
+    k: usize,
+    seed: u64,
+    hotspots: &[Hotspot],
+    rate: impl Fn(usize) -> f64,
+) -> (Vec<String>, String) {
+    let ns = normals(dir, "n", k, seed, hotspots, rate);
+    let pon = dir.join("pon.tsv").display().to_string();
+    build_pon(panel, &pon, &ns);
+    (ns, pon)
+}
+
+/// The recurrent artefact of two tests: site 0 (ART) errs at 0.5 % in
+/// every sample, the rest at 1e-4.
+fn artefact_at_site_0(i: usize) -> f64 {
+    if i == 0 {
+        0.005
+    } else {
+        1e-4
+    }
+}
+
 /// `k` normals at depth 2000: every site errs at `rate(i)` (site index).
 fn normals(
     dir: &Path,
@@ -137,10 +163,7 @@ fn a_recurrent_artefact_is_called_without_the_pon_and_not_with_it() {
     let d = dir.path();
     let (panel, hotspots) = panel(d, "panel.tsv", 30);
     // 20 normals: ART errs at 0.5 % in every one, the rest at 1e-4.
-    let art = |i: usize| if i == 0 { 0.005 } else { 1e-4 };
-    let ns = normals(d, "n", 20, 7, &hotspots, art);
-    let pon = d.join("pon.tsv").display().to_string();
-    build_pon(&panel, &pon, &ns);
+    let (_, pon) = pon_of_normals(d, &panel, 20, 7, &hotspots, artefact_at_site_0);
     let text = std::fs::read_to_string(&pon).unwrap();
     let rows = tsv_rows(
         &text
@@ -205,9 +228,7 @@ fn a_pon_of_another_panel_or_unit_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let (panel, hotspots) = panel(d, "panel.tsv", 4);
-    let ns = normals(d, "n", 3, 1, &hotspots, |_| 1e-3);
-    let pon = d.join("pon.tsv").display().to_string();
-    build_pon(&panel, &pon, &ns);
+    let (ns, pon) = pon_of_normals(d, &panel, 3, 1, &hotspots, |_| 1e-3);
     // A count TSV of the other panel (one site fewer), called with the PoN.
     let (other, other_sites) = panel_of(d, 3);
     let sample = d.join("s.tsv");
@@ -278,10 +299,8 @@ fn held_out_normals_are_calibrated_against_the_pon() {
     let m = hotspots.len();
     assert_eq!(m, 40);
     let rate = |i: usize| 1e-4 * 100f64.powf(i as f64 / (m - 1) as f64);
-    let ns = normals(d, "n", 20, 11, &hotspots, rate);
+    let (_, pon) = pon_of_normals(d, &panel, 20, 11, &hotspots, rate);
     let held = normals(d, "h", 10, 12, &hotspots, rate);
-    let pon = d.join("pon.tsv").display().to_string();
-    build_pon(&panel, &pon, &ns);
     let mut u = Rng(99);
     let pit = |with_pon: bool, u: &mut Rng| {
         let mut pit = Vec::new();
@@ -387,10 +406,7 @@ fn the_matched_normal_is_judged_against_the_pon_too() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let (panel, hotspots) = panel(d, "panel.tsv", 10);
-    let art = |i: usize| if i == 0 { 0.005 } else { 1e-4 };
-    let ns = normals(d, "n", 20, 21, &hotspots, art);
-    let pon = d.join("pon.tsv").display().to_string();
-    build_pon(&panel, &pon, &ns);
+    let (_, pon) = pon_of_normals(d, &panel, 20, 21, &hotspots, artefact_at_site_0);
     let sample = |name: &str, art_alt: u64, chip_alt: u64| {
         let mut counts = vec![fixed(0, 2000); hotspots.len()];
         counts[0] = fixed(art_alt, 2000);
