@@ -11,8 +11,10 @@
 //! keeps its meaning and each fragment is one family. Each copy
 //! comes from strand A or B at random; a B-strand copy is read from the
 //! other end (read 1 and read 2 swap ends), and with `--umi` its two UMIs
-//! are swapped in the `RX` tag and the read name, and its `MI` tag ends
-//! `/B`, as fgbio's duplex grouping writes it. With `--umi-error-rate e`
+//! are swapped in the `RX` tag and the read name. Its `MI` tag ends `/A`
+//! when read 1 is the left read and `/B` otherwise, fgbio's and fgumi's
+//! rule (`/A` when read 1's unclipped 5' end is at or before read 2's), so
+//! a grouped BAM from the simulator labels strands as theirs do. With `--umi-error-rate e`
 //! each UMI base of each copy is misread with chance `e` (in `RX` and the
 //! read name alike; `MI` stays the true molecule), so a family's reads can
 //! disagree on their UMI as real ones do.
@@ -21,8 +23,9 @@
 //! (forward) read was made from the *top* strand of the original molecule
 //! (its bases as the reference reads them), the other copies from the
 //! *bottom* strand: read 1 of an Illumina pair reads the strand it came
-//! from (F1R2 and F2R1 in Picard's terms). So strand A is the top strand
-//! of some molecules and the bottom strand of others.
+//! from (F1R2 and F2R1 in Picard's terms). So `/A` is always the top
+//! strand; which of the two copies' strands is drawn first (`strand_b`)
+//! is random and says nothing of the label.
 //!
 //! **Pre-sequencing changes** are made to a copy's template before the
 //! sequencer reads it, so both reads of the pair show them where they cover
@@ -204,7 +207,9 @@ pub struct Molecule {
 pub struct Copy {
     /// Read 1 is the left (forward) read: the copy is of the top strand.
     pub r1_left: bool,
-    /// Of duplex strand B (`MI` ends `/B`).
+    /// Of the molecule's second strand: read from the other end than its
+    /// first strand's copies, with the UMIs swapped in `RX`. (The `MI`
+    /// label follows `r1_left`, not this.)
     pub strand_b: bool,
     /// A PCR duplicate (not the first copy): flagged 0x400.
     pub duplicate: bool,
@@ -420,6 +425,7 @@ impl Library {
         (b, m, c): (usize, u64, u32),
     ) -> Copy {
         let strand_b = rng.next_u64() & 1 == 1;
+        let r1_left = molecule.r1_left_a ^ strand_b;
         let (rx, qname, mi) = match &molecule.umis {
             Some((a, bb)) => {
                 let (u1, u2) = if strand_b { (bb, a) } else { (a, bb) };
@@ -427,13 +433,13 @@ impl Library {
                 (
                     Some(format!("{u1}-{u2}")),
                     format!("{name}:{b}:{m}:{c}:{u1}+{u2}"),
-                    Some(format!("{b}:{m}/{}", if strand_b { 'B' } else { 'A' })),
+                    Some(format!("{b}:{m}/{}", if r1_left { 'A' } else { 'B' })),
                 )
             }
             None => (None, format!("{name}:{b}:{m}:{c}"), None),
         };
         Copy {
-            r1_left: molecule.r1_left_a ^ strand_b,
+            r1_left,
             strand_b,
             duplicate: c > 0,
             qname,
@@ -548,8 +554,9 @@ mod tests {
             let copy = lib.copy(&mut rng, &mol, "s", (0, 0, c));
             let rx = copy.rx.unwrap();
             let (u1, u2) = rx.split_once('-').unwrap();
-            let strand_b = copy.mi.as_deref().unwrap().ends_with("/B");
-            let (t1, t2) = if strand_b { (&b, &a) } else { (&a, &b) };
+            // fgbio's rule: `/A` exactly when read 1 is the left read.
+            assert_eq!(copy.mi.as_deref().unwrap().ends_with("/A"), copy.r1_left);
+            let (t1, t2) = if copy.strand_b { (&b, &a) } else { (&a, &b) };
             wrong += u1.bytes().zip(t1.bytes()).filter(|(x, y)| x != y).count();
             wrong += u2.bytes().zip(t2.bytes()).filter(|(x, y)| x != y).count();
             assert!(copy.qname.ends_with(&format!("{u1}+{u2}")));
