@@ -54,6 +54,7 @@ pub fn read_counts(
         notes: Vec::new(),
         settings,
         molecules: None,
+        background_layers: None,
     })
 }
 

@@ -1,11 +1,11 @@
 //! `cfspot call`: site calls, limits of detection and the sample verdict.
 
 use super::shared::{
-    count_with_bar, input_stem, read_inputs, sample_stem, PanelArgs, ReadFilterArgs,
+    count_with_bar, input_stem, read_inputs, sample_stem, MoleculeArgs, PanelArgs, ReadFilterArgs,
 };
 use anyhow::{bail, Context, Result};
 use cfspot::calling::{output_paths, verdict, write_outputs};
-use cfspot::count::Unit;
+use cfspot::count::{CountOptions, Unit};
 use cfspot::output::{refuse_same_inputs, Output};
 use cfspot::panel::Panel;
 use cfspot::pipeline;
@@ -50,7 +50,8 @@ Examples:
   samtools view -u -q 20 sample.bam | cfspot call -o out/s1 -
   cfspot call -o - sample.bam | grep -w DETECTED   # the detected sites
   cfspot call --length-evidence --min-alt 1 sample.bam   # lengths as evidence
-  cfspot call --size-select 90-150 sample.bam      # short fragments only";
+  cfspot call --size-select 90-150 sample.bam      # short fragments only
+  cfspot call --duplex --min-strand-size 2 umi.bam # in duplex molecules";
 
 /// Call variants at each hotspot against its background, with each site's
 /// limit of detection, and judge the sample's tumour fraction.
@@ -145,6 +146,8 @@ pub struct CallArgs {
     pub size_select: Option<(u32, u32)>,
     #[command(flatten)]
     pub filters: ReadFilterArgs,
+    #[command(flatten)]
+    pub molecules: MoleculeArgs,
 }
 
 /// `--size-select MIN-MAX`: two lengths in bp, MIN ≤ MAX.
@@ -218,9 +221,10 @@ impl CallArgs {
         reference: Option<&dyn cfspot::reference::Reference>,
     ) -> Result<(cfspot::count::Counted, Box<dyn BackgroundSource>)> {
         let first = &inputs[0];
+        let mut count_opts = self.count_options()?;
         if count_tsv::looks_like(first) {
             // Read first: an empty or broken TSV is the first thing to say.
-            let asked = self.filters.count_reads.then_some(Unit::Read);
+            let asked = (count_opts.unit != Unit::Fragment).then_some(count_opts.unit);
             let counted = pipeline::read_counts(first, panel, asked)?;
             let Some(rate) = self.background_rate else {
                 bail!(
@@ -230,7 +234,6 @@ impl CallArgs {
             };
             return Ok((counted, Box::new(FixedRate(rate))));
         }
-        let mut count_opts = self.filters.options();
         count_opts.background = self.background_rate.is_none();
         let counted = count_with_bar(inputs, panel, reference, &count_opts, self.threads)?;
         let background: Box<dyn BackgroundSource> = match self.background_rate {
@@ -238,6 +241,15 @@ impl CallArgs {
             None => self.background.estimate(&counted.background)?,
         };
         Ok((counted, background))
+    }
+
+    /// The filters and the unit (`--count-reads`, `--molecules`,
+    /// `--duplex` with their UMI options) both samples are counted with.
+    fn count_options(&self) -> Result<CountOptions> {
+        let mut opts = self.filters.options();
+        self.molecules
+            .apply(&mut opts, self.filters.excl_flags.is_some())?;
+        Ok(opts)
     }
 
     /// `--normal`: one or two files (FASTQ R1 and R2), not the sample's own
@@ -338,7 +350,7 @@ impl CallArgs {
         let pon = match &self.pon {
             Some(path) => {
                 let pon = Pon::read(path)?;
-                pon.check(path, &panel, &self.panel.panel, &self.filters.options())?;
+                pon.check(path, &panel, &self.panel.panel, &self.count_options()?)?;
                 Some((pon, path))
             }
             None => None,

@@ -314,6 +314,78 @@ thread_local! {
     static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
 }
 
+/// One fragment's bases in a window as [`BackgroundWindow::add_fragment`]
+/// merges them, with their qualities, for a consensus of its family
+/// ([`crate::count::molecule::background`]): `bases[k]`, `quals[k]` are at
+/// window index `first + k`, a base code (0-3) where the fragment shows one
+/// confidently (mates merged by [`collapse`], the higher quality kept when
+/// they agree), else [`NO_BASE`] or above. Positions left out are not.
+pub(crate) struct MergedBases {
+    pub first: usize,
+    pub bases: Vec<u8>,
+    pub quals: Vec<u8>,
+}
+
+/// [`MergedBases`] of `read` (and `mate`) in `window`.
+pub(crate) fn merged_bases<R: AlignedRead + ?Sized>(
+    window: &BackgroundWindow,
+    read: &R,
+    mate: Option<&R>,
+    min_baseq: u8,
+) -> MergedBases {
+    // Not yet seen: apart from the codes and NO_BASE (a confident base
+    // that is not A/C/G/T, which collapses as a base of its own).
+    const ABSENT: u8 = u8::MAX;
+    SCRATCH.with(|scratch| {
+        let Scratch { first, second, .. } = &mut *scratch.borrow_mut();
+        let n = window.reference.len();
+        first.load(read, window.start, n);
+        let mut span = first.span();
+        if let Some(mate) = mate {
+            second.load(mate, window.start, n);
+            let s = second.span();
+            if !s.is_empty() {
+                span = if span.is_empty() {
+                    s
+                } else {
+                    span.start.min(s.start)..span.end.max(s.end)
+                };
+            }
+        }
+        let mut out = MergedBases {
+            first: span.start,
+            bases: vec![ABSENT; span.len()],
+            quals: vec![0; span.len()],
+        };
+        first.each_base(span.clone(), |i, base, qual| {
+            if qual >= min_baseq {
+                out.bases[i - span.start] = base;
+                out.quals[i - span.start] = qual;
+            }
+        });
+        if mate.is_some() {
+            second.each_base(span.clone(), |i, base, qual| {
+                let k = i - span.start;
+                if qual < min_baseq {
+                    return;
+                }
+                let (seen, q) = (out.bases[k], out.quals[k]);
+                let confident = |b: u8| (b != ABSENT).then_some(b);
+                match collapse(confident(seen), Some(base)) {
+                    Collapsed::Read(b) => (out.bases[k], out.quals[k]) = (b, q.max(qual)),
+                    Collapsed::LowQuality | Collapsed::Discordant => out.bases[k] = NO_BASE,
+                }
+            });
+        }
+        for (k, b) in out.bases.iter_mut().enumerate() {
+            if window.excluded[span.start + k] {
+                *b = NO_BASE;
+            }
+        }
+        out
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

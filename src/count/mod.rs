@@ -143,6 +143,8 @@ pub enum CountError {
     BackgroundNeedsReference,
     #[error("no input given")]
     NoInput,
+    #[error("{path}: the background in molecules (call --molecules or --duplex) is measured from BAM/CRAM only; align the FASTQ, or give --background-rate", path = path.display())]
+    MoleculeBackgroundFromFastq { path: PathBuf },
     #[error("two inputs are read as FASTQ R1 and R2, but {path} is BAM or CRAM, not FASTQ (give one BAM or CRAM alone, or two FASTQ files)", path = path.display())]
     NotFastq { path: PathBuf },
     #[error("cannot open {path}: {detail}")]
@@ -271,6 +273,9 @@ pub struct Counted {
     /// In molecules: the UMI source, the grouping, family sizes and duplex
     /// yield over the hotspots.
     pub molecules: Option<molecule::setup::MoleculeSummary>,
+    /// In molecules with the background (BAM/CRAM): the background in
+    /// fragments, simplex and duplex molecules; `background` is the unit's.
+    pub background_layers: Option<molecule::background::BackgroundLayers>,
 }
 
 /// Count `inputs` by `plan` with the engine their content calls for: one
@@ -287,7 +292,17 @@ pub fn count_inputs(
     let first = inputs.first().ok_or(CountError::NoInput)?;
     let mut settings = CountSettings::aligned(plan.opts());
     let mut source = None;
+    let mut layers = None;
     let (sites, background, reads) = if fastq::looks_like_fastq(first) {
+        // The FASTQ engine groups families over the whole input, so its
+        // background windows would have to keep every fragment's bases
+        // until the end: not done (yet); a background in fragments would
+        // judge molecule counts by the wrong unit.
+        if plan.opts().unit.molecules() && plan.opts().background {
+            return Err(CountError::MoleculeBackgroundFromFastq {
+                path: crate::stdin::shown(first),
+            });
+        }
         settings = CountSettings::placed(plan.opts());
         // Every input must be FASTQ: a BAM read as FASTQ would fail on
         // its binary bytes, quoted back at the user. (Standard input is
@@ -353,6 +368,7 @@ pub fn count_inputs(
                 crate::stdin::shown(path).display()
             ));
         }
+        layers = counted.layers;
         (counted.sites, counted.background, counted.reads)
     };
     let molecules = source.map(|s| molecule::setup::MoleculeSummary::new(s, &sites));
@@ -366,6 +382,7 @@ pub fn count_inputs(
         notes,
         settings,
         molecules,
+        background_layers: layers,
     })
 }
 

@@ -19,6 +19,7 @@ pub(crate) mod tests;
 use super::allele::AlignedRead;
 use super::background::BackgroundWindow;
 pub use super::input::{AlignmentFormat, AlignmentInput};
+use super::molecule::background::BackgroundLayers;
 use super::molecule::setup::{enough_to_detect, AlignedMolecules};
 use super::reclip::Reclipper;
 use super::refcheck::{GroupRefChecks, RefCheck};
@@ -93,6 +94,9 @@ pub struct AlignmentCounts {
     pub ref_checks: Vec<RefCheck>,
     /// Counting in molecules: the UMI source and grouping used.
     pub molecules: Option<AlignedMolecules>,
+    /// In molecules with the background: it in fragments, simplex and
+    /// duplex molecules, in the order of `background`.
+    pub layers: Option<BackgroundLayers>,
 }
 
 /// Count every hotspot of the plan in `input`, in panel order, and with
@@ -258,6 +262,7 @@ pub(super) fn assemble(
     let mut out: Vec<Option<SiteCounts>> = vec![None; n_sites];
     let mut ref_checks = vec![RefCheck::default(); n_sites];
     let mut background = Vec::new();
+    let mut layers: Option<BackgroundLayers> = None;
     let mut reads = ReadTally::default();
     for (pass, counted) in passes.iter().zip(counted) {
         reads.primary += counted.reads.primary;
@@ -274,6 +279,9 @@ pub(super) fn assemble(
                 }
             }
             background.extend(group.background);
+            if let Some(l) = group.layers {
+                layers.get_or_insert_with(Default::default).push(l);
+            }
         }
     }
     let sites = out
@@ -286,6 +294,7 @@ pub(super) fn assemble(
         reads,
         ref_checks,
         molecules: None,
+        layers,
     }
 }
 

@@ -7,6 +7,7 @@ use super::{ref_end, Pass};
 use crate::count::allele::SiteModel;
 use crate::count::background::BackgroundWindow;
 use crate::count::fragment::{collapse_mates, FragmentCall, Observation};
+use crate::count::molecule::background::{Layers, WindowFragments};
 use crate::count::molecule::setup::{AlignedMolecules, SiteFragments};
 use crate::count::molecule::{Fragment, Grouping, Strategy};
 use crate::count::reclip::{soft_clips, ReadSpan, Reclipper};
@@ -43,6 +44,9 @@ struct Pending {
 pub(super) struct GroupCounts {
     pub(super) sites: Vec<SiteCounts>,
     pub(super) background: Option<BackgroundWindow>,
+    /// In molecules: the background in fragments, simplex and duplex
+    /// (`background` is the unit's).
+    pub(super) layers: Option<Layers>,
     pub(super) ref_checks: Option<GroupRefChecks>,
 }
 
@@ -86,6 +90,9 @@ struct GroupState<'a> {
     /// Counting in molecules: each site's fragments and their calls,
     /// grouped and counted when the group is done.
     fragments: Option<SiteFragments>,
+    /// Counting in molecules with the background: the window's fragments,
+    /// grouped into families when the group is done.
+    window_fragments: Option<WindowFragments>,
 }
 
 impl<'a> GroupState<'a> {
@@ -103,6 +110,7 @@ impl<'a> GroupState<'a> {
             end: group.end,
             counts: sites.iter().map(|m| SiteCounts::new(m)).collect(),
             fragments: molecules.then(|| SiteFragments::new(sites.len())),
+            window_fragments: (molecules && background.is_some()).then(WindowFragments::default),
             sites,
             pending: FxHashMap::default(),
             background,
@@ -197,14 +205,7 @@ impl<'a> GroupState<'a> {
                 self.counts[j].overlaps_merged += u64::from(merged);
                 self.count(j, call, read.fragment.as_ref());
             });
-            if let Some(bg) = self.background.as_mut() {
-                bg.add_fragment(
-                    record,
-                    mate.record.as_ref(),
-                    read.fragment_reverse,
-                    opts.min_baseq,
-                );
-            }
+            self.tally_background(record, mate.record.as_ref(), read, opts.min_baseq);
         } else if read.mate_may_come && (record.mpos() >= read.pos || record.mtid() < 0) {
             // The mate is still ahead: wait for it. A mate whose place is
             // not written (RNEXT `*`) may be ahead too, as htslib's overlap
@@ -222,11 +223,27 @@ impl<'a> GroupState<'a> {
             // The background takes whole fragments only: a read alone when
             // it is one (unpaired, or read mode), never half a pair whose
             // other half was not fetched.
-            if let Some(bg) = self.background.as_mut().filter(|_| !read.mate_may_come) {
-                if opts.unit.whole_alone(read.paired) {
-                    bg.add_fragment(record, None, read.fragment_reverse, opts.min_baseq);
-                }
+            if !read.mate_may_come && opts.unit.whole_alone(read.paired) {
+                self.tally_background(record, None, read, opts.min_baseq);
             }
+        }
+    }
+
+    /// One whole fragment into the background: tallied, and in molecules
+    /// kept for its family too.
+    fn tally_background(
+        &mut self,
+        record: &bam::Record,
+        mate: Option<&bam::Record>,
+        read: &ReadFacts,
+        min_baseq: u8,
+    ) {
+        let Some(bg) = self.background.as_mut() else {
+            return;
+        };
+        match (self.window_fragments.as_mut(), read.fragment.as_ref()) {
+            (Some(w), Some(f)) => w.add(bg, f, record, mate, read.fragment_reverse, min_baseq),
+            _ => bg.add_fragment(record, mate, read.fragment_reverse, min_baseq),
         }
     }
 
@@ -244,14 +261,26 @@ impl<'a> GroupState<'a> {
         for (_, w) in std::mem::take(&mut self.pending) {
             self.add(&w.obs, w.fragment.as_ref());
         }
+        let mut layers = None;
         if let (Some(fragments), Some(grouping)) = (self.fragments.take(), grouping) {
             fragments
                 .finish(grouping, opts, &self.sites, &mut self.counts)
                 .map_err(|(j, e)| (j, e.to_string()))?;
+            if let (Some(w), Some(bg)) = (self.window_fragments.take(), self.background.take()) {
+                // The window's families are the sites' fragments and their
+                // neighbours: a fragment that cannot be grouped is named
+                // at the group's first site.
+                let l = w
+                    .finish(bg, grouping, opts)
+                    .map_err(|e| (0, e.to_string()))?;
+                self.background = Some(l.duplex.as_ref().unwrap_or(&l.simplex).clone());
+                layers = Some(l);
+            }
         }
         Ok(GroupCounts {
             sites: self.counts,
             background: self.background,
+            layers,
             ref_checks: self.ref_checks,
         })
     }

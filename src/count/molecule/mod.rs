@@ -13,6 +13,7 @@
 //! [`setup`] holds what every engine shares: the UMI source and grouping
 //! chosen for an input, and each site's fragments until they are grouped.
 
+pub mod background;
 pub mod consensus;
 pub mod group;
 pub mod read_structure;

@@ -268,30 +268,43 @@ impl SiteFragments {
     ) -> Result<(), (usize, GroupError)> {
         let mut tally = FamilyTally::new(self.sites.len());
         for (i, (fragments, calls)) in self.sites.into_iter().enumerate() {
-            // Families another tool assigned (MI) go to the tally by their
-            // id as they come: what group_fragments' assigned families
-            // give (one per id, members in input order), without sorting
-            // them by id first, which is a fifth of a molecule count's
-            // cost and changes nothing counted.
-            if let Some(ids) = assigned_keys(&fragments) {
-                for (key, &call) in ids.iter().zip(&calls) {
-                    tally.add(i, key, call);
-                }
-                continue;
-            }
-            let families = group_fragments(&fragments, grouping).map_err(|e| (i, e))?;
-            for (id, family) in families.families.iter().enumerate() {
-                let molecule = (id as u32).to_le_bytes();
-                for m in &family.members {
-                    // One-strand grouping: every member on strand A.
-                    let key = FamilyKey::new(&molecule, m.strand);
-                    tally.add(i, &key, calls[m.index as usize]);
-                }
+            let keys = family_keys(&fragments, grouping).map_err(|e| (i, e))?;
+            for (key, &call) in keys.iter().zip(&calls) {
+                tally.add(i, key, call);
             }
         }
         tally.finish(opts.unit, &opts.consensus, models, counts);
         Ok(())
     }
+}
+
+/// Each fragment's family (molecule and strand), in input order: as
+/// another tool assigned it (`MI`), or grouped by `grouping`. What a site's
+/// fragments and a background window's are grouped by alike.
+pub fn family_keys(
+    fragments: &[Fragment],
+    grouping: &Grouping,
+) -> Result<Vec<FamilyKey>, GroupError> {
+    // Families another tool assigned (MI) are taken by their id as they
+    // come: what group_fragments' assigned families give (one per id),
+    // without sorting them by id first, which is a fifth of a molecule
+    // count's cost and changes nothing counted.
+    if let Some(ids) = assigned_keys(fragments) {
+        return Ok(ids);
+    }
+    let families = group_fragments(fragments, grouping)?;
+    let mut keys = vec![None; fragments.len()];
+    for (id, family) in families.families.iter().enumerate() {
+        let molecule = (id as u32).to_le_bytes();
+        for m in &family.members {
+            // One-strand grouping: every member on strand A.
+            keys[m.index as usize] = Some(FamilyKey::new(&molecule, m.strand));
+        }
+    }
+    Ok(keys
+        .into_iter()
+        .map(|k| k.expect("group_fragments places every fragment in a family"))
+        .collect())
 }
 
 /// Each fragment's family key when every one has an assigned family
