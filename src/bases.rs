@@ -2,11 +2,11 @@
 //! the FASTQ placer and the simulator.
 
 /// Not a 2-bit code: what [`CODES`] holds for N and every other byte.
-pub const NO_CODE: u8 = 4;
+pub(crate) const NO_CODE: u8 = 4;
 
 /// 2-bit code of every byte (A 0, C 1, G 2, T 3, anything else
 /// [`NO_CODE`]): hot loops look a base up rather than branch on it.
-pub static CODES: [u8; 256] = {
+pub(crate) static CODES: [u8; 256] = {
     let mut t = [NO_CODE; 256];
     t[b'A' as usize] = 0;
     t[b'C' as usize] = 1;
@@ -40,7 +40,7 @@ pub fn code(b: u8) -> Option<u8> {
 
 /// Complement of an upper-case base (N and anything else stay).
 #[inline]
-pub fn complement(b: u8) -> u8 {
+pub(crate) fn complement(b: u8) -> u8 {
     COMPLEMENTS[b as usize]
 }
 

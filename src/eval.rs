@@ -112,8 +112,8 @@ pub struct SampleEval {
     pub tf_lo: Option<f64>,
     pub tf_hi: Option<f64>,
     /// (estimate − truth) / truth.
-    pub tf_relative_error: Option<f64>,
-    pub tf_covered: Option<bool>,
+    pub(crate) tf_relative_error: Option<f64>,
+    pub(crate) tf_covered: Option<bool>,
 }
 
 fn ratio(a: u64, b: u64) -> Option<f64> {

@@ -8,7 +8,7 @@ use std::io::{self, BufRead, BufReader, Chain, Cursor, Read};
 /// Reads into `buf` until it is full or the input ends, retrying on
 /// interruption; returns how many bytes were read. (One `read` call may
 /// return fewer bytes than are there, which would misjudge a short magic.)
-pub fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+pub(crate) fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut filled = 0;
     while filled < buf.len() {
         match reader.read(&mut buf[filled..]) {
@@ -22,12 +22,12 @@ pub fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usi
 }
 
 /// True when `bytes` start with the gzip magic.
-pub fn is_gzip(bytes: &[u8]) -> bool {
+pub(crate) fn is_gzip(bytes: &[u8]) -> bool {
     bytes.len() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b
 }
 
 /// BGZF: gzip with FEXTRA and a `BC` subfield (needs the first 14 bytes).
-pub fn is_bgzf(bytes: &[u8]) -> bool {
+pub(crate) fn is_bgzf(bytes: &[u8]) -> bool {
     bytes.len() >= 14
         && is_gzip(bytes)
         && bytes[2] == 8

@@ -122,7 +122,7 @@ impl Output {
     /// for a writer that opens its output by name, as htslib's BAM writer
     /// does: it writes there, and [`Output::finish`] (or the [`FileSet`])
     /// moves what it wrote into place.
-    pub fn temp_path(&self) -> Option<&Path> {
+    pub(crate) fn temp_path(&self) -> Option<&Path> {
         match &self.inner {
             Inner::File { tmp, .. } => Some(tmp.get_ref().path()),
             _ => None,

@@ -31,7 +31,7 @@ pub fn shown(path: &Path) -> PathBuf {
 }
 
 /// A stream whose start can be looked at many times before it is read once.
-pub struct Tap {
+pub(crate) struct Tap {
     source: Option<Box<dyn Read + Send>>,
     /// Everything looked at so far, from the start.
     seen: Vec<u8>,
@@ -90,12 +90,12 @@ fn stdin_tap() -> MutexGuard<'static, Tap> {
 }
 
 /// Standard input from its start, without using it up.
-pub fn peek() -> Peek {
+pub(crate) fn peek() -> Peek {
     Peek { pos: 0 }
 }
 
 /// A look at standard input from its start (see [`peek`]).
-pub struct Peek {
+pub(crate) struct Peek {
     pos: usize,
 }
 
@@ -142,7 +142,7 @@ pub struct Feed {
 impl Feed {
     /// Close this process's copy of the pipe's read end (once the path is
     /// open elsewhere).
-    pub fn opened(&mut self) {
+    pub(crate) fn opened(&mut self) {
         self.reader = None;
     }
 

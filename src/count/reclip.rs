@@ -151,7 +151,7 @@ mod tests {
         use crate::count::allele::{Allele, OwnedRead};
         use crate::count::fastq::index::PanelIndex;
         use crate::count::{CountOptions, CountPlan};
-        use crate::reference::RegionalFasta;
+        use crate::reference::regional::RegionalFasta;
         use proptest::prelude::*;
 
         /// 0-based position of the base after the event's anchor.

@@ -4,7 +4,7 @@ use super::parse::Parser;
 use super::{RawAlleles, RawSite};
 
 /// A BED panel may expand to at most this many positions.
-pub const MAX_BED_POSITIONS: u64 = 10_000;
+pub(crate) const MAX_BED_POSITIONS: u64 = 10_000;
 
 pub(super) fn split(line: &str) -> Vec<&str> {
     if line.contains('\t') {

@@ -2,14 +2,15 @@
 //! the hint that turns "contig '12' is not in ref.fa" into "the panel says
 //! '12' where ref.fa says 'chr12'".
 
-pub fn contig_style_hint(name: &str, available: &[String]) -> Option<String> {
+#[cfg(test)] // the tests' short form; messages name the file
+pub(crate) fn contig_style_hint(name: &str, available: &[String]) -> Option<String> {
     contig_style_hint_in(name, available, "the other file")
 }
 
 /// Like [`contig_style_hint`], naming the file that holds `available`
 /// (e.g. "the panel names contigs like 'chr12' but ref.fa names them like '12'
 /// (UCSC vs Ensembl style); rename one of them").
-pub fn contig_style_hint_in(name: &str, available: &[String], file: &str) -> Option<String> {
+pub(crate) fn contig_style_hint_in(name: &str, available: &[String], file: &str) -> Option<String> {
     if available.iter().any(|a| a == name) {
         return None;
     }

@@ -24,9 +24,9 @@ mod resolve;
 mod tsv;
 mod vcf;
 
-pub use bed::MAX_BED_POSITIONS;
-pub use contigs::{contig_style_hint, contig_style_hint_in};
-pub use parse::{PanelFormat, RawAlleles, RawPanel, RawSite};
+pub(crate) use contigs::contig_style_hint_in;
+pub use parse::RawPanel;
+pub(crate) use parse::{RawAlleles, RawSite};
 
 use crate::reference::list_problems;
 use std::path::{Path, PathBuf};
@@ -48,17 +48,18 @@ pub struct Hotspot {
     /// Protein change (VCF INFO/HGVSP) or TSV `label`, "" when none.
     pub label: String,
     /// Where the hotspot came from: "FILE:LINE" (or "demo:LINE").
-    pub origin: String,
+    pub(crate) origin: String,
 }
 
 impl Hotspot {
     /// A one-base site: REF of length 1 and an ALT of length 1 or "." (position only).
-    pub fn is_single_base(&self) -> bool {
+    #[cfg(test)] // the counter asks its SiteModel; the tests ask the panel
+    pub(crate) fn is_single_base(&self) -> bool {
         self.ref_allele.len() == 1 && (self.alt_allele.len() == 1 || self.alt_allele == ".")
     }
 
     /// A position-only site (from BED): ALT is ".".
-    pub fn is_position_only(&self) -> bool {
+    pub(crate) fn is_position_only(&self) -> bool {
         self.alt_allele == "."
     }
 

@@ -10,7 +10,7 @@ const DEMO_VCF: &str = include_str!("../../assets/demo/hotspots.vcf");
 
 /// The file formats a panel can be written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PanelFormat {
+pub(crate) enum PanelFormat {
     Vcf,
     Tsv,
     Bed,
@@ -42,7 +42,7 @@ pub struct RawSite {
     /// Protein change (VCF INFO/HGVSP) or TSV `label`, "" when none.
     pub label: String,
     /// Where the site came from: "FILE:LINE" (or "demo:LINE").
-    pub origin: String,
+    pub(crate) origin: String,
 }
 
 /// A panel as parsed: its sites in file order, not yet checked against a

@@ -157,7 +157,7 @@ impl RawSite {
 mod tests {
     use crate::panel::parse::tests::{parse, HEAD};
     use crate::panel::{PanelError, RawPanel};
-    use crate::reference::RegionalFasta;
+    use crate::reference::regional::RegionalFasta;
 
     #[test]
     fn resolve_demo_against_demo_reference() {

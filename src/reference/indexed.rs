@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 /// A full FASTA (plain or bgzip-compressed) read through htslib's faidx.
-pub struct IndexedFasta {
+pub(crate) struct IndexedFasta {
     path: PathBuf,
     reader: Mutex<rust_htslib::faidx::Reader>,
     names: Vec<String>,
@@ -26,13 +26,11 @@ impl std::fmt::Debug for IndexedFasta {
 }
 
 impl IndexedFasta {
-    /// Opens `path`, building `PATH.fai` (and `PATH.gzi` for bgzip) when missing.
-    pub fn from_path(path: &Path) -> Result<IndexedFasta, ReferenceError> {
-        Self::open_with_notes(path).map(|(r, _)| r)
-    }
-
-    /// Like [`IndexedFasta::from_path`], also returning notes for the user.
-    pub fn open_with_notes(path: &Path) -> Result<(IndexedFasta, Vec<String>), ReferenceError> {
+    /// Opens `path`, building `PATH.fai` (and `PATH.gzi` for bgzip) when
+    /// missing; returns notes for the user (what was built).
+    pub(crate) fn open_with_notes(
+        path: &Path,
+    ) -> Result<(IndexedFasta, Vec<String>), ReferenceError> {
         let shown = path.display().to_string();
         let io = |source| ReferenceError::Io {
             path: path.to_path_buf(),
@@ -233,8 +231,9 @@ fn upper(mut bases: Vec<u8>) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::reference::open;
+    use crate::reference::open::open_with_notes;
     use crate::reference::tests::{err_text, write_fasta, FULL};
-    use crate::reference::{open, open_with_notes};
     use std::io::Write;
 
     #[test]

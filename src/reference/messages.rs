@@ -10,7 +10,7 @@ use std::path::Path;
 pub(super) const MAX_LISTED: usize = 50;
 
 /// Joins problem lines, listing at most 50 and then "... and N more".
-pub fn list_problems(problems: &[String]) -> String {
+pub(crate) fn list_problems(problems: &[String]) -> String {
     let mut out: Vec<String> = problems.iter().take(MAX_LISTED).cloned().collect();
     if problems.len() > MAX_LISTED {
         out.push(format!("... and {} more", problems.len() - MAX_LISTED));
@@ -19,7 +19,7 @@ pub fn list_problems(problems: &[String]) -> String {
 }
 
 /// Lists names for messages: the first 10, then "... (N in all)".
-pub fn list_names<S: AsRef<str>>(names: &[S]) -> String {
+pub(crate) fn list_names<S: AsRef<str>>(names: &[S]) -> String {
     if names.is_empty() {
         return "none".to_string();
     }

@@ -4,14 +4,14 @@
 //! each (the shape of noodles-fasta's `repository::Adapter` and its
 //! `adapters/`):
 //!
-//! * [`RegionalFasta`] (`regional.rs`): a small FASTA held in memory whose
+//! * `RegionalFasta` (`regional.rs`): a small FASTA held in memory whose
 //!   records are windows named `chrom:start-end` (1-based, inclusive), the
 //!   naming that `samtools faidx ref.fa chrom:start-end` writes. A record
 //!   with a plain name (no `:start-end`) is a window that starts at
-//!   position 1. The embedded demo windows ([`RegionalFasta::demo`]) are one
+//!   position 1. The embedded demo windows (`RegionalFasta::demo`) are one
 //!   of these. Overlapping windows are allowed only when their bases agree
 //!   over the overlap; otherwise loading fails and names both records.
-//! * [`IndexedFasta`] (`indexed.rs`): a full FASTA (plain or
+//! * `IndexedFasta` (`indexed.rs`): a full FASTA (plain or
 //!   bgzip-compressed) read through htslib's faidx. A missing `.fai` (and
 //!   `.gzi` for bgzip) is built next to the file when its folder is
 //!   writable.
@@ -23,12 +23,10 @@
 mod indexed;
 mod messages;
 mod open;
-mod regional;
+pub(crate) mod regional;
 
-pub use indexed::IndexedFasta;
-pub use messages::{list_names, list_problems};
-pub use open::{open, open_with_notes};
-pub use regional::{parse_region_name, RegionalFasta};
+pub(crate) use messages::{list_names, list_problems};
+pub use open::open;
 
 use std::path::PathBuf;
 
@@ -80,7 +78,7 @@ pub trait Reference: Send + Sync {
 /// regional reference ends at its windows, a contig at its end). Returns
 /// the 0-based start of what was fetched, or `None` when `[start, end)`
 /// itself is not in the reference.
-pub fn fetch_around(
+pub(crate) fn fetch_around(
     r: &dyn Reference,
     contig: &str,
     start: i64,
@@ -114,6 +112,7 @@ pub fn fetch_around(
 
 #[cfg(test)]
 mod tests {
+    use super::regional::RegionalFasta;
     use super::*;
     use std::path::Path;
 

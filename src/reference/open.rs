@@ -24,7 +24,9 @@ pub fn open(spec: &str) -> Result<Box<dyn Reference>, ReferenceError> {
 /// uncompressed file is regional when all names in its `.fai` (or, without
 /// a `.fai`, the first record's name) are `chrom:start-end`; otherwise it
 /// is read through faidx, building the `.fai` if needed.
-pub fn open_with_notes(spec: &str) -> Result<(Box<dyn Reference>, Vec<String>), ReferenceError> {
+pub(crate) fn open_with_notes(
+    spec: &str,
+) -> Result<(Box<dyn Reference>, Vec<String>), ReferenceError> {
     if spec == "demo" {
         return Ok((Box::new(RegionalFasta::demo()), Vec::new()));
     }

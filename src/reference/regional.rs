@@ -4,7 +4,7 @@ use super::{Reference, ReferenceError};
 use crate::gzip::is_gzip;
 use std::collections::HashMap;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The embedded demo windows (GRCh38).
 const DEMO_FASTA: &str = include_str!("../../assets/demo/regions.fa");
@@ -12,7 +12,7 @@ pub(super) const DEMO_DESCRIPTION: &str = "the embedded GRCh38 demo windows";
 
 /// `chrom:start-end` (1-based inclusive, commas allowed in numbers) →
 /// (chrom, start, end). None when the name is not region-style.
-pub fn parse_region_name(name: &str) -> Option<(&str, u64, u64)> {
+pub(crate) fn parse_region_name(name: &str) -> Option<(&str, u64, u64)> {
     let (contig, range) = name.rsplit_once(':')?;
     let (start, end) = range.split_once('-')?;
     if contig.is_empty() {
@@ -45,7 +45,7 @@ struct Window {
 
 /// A FASTA of windows named `chrom:start-end` held in memory.
 #[derive(Debug, Clone)]
-pub struct RegionalFasta {
+pub(crate) struct RegionalFasta {
     source: String,
     windows: Vec<Window>,
     /// contig -> indices into `windows`, in file order.
@@ -81,12 +81,16 @@ impl RegionalFasta {
     }
 
     /// Parses a regional FASTA from a reader; `name` is used in messages.
-    pub fn from_reader(name: &str, mut reader: impl Read) -> Result<RegionalFasta, ReferenceError> {
+    #[cfg(test)] // only the tests parse from a reader
+    pub(crate) fn from_reader(
+        name: &str,
+        mut reader: impl Read,
+    ) -> Result<RegionalFasta, ReferenceError> {
         let mut bytes = Vec::new();
         reader
             .read_to_end(&mut bytes)
             .map_err(|source| ReferenceError::Io {
-                path: PathBuf::from(name),
+                path: std::path::PathBuf::from(name),
                 source,
             })?;
         RegionalFasta::from_bytes(name, &bytes)
@@ -275,6 +279,7 @@ impl RegionalFasta {
     }
 
     /// Every window as (contig, start, end), 1-based inclusive, in file order.
+    #[cfg(test)] // only the tests list the windows
     pub fn windows(&self) -> Vec<(String, u64, u64)> {
         self.windows
             .iter()

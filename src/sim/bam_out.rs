@@ -68,7 +68,7 @@ fn cigar_string(cigar: &[u32]) -> CigarString {
 }
 
 /// Everything about one record except the read itself.
-pub struct RecordInfo<'a> {
+pub(crate) struct RecordInfo<'a> {
     pub qname: &'a str,
     pub tid: i32,
     pub flags: u16,
@@ -76,7 +76,7 @@ pub struct RecordInfo<'a> {
     pub tlen: i64,
     pub nm: u32,
     pub md: &'a str,
-    pub read_group: &'a str,
+    pub(crate) read_group: &'a str,
     pub rx: Option<&'a str>,
     pub mi: Option<&'a str>,
 }
@@ -118,7 +118,7 @@ pub fn record(read: &OwnedRead, info: &RecordInfo) -> bam::Record {
 /// indexing, as `samtools sort --write-index` does), so no second pass over
 /// the file is needed. rust-htslib's `bam::Writer` does not expose this, so
 /// this is a thin wrapper over the htslib calls it would make.
-pub struct IndexingWriter {
+pub(crate) struct IndexingWriter {
     fp: *mut rust_htslib::htslib::htsFile,
     header: bam::HeaderView,
     /// htslib keeps this pointer (not a copy) until the index is saved.
@@ -245,7 +245,7 @@ impl IndexingWriter {
 
 /// Which part of [`IndexingWriter::finish`] failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum FinishError {
+pub(crate) enum FinishError {
     #[error("htslib could not save the index built while writing")]
     Index,
     #[error("htslib could not flush and close the BAM (its last blocks and end-of-file marker)")]

@@ -35,7 +35,7 @@ pub struct ChunkOut {
 }
 
 /// One block, ready to write.
-pub struct BlockOut {
+pub(crate) struct BlockOut {
     pub records: Vec<bam::Record>,
     /// Indices into `records`, in coordinate order.
     pub order: Vec<u32>,
@@ -131,15 +131,10 @@ impl Simulation<'_> {
     }
 
     /// Make block `b` (chunks in parallel on the current rayon pool), with
-    /// its records in coordinate order.
-    pub fn generate_block(&self, b: usize) -> BlockOut {
-        self.generate_block_with_progress(b, &Progress::new())
-    }
-
-    /// [`Simulation::generate_block`], adding each chunk's planned
+    /// its records in coordinate order, adding each chunk's planned
     /// fragments to `progress` as it is made (planned, not kept: a draw
     /// that does not fit the block is skipped, and the total is the plan).
-    pub fn generate_block_with_progress(&self, b: usize, progress: &Progress) -> BlockOut {
+    pub(crate) fn generate_block_with_progress(&self, b: usize, progress: &Progress) -> BlockOut {
         let planned = self.plans[b].fragments;
         let chunks: Vec<ChunkOut> = (0..self.chunks(b))
             .into_par_iter()

@@ -15,10 +15,10 @@ use rust_htslib::bam;
 
 /// Sort key of a record: (position, fragment, copy, mate). Unique, so the
 /// block's order does not depend on the sort.
-pub type SortKey = (i64, u64, u32, u8);
+pub(crate) type SortKey = (i64, u64, u32, u8);
 
 /// What one chunk has emitted so far.
-pub struct Emitted {
+pub(crate) struct Emitted {
     pub records: Vec<bam::Record>,
     pub keys: Vec<SortKey>,
     /// Uncompressed FASTQ text of R1 and R2.

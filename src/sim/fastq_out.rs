@@ -15,13 +15,13 @@ const BLOCK: usize = 0xff00;
 const MAX_BLOCK: usize = 0x10000;
 
 /// The 28-byte empty block that ends a BGZF file.
-pub const BGZF_EOF: [u8; 28] = [
+pub(crate) const BGZF_EOF: [u8; 28] = [
     0x1f, 0x8b, 0x08, 0x04, 0, 0, 0, 0, 0, 0xff, 0x06, 0, 0x42, 0x43, 0x02, 0, 0x1b, 0, 0x03, 0, 0,
     0, 0, 0, 0, 0, 0, 0,
 ];
 
 /// Append one FASTQ record (`mate` 1 or 2) with Phred+33 qualities.
-pub fn push_record(buf: &mut Vec<u8>, qname: &str, mate: u8, seq: &[u8], qual: &[u8]) {
+pub(crate) fn push_record(buf: &mut Vec<u8>, qname: &str, mate: u8, seq: &[u8], qual: &[u8]) {
     buf.push(b'@');
     buf.extend_from_slice(qname.as_bytes());
     buf.extend_from_slice(if mate == 1 { b" 1:N:0\n" } else { b" 2:N:0\n" });
@@ -32,7 +32,7 @@ pub fn push_record(buf: &mut Vec<u8>, qname: &str, mate: u8, seq: &[u8], qual: &
 }
 
 /// BGZF-compress `data` at `level` (0–9), appending the blocks to `out`.
-pub fn compress(data: &[u8], level: u32, out: &mut Vec<u8>) {
+pub(crate) fn compress(data: &[u8], level: u32, out: &mut Vec<u8>) {
     let mut dst = vec![0u8; MAX_BLOCK];
     for piece in data.chunks(BLOCK) {
         let mut level = level as i32;

@@ -13,12 +13,12 @@ use super::rng::SimRng;
 use super::Simulation;
 
 /// A unique fragment with the alignments of its two reads.
-pub struct Drawn {
+pub(crate) struct Drawn {
     pub frag: Fragment,
     /// Reference span (bp) of the fragment.
     pub len: u32,
     /// Bases per read: `min(read length, fragment bases)`.
-    pub read_len: usize,
+    pub(crate) read_len: usize,
     /// Position and CIGAR of the left (forward) and right (reverse) read.
     pub left: (u64, Vec<u32>),
     pub right: (u64, Vec<u32>),
@@ -36,10 +36,10 @@ impl Drawn {
 
 /// Buffers reused from one fragment to the next.
 #[derive(Default)]
-pub struct Scratch<'s> {
+pub(crate) struct Scratch<'s> {
     haplotype: Vec<usize>,
     /// The haplotype's events, sorted: `Fragment::carried` indexes these.
-    pub events: Vec<&'s Event>,
+    pub(crate) events: Vec<&'s Event>,
 }
 
 impl<'a> Simulation<'a> {

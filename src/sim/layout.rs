@@ -24,26 +24,26 @@ pub struct Block {
     /// Index of the contig in the BAM header.
     pub tid: usize,
     /// 0-based position of `seq[0]`; fragments lie inside `seq`.
-    pub seq_start: u64,
+    pub(crate) seq_start: u64,
     pub seq: Vec<u8>,
     /// Target `[target_start, target_end)`: every fragment overlaps it.
-    pub target_start: u64,
-    pub target_end: u64,
+    pub(crate) target_start: u64,
+    pub(crate) target_end: u64,
     /// No fragment starts before this (keeps consecutive blocks in order).
-    pub start_floor: u64,
+    pub(crate) start_floor: u64,
     /// Panel indices of the sites inside `seq`.
     pub sites: Vec<usize>,
 }
 
 impl Block {
-    pub fn seq_end(&self) -> u64 {
+    pub(crate) fn seq_end(&self) -> u64 {
         self.seq_start + self.seq.len() as u64
     }
 
     /// Inclusive range of start positions for a fragment spanning `len` bp
     /// of reference: it must overlap the target, fit in the sequence, and not
     /// start before the floor. `None` when there is no room.
-    pub fn start_range(&self, len: u32) -> Option<(u64, u64)> {
+    pub(crate) fn start_range(&self, len: u32) -> Option<(u64, u64)> {
         let len = len as i64;
         let lo = (self.seq_start as i64)
             .max(self.target_start as i64 - len + 1)
@@ -63,7 +63,7 @@ impl Block {
 /// read starts before its `seq_start`); `None` when no later block shares
 /// the contig. Blocks are ordered by contig, so a record before this floor
 /// can be written once its own block is made.
-pub fn later_floors(blocks: &[Block]) -> Vec<Option<u64>> {
+pub(crate) fn later_floors(blocks: &[Block]) -> Vec<Option<u64>> {
     let mut floors = vec![None; blocks.len()];
     let mut next: Option<(usize, u64)> = None;
     for (b, block) in blocks.iter().enumerate().rev() {
@@ -105,7 +105,7 @@ fn holds(reference: &dyn Reference, contig: &str, s: u64, e: u64) -> bool {
 }
 
 /// Plan the blocks. `contig_tid` maps a contig to its header index.
-pub fn plan_blocks(
+pub(crate) fn plan_blocks(
     panel: &Panel,
     models: &[SiteModel],
     reference: &dyn Reference,

@@ -161,7 +161,8 @@ impl LengthModel {
     }
 
     /// Probability of length `len` (0 outside the support).
-    pub fn pmf(&self, len: u32) -> f64 {
+    #[cfg(test)] // only the tests look one length up
+    pub(crate) fn pmf(&self, len: u32) -> f64 {
         if len < self.min || len > self.max {
             return 0.0;
         }
@@ -205,7 +206,7 @@ impl LengthModel {
 /// A discrete distribution over `0..n`, sampled by binary search on its
 /// cumulative weights.
 #[derive(Debug, Clone)]
-pub struct Discrete {
+pub(crate) struct Discrete {
     cum: Vec<f64>,
 }
 

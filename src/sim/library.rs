@@ -206,7 +206,7 @@ pub struct Molecule {
 /// One copy: a read pair to sequence, with its names.
 pub struct Copy {
     /// Read 1 is the left (forward) read: the copy is of the top strand.
-    pub r1_left: bool,
+    pub(crate) r1_left: bool,
     /// Of the molecule's second strand: read from the other end than its
     /// first strand's copies, with the UMIs swapped in `RX`. (The `MI`
     /// label follows `r1_left`, not this.)
@@ -260,7 +260,7 @@ impl Library {
 
     /// Whether the run models molecules (`--umi`, `--family-size-mean`, or
     /// a pre-sequencing change): then the truth has its molecule columns.
-    pub fn molecular(&self) -> bool {
+    pub(crate) fn molecular(&self) -> bool {
         self.molecular
     }
 
@@ -270,7 +270,7 @@ impl Library {
     }
 
     /// The pre-sequencing model in words, for `params.json` (`None` when off).
-    pub fn describe(&self) -> Option<String> {
+    pub(crate) fn describe(&self) -> Option<String> {
         let mut parts = Vec::new();
         if let Some(p) = &self.pcr {
             parts.push(format!(
@@ -298,7 +298,7 @@ impl Library {
     }
 
     /// Expected read pairs per unique fragment.
-    pub fn mean_copies(&self) -> f64 {
+    pub(crate) fn mean_copies(&self) -> f64 {
         1.0 + self.dup_lambda
     }
 
@@ -452,7 +452,7 @@ impl Library {
 /// The per-strand deamination rate of a CpG C at `--cpg-factor factor`:
 /// what it adds to the sequencer's `error_rate / 3` C>T makes `factor`
 /// times that.
-pub fn cpg_rate(factor: f64, error_rate: f64) -> f64 {
+pub(crate) fn cpg_rate(factor: f64, error_rate: f64) -> f64 {
     (factor - 1.0) * error_rate / 3.0
 }
 

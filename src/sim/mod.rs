@@ -39,10 +39,10 @@
 //! (length models), [`mutations`], [`sources`], [`truth`], [`bam_out`] and
 //! [`fastq_out`] (the formats).
 
-pub mod bam_out;
+pub(crate) mod bam_out;
 pub mod chunk;
-pub mod emit;
-pub mod fastq_out;
+pub(crate) mod emit;
+pub(crate) mod fastq_out;
 pub mod fragment;
 pub mod layout;
 pub mod lengths;
@@ -58,7 +58,7 @@ pub mod truth;
 pub mod writer;
 
 pub use params::SimParams;
-pub use plan::BlockPlan;
+pub(crate) use plan::BlockPlan;
 
 use crate::count::{prepare_sites, SiteModel};
 use crate::panel::Panel;
@@ -98,7 +98,7 @@ pub enum SimError {
 }
 
 impl SimError {
-    pub fn param(flag: &str, message: impl Into<String>) -> Self {
+    pub(crate) fn param(flag: &str, message: impl Into<String>) -> Self {
         SimError::Param {
             flag: flag.to_string(),
             message: message.into(),
@@ -116,7 +116,7 @@ impl SimError {
 pub struct Simulation<'a> {
     pub params: SimParams,
     pub panel: &'a Panel,
-    pub reference_name: String,
+    pub(crate) reference_name: String,
     pub models: Vec<SiteModel>,
     events: Vec<Event>,
     /// Each panel site as the truth reads it (footprint, own event).
@@ -235,7 +235,7 @@ impl<'a> Simulation<'a> {
     }
 
     /// Per-hotspot truth rows (panel order) from per-block tallies.
-    pub fn truth_rows(&self, per_block: &[Vec<SiteTruth>]) -> Vec<TruthRow> {
+    pub(crate) fn truth_rows(&self, per_block: &[Vec<SiteTruth>]) -> Vec<TruthRow> {
         let mut sites = vec![SiteTruth::default(); self.panel.hotspots.len()];
         for (block, t) in self.blocks.iter().zip(per_block) {
             for (&s, x) in block.sites.iter().zip(t) {

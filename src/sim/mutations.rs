@@ -32,7 +32,7 @@ pub enum MutationRequest {
 pub struct MutationSpec {
     pub id: String,
     pub ccf: f64,
-    pub copy_factor: f64,
+    pub(crate) copy_factor: f64,
 }
 
 impl MutationRequest {
@@ -100,7 +100,7 @@ pub struct Mutation {
     pub site: usize,
     pub id: String,
     pub ccf: f64,
-    pub copy_factor: f64,
+    pub(crate) copy_factor: f64,
     /// P(alt | tumour-derived fragment covering the site), after any scaling.
     pub share: f64,
     /// Exclusive group (index into [`Mutations::groups`]).
@@ -113,7 +113,7 @@ pub struct Mutation {
 pub struct Mutations {
     pub list: Vec<Mutation>,
     /// Per panel index: position in `list`.
-    pub by_site: Vec<Option<usize>>,
+    pub(crate) by_site: Vec<Option<usize>>,
     /// Exclusive groups: indices into `list`.
     pub groups: Vec<Vec<usize>>,
     /// Messages for the user (scaling, skipped position-only sites).

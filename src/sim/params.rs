@@ -12,7 +12,7 @@ use serde::Serialize;
 use std::path::PathBuf;
 
 /// PCR cycles when `--pcr-error-rate` is given without `--pcr-cycles`.
-pub const PCR_CYCLES: u32 = 10;
+pub(crate) const PCR_CYCLES: u32 = 10;
 
 /// Every setting of a simulation. All but `threads` and `out_dir` go into
 /// `NAME.params.json` (those two do not change the output).
@@ -283,7 +283,7 @@ impl SimParams {
     }
 
     /// The command that reproduces this run (without -@ and --out-dir).
-    pub fn command_line(&self) -> String {
+    pub(crate) fn command_line(&self) -> String {
         let m = match &self.mutations {
             MutationRequest::All => "all".to_string(),
             MutationRequest::None => "none".to_string(),

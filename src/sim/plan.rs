@@ -15,7 +15,7 @@ pub struct BlockPlan {
     /// Unique fragments in the block.
     pub fragments: u64,
     /// P(a fragment carries a mutation; it then has a tumour length).
-    pub p_mutant: f64,
+    pub(crate) p_mutant: f64,
     pub(super) healthy_len: Option<Discrete>,
     pub(super) tumour_len: Option<Discrete>,
     /// Exclusive groups of the block's mutations: (panel site, share).

@@ -27,7 +27,7 @@ impl Event {
     /// The edit a VCF-style hotspot describes, with shared leading and
     /// trailing bases trimmed (an SNV is one base, a deletion its deleted
     /// bases).
-    pub fn from_hotspot(h: &Hotspot) -> Event {
+    pub(crate) fn from_hotspot(h: &Hotspot) -> Event {
         let (mut r, mut a) = (h.ref_allele.as_bytes(), h.alt_allele.as_bytes());
         let mut start = h.pos - 1;
         while !r.is_empty() && !a.is_empty() && r.last() == a.last() {
@@ -196,7 +196,7 @@ impl Fragment {
 }
 
 /// Reference end (exclusive) of an alignment.
-pub fn ref_end(pos: u64, cigar: &[u32]) -> u64 {
+pub(crate) fn ref_end(pos: u64, cigar: &[u32]) -> u64 {
     pos + cigar
         .iter()
         .filter(|&&c| matches!(c & 0xf, MATCH | DEL))
@@ -204,16 +204,16 @@ pub fn ref_end(pos: u64, cigar: &[u32]) -> u64 {
         .sum::<u64>()
 }
 
-pub use crate::bases::complement;
+pub(crate) use crate::bases::complement;
 
-pub fn reverse_complement_in_place(s: &mut [u8]) {
+pub(crate) fn reverse_complement_in_place(s: &mut [u8]) {
     s.reverse();
     s.iter_mut().for_each(|b| *b = complement(*b));
 }
 
 /// NM (edit distance) and MD of a read against the reference, as
 /// `samtools calmd` computes them (an N never matches).
-pub fn nm_md(read: &OwnedRead, r: &RefSpan) -> (u32, String) {
+pub(crate) fn nm_md(read: &OwnedRead, r: &RefSpan) -> (u32, String) {
     let mut nm = 0u32;
     let mut md = String::with_capacity(8);
     let mut run = 0u32;

@@ -12,7 +12,7 @@ use rand_xoshiro::rand_core::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 /// Stream purposes (the first key).
-pub const STREAM_FRAGMENTS: u64 = 1;
+pub(crate) const STREAM_FRAGMENTS: u64 = 1;
 
 /// SplitMix64's output function.
 fn mix(mut z: u64) -> u64 {
@@ -42,7 +42,7 @@ impl SimRng {
     }
 
     #[inline]
-    pub fn next_u64(&mut self) -> u64 {
+    pub(crate) fn next_u64(&mut self) -> u64 {
         self.0.next_u64()
     }
 
@@ -64,7 +64,7 @@ impl SimRng {
     /// it is a sum of Poisson(30) draws and one for the rest, which is
     /// Poisson(λ) exactly. `--duplicates` never asks for more than 19, so
     /// its draws are those of plain inversion.
-    pub fn poisson(&mut self, lambda: f64) -> u64 {
+    pub(crate) fn poisson(&mut self, lambda: f64) -> u64 {
         if lambda <= 0.0 {
             return 0;
         }
@@ -102,7 +102,7 @@ impl SimRng {
 
     /// Gamma(shape, scale 1), Marsaglia and Tsang's method (2000); below
     /// shape 1 through `Gamma(shape + 1) · U^(1/shape)`.
-    pub fn gamma(&mut self, shape: f64) -> f64 {
+    pub(crate) fn gamma(&mut self, shape: f64) -> f64 {
         if shape < 1.0 {
             let u = 1.0 - self.uniform();
             return self.gamma(shape + 1.0) * u.powf(1.0 / shape);
@@ -126,7 +126,7 @@ impl SimRng {
     /// Negative binomial with `mean` and dispersion (shape) `k`: Poisson
     /// with a Gamma(k, mean / k) rate, so the variance is `mean + mean² /
     /// k`.
-    pub fn negative_binomial(&mut self, mean: f64, k: f64) -> u64 {
+    pub(crate) fn negative_binomial(&mut self, mean: f64, k: f64) -> u64 {
         if mean <= 0.0 {
             return 0;
         }

@@ -19,8 +19,8 @@
 use super::reads::reverse_complement_in_place;
 use super::rng::SimRng;
 
-pub const MAX_QUAL: u8 = 41;
-pub const MIN_QUAL: u8 = 2;
+pub(crate) const MAX_QUAL: u8 = 41;
+pub(crate) const MIN_QUAL: u8 = 2;
 
 #[derive(Debug, Clone, Copy)]
 struct Cycle {
@@ -116,7 +116,8 @@ impl SequencingErrors {
     }
 
     /// Expected miscalls over the first `len` cycles.
-    pub fn expected_errors(&self, len: usize) -> f64 {
+    #[cfg(test)] // a check of the error profile, for the tests
+    pub(crate) fn expected_errors(&self, len: usize) -> f64 {
         (0..len).map(|c| self.cycle_rate(c)).sum()
     }
 
@@ -146,7 +147,7 @@ impl SequencingErrors {
 
 /// The two reads of one copy as the sequencer gives them: each in its
 /// cycle order (the right read reverse-complemented), with qualities.
-pub struct ReadPair {
+pub(crate) struct ReadPair {
     pub left: (Vec<u8>, Vec<u8>),
     pub right: (Vec<u8>, Vec<u8>),
 }
@@ -155,7 +156,7 @@ impl SequencingErrors {
     /// Read the first and the last `r` bases of `template` (a copy's bases
     /// in reference orientation): the left read forward, the right read
     /// from its other end.
-    pub fn read_pair(&self, rng: &mut SimRng, template: &[u8], r: usize) -> ReadPair {
+    pub(crate) fn read_pair(&self, rng: &mut SimRng, template: &[u8], r: usize) -> ReadPair {
         let lm = template.len();
         let mut lseq = template[..r].to_vec();
         let mut lq = vec![0u8; r];

@@ -41,17 +41,17 @@ const SHORT_FRAGMENT: u32 = crate::count::site::SHORT_FRAGMENT;
 
 /// A site as the truth reads it: its footprint and how events count there.
 #[derive(Debug, Clone)]
-pub struct TruthSite {
+pub(crate) struct TruthSite {
     /// Reference interval (0-based, half-open) a read must span with
     /// aligned bases; anchors included for indel sites.
     pub start: u64,
     pub end: u64,
     /// Equal-length alleles (SNV, MNV, position-only) are read base by
     /// base; every other site by the indels between its anchors.
-    pub by_bases: bool,
+    pub(crate) by_bases: bool,
     /// The site's own event (what alt means here); `None` for a
     /// position-only site.
-    pub event: Option<Event>,
+    pub(crate) event: Option<Event>,
 }
 
 impl TruthSite {
@@ -103,10 +103,10 @@ pub struct SiteTruth {
     pub ref_fragments: u64,
     pub alt_fragments: u64,
     pub other_fragments: u64,
-    pub ref_len_sum: u64,
-    pub alt_len_sum: u64,
-    pub ref_short: u64,
-    pub alt_short: u64,
+    pub(crate) ref_len_sum: u64,
+    pub(crate) alt_len_sum: u64,
+    pub(crate) ref_short: u64,
+    pub(crate) alt_short: u64,
     /// Families with read pairs of both strands, and those of them alt.
     pub duplex_families: u64,
     pub alt_duplex_families: u64,
@@ -137,7 +137,7 @@ impl SiteTruth {
     /// `events`. Both reads come from one fragment, so when both span the
     /// site they show the same allele: mates never disagree here. Returns
     /// the fragment's allele at the site, `None` when it does not cover it.
-    pub fn observe(
+    pub(crate) fn observe(
         &mut self,
         site: &TruthSite,
         spans: [(u64, u64); 2],
@@ -200,13 +200,13 @@ pub struct TruthRow {
     pub alt: String,
     pub gene: String,
     pub ccf: Option<f64>,
-    pub copy_factor: Option<f64>,
+    pub(crate) copy_factor: Option<f64>,
     pub ref_fragments: u64,
     pub other_fragments: u64,
-    pub ref_len_mean: Option<String>,
-    pub alt_len_mean: Option<String>,
-    pub ref_short_frac: Option<String>,
-    pub alt_short_frac: Option<String>,
+    pub(crate) ref_len_mean: Option<String>,
+    pub(crate) alt_len_mean: Option<String>,
+    pub(crate) ref_short_frac: Option<String>,
+    pub(crate) alt_short_frac: Option<String>,
     /// The molecule columns (module docs), only with a library setting
     /// on ([`TruthRow::with_molecules`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -280,7 +280,7 @@ impl TruthRow {
     }
 
     /// This row with the molecule columns of `t` (module docs).
-    pub fn with_molecules(mut self, t: &SiteTruth) -> Self {
+    pub(crate) fn with_molecules(mut self, t: &SiteTruth) -> Self {
         self.families = Some(t.depth());
         self.alt_families = Some(t.alt_fragments);
         self.duplex_families = Some(t.duplex_families);
@@ -307,7 +307,7 @@ pub fn read_tsv(path: &std::path::Path) -> csv::Result<Vec<TruthRow>> {
 
 /// `NAME.truth.vcf`: the mutated hotspots, sorted by header contig order and
 /// position, with expected and realised VAF.
-pub fn write_vcf<W: Write>(
+pub(crate) fn write_vcf<W: Write>(
     mut out: W,
     contigs: &[(String, u64)],
     rows: &[TruthRow],

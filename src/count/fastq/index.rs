@@ -130,7 +130,8 @@ impl Window {
     }
 }
 
-pub use crate::bases::{code, complement};
+pub use crate::bases::code;
+pub(crate) use crate::bases::complement;
 
 /// A hit: global position of the k-mer's first base (forward strand) and
 /// whether the read k-mer is the reverse complement of the window's.
