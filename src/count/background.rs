@@ -168,6 +168,19 @@ impl BackgroundWindow {
         });
     }
 
+    /// Add one fragment already merged by [`merged_bases`]: the tally
+    /// [`Self::add_fragment`] makes of the same reads, without decoding
+    /// them again (a molecule background needs the merged bases anyway).
+    pub(crate) fn add_merged(&mut self, merged: &MergedBases, reverse: bool) {
+        let strand = usize::from(reverse);
+        let counts = &mut self.counts[merged.first..merged.first + merged.bases.len()];
+        for (c, &b) in counts.iter_mut().zip(&merged.bases) {
+            if b < NO_BASE {
+                c[strand][usize::from(b)] += 1;
+            }
+        }
+    }
+
     /// Count the confident A/C/G/T bases of `read` at the window positions
     /// in `range` that are not left out: stretch by stretch, each a run of
     /// adjacent slices.
@@ -458,6 +471,48 @@ mod tests {
         assert_eq!(w.counts[7][0], [0, 0, 0, 1]); // read 2's T alone
         assert_eq!(w.counts[9], [[0; 4]; 2]);
         assert_eq!(w.counts[13][0], [0, 1, 0, 0]); // read 2's last base, C
+    }
+
+    /// The merged bases tallied give what `add_fragment` tallies, on the
+    /// cases above and an N against a base, with a hotspot's margin left
+    /// out: the molecule background tallies its raw fragments that way.
+    #[test]
+    fn merged_bases_tally_as_add_fragment_does() {
+        let cases = [
+            (
+                test_read(1, "10M", "ACGTACGTAC"),
+                Some(test_read(8, "10M", "TTCGTACGTA")),
+            ),
+            (
+                test_read(1, "4M", "ACGT").with_qual_at(2, 5),
+                Some(test_read(1, "4M", "ACCT")),
+            ),
+            (test_read(1, "2M1I2M2D2M", "ACGGTCG"), None),
+            (
+                test_read(1, "6M2D4M", "ACGTACACGT"),
+                Some(test_read(5, "10M", "ACGTATGTAC").with_qual_at(2, 5)),
+            ),
+            (test_read(1, "3M2I10M", "ACGTTTACGTACGTA"), None),
+            (
+                test_read(1, "8M", "ACNTACGT"),
+                Some(test_read(3, "8M", "GTACNTAC")),
+            ),
+            (
+                test_read(9, "6M", "ACGTAC"),
+                Some(test_read(1, "4M", "ACGT")),
+            ),
+        ];
+        for (start, hotspots) in [(0, vec![]), (0, vec![(10, 11)]), (5, vec![])] {
+            let reference = REF[start as usize..15].to_vec();
+            for ((r1, r2), reverse) in cases.iter().flat_map(|c| [(c, false), (c, true)]) {
+                let mut direct = BackgroundWindow::new("c", start, reference.clone(), &hotspots);
+                let mut merged = direct.clone();
+                direct.add_fragment(r1, r2.as_ref(), reverse, 20);
+                let bases = merged_bases(&merged, r1, r2.as_ref(), 20);
+                merged.add_merged(&bases, reverse);
+                assert_eq!(direct.counts, merged.counts, "{r1:?} {r2:?} at {start}");
+            }
+        }
     }
 
     #[test]

@@ -81,8 +81,8 @@ impl WindowFragments {
         reverse: bool,
         min_baseq: u8,
     ) {
-        window.add_fragment(read, mate, reverse, min_baseq);
         let bases = merged_bases(window, read, mate, min_baseq);
+        window.add_merged(&bases, reverse);
         if bases.bases.iter().all(|&b| b >= 4) {
             return;
         }
